@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: MIT
+# cmake --install puts headers, the libraries of this build, and a package
+# config so that find_package(smpboot) works.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/smpboot" DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS ${SMPBOOT_INSTALL_TARGETS} smpboot_core EXPORT smpbootTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(EXPORT smpbootTargets NAMESPACE smpboot:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/smpboot)
+configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/smpbootConfig.cmake.in"
+  "${PROJECT_BINARY_DIR}/smpbootConfig.cmake"
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/smpboot)
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/smpbootConfigVersion.cmake"
+  COMPATIBILITY SameMinorVersion)
+install(FILES "${PROJECT_BINARY_DIR}/smpbootConfig.cmake"
+  "${PROJECT_BINARY_DIR}/smpbootConfigVersion.cmake"
+  "${PROJECT_SOURCE_DIR}/cmake/SmpbootBoostPP.cmake"
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/smpboot)

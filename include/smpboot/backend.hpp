@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+// The narrow interface an arch backend implements (x86, arm64, and the host
+// simulation used by the tests). The core talks to CPUs only through it and
+// never includes an arch header; hotplug<> checks it with this concept.
+#pragma once
+
+#include <smpboot/base.hpp>
+#include <smpboot/error.hpp>
+
+namespace smpboot {
+
+/// The boot CPU / AP handshake word, one per CPU (hotplug.hpp owns it).
+/// Each arrow names who moves it; release on write, acquire on read, so the
+/// data written before a transition is visible after it.
+///   idle -bp-> kicked -ap-> alive -ap-> up_done | up_failed
+///   kicked -bp-> abandoned               (callin timeout; a late AP parks)
+///   up_done -bp-> down_requested -ap-> down_claimed -ap-> dying | down_failed
+///   down_requested -bp-> up_done         (the AP never answered: cancelled)
+enum class ap_sync : uint32_t {
+    idle, kicked, alive, up_done, up_failed, abandoned,
+    down_requested, down_claimed, down_failed, dying,
+};
+
+/// What the core gives a backend to start one CPU. Lives as long as the CPU
+/// is up, so the backend may keep pointers to it.
+struct ap_boot {
+    cpu_id cpu = no_cpu;
+    hwid_t hwid = 0;
+    uintptr_t stack_top = 0;          ///< virtual, 16-byte aligned
+    /// The library's AP entry in C++. The backend's AP-side code calls
+    /// enter() once it runs C++ on `stack_top`; it never returns.
+    void (*entry)(void* core, cpu_id cpu) = nullptr;
+    void* core = nullptr;
+    /// Another image instead of the kernel (hotplug::start_image): the CPU
+    /// jumps to this physical address with `image_arg` in the first argument
+    /// register, and the core does not wait for a callin.
+    uint64_t image_entry = 0;
+    uint64_t image_arg = 0;
+    /// The handshake word, so a backend can tell whether the AP called in
+    /// (x86 sends the second SIPI only if it has not).
+    const atomic<ap_sync>* sync = nullptr;
+    /// kick_all() writes each CPU's outcome here.
+    result status{};
+
+    bool called_in() const { return sync->load(memory_order::acquire) != ap_sync::kicked; }
+    void enter() const { entry(core, cpu); }
+};
+
+/// An arch backend. `deadline_ns` is on the host's monotonic clock.
+template <class B>
+concept backend = requires(B& b, ap_boot& boot, ap_boot* const* batch, uint32_t n, cpu_id cpu,
+                           uint64_t deadline_ns) {
+    // Boot CPU side.
+    { b.kick(boot) } -> same_as<result>;          ///< start one CPU at its entry
+    { b.kick_all(batch, n) } -> same_as<void>;    ///< start many at once; sets each status
+    { b.abandon(cpu) } -> same_as<void>;          ///< it missed its callin: stop it if possible
+    { b.wait_off(cpu, deadline_ns) } -> same_as<result>;  ///< after `dying`: wait until off
+    // On the AP itself.
+    { b.ap_init(cpu) } -> same_as<result>;        ///< ap:starting startup (interrupts off)
+    { b.ap_exit(cpu) } -> same_as<void>;          ///< ap:starting teardown
+    { b.ap_leave(cpu) } -> same_as<void>;         ///< leave the kernel; never returns
+    // Either.
+    { b.relax() } -> same_as<void>;               ///< one iteration of a spin-wait
+};
+
+}  // namespace smpboot

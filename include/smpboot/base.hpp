@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+// Freestanding basics every smpboot header uses: fixed-width types, a few
+// type traits, and atomics with the memory order spelled out at each call.
+// Only clang's C freestanding headers are used, so this compiles for
+// x86_64-elf and aarch64-none-elf with -nostdlibinc (TOOLCHAIN-NOTES).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace smpboot {
+
+/// A logical CPU number: 0 is the boot CPU, the rest follow firmware order.
+using cpu_id = uint32_t;
+/// A CPU's hardware identifier: APIC / x2APIC ID on x86, MPIDR affinity on arm64.
+using hwid_t = uint64_t;
+
+inline constexpr cpu_id no_cpu = ~cpu_id{0};
+
+namespace detail {
+template <class A, class B> inline constexpr bool is_same = false;
+template <class A> inline constexpr bool is_same<A, A> = true;
+}  // namespace detail
+
+template <class A, class B>
+concept same_as = detail::is_same<A, B> && detail::is_same<B, A>;
+
+/// Memory orders, named as in C++ so the code reads the same as std::atomic.
+enum class memory_order : int {
+    relaxed = __ATOMIC_RELAXED,
+    acquire = __ATOMIC_ACQUIRE,
+    release = __ATOMIC_RELEASE,
+    acq_rel = __ATOMIC_ACQ_REL,
+    seq_cst = __ATOMIC_SEQ_CST,
+};
+
+/// A word shared between CPUs. No default order: every access names its order
+/// so the reader sees at the call site what it pairs with.
+template <class T>
+class atomic {
+public:
+    constexpr atomic() = default;
+    constexpr explicit atomic(T v) : value_(v) {}
+    atomic(const atomic&) = delete;
+    atomic& operator=(const atomic&) = delete;
+
+    T load(memory_order mo) const {
+        T v;
+        __atomic_load(&value_, &v, int(mo));
+        return v;
+    }
+    void store(T v, memory_order mo) { __atomic_store(&value_, &v, int(mo)); }
+    T exchange(T v, memory_order mo) {
+        T old;
+        __atomic_exchange(&value_, &v, &old, int(mo));
+        return old;
+    }
+    /// Strong compare-and-swap; on failure `expected` receives the current value.
+    bool compare_exchange(T& expected, T desired, memory_order success, memory_order failure) {
+        return __atomic_compare_exchange(&value_, &expected, &desired, false, int(success),
+                                         int(failure));
+    }
+    // Arithmetic: integers only.
+    T fetch_add(T v, memory_order mo) { return __atomic_fetch_add(&value_, v, int(mo)); }
+    T fetch_or(T v, memory_order mo) { return __atomic_fetch_or(&value_, v, int(mo)); }
+    T fetch_and(T v, memory_order mo) { return __atomic_fetch_and(&value_, v, int(mo)); }
+    /// For code that hands the word's address to assembly or to another image.
+    T* raw() { return &value_; }
+
+private:
+    T value_{};
+};
+
+}  // namespace smpboot

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+// The host callback API: everything a kernel gives smpboot, on one page.
+//
+// A kernel fills one host_ops and passes it to hotplug<>. Every callback gets
+// `ctx` back as its first argument. Callbacks marked "any CPU" run on APs too,
+// before they are online, with interrupts off: they must not sleep or take
+// locks that an interrupt handler takes.
+//
+// What the kernel gets back is hotplug<> (hotplug.hpp): cpu_up / cpu_down /
+// bring_up_all, CPU masks, add_state() for its own per-CPU steps, and
+// ap_poll() for the AP idle loop.
+//
+// Arch-specific needs are not here but in the backend's config, because only
+// that backend needs them:
+//   x86_64 (smpboot/x86/backend.hpp): a 4 KiB page below 1 MiB for the
+//     trampoline (physical and virtual address), the CR3 value APs load (it
+//     must identity-map that page), and map_mmio() below for the xAPIC.
+//   arm64 (smpboot/arm64/backend.hpp): the DTB, and the boot CPU's MMU
+//     configuration (TTBR0/1, TCR, MAIR, SCTLR) plus virt<->phys offset.
+#pragma once
+
+#include <smpboot/base.hpp>
+
+namespace smpboot {
+
+enum class log_level : uint8_t { error, warning, info, debug };
+
+/// A stack the host allocated for one AP: [base, base + size).
+struct stack_region {
+    void* base = nullptr;
+    size_t size = 0;
+};
+
+struct host_ops {
+    void* ctx = nullptr;
+
+    /// Monotonic time in nanoseconds. Any CPU. Required.
+    uint64_t (*monotonic_ns)(void* ctx) = nullptr;
+    /// Busy-wait for at least `us` microseconds. Boot CPU. Required.
+    void (*delay_us)(void* ctx, uint32_t us) = nullptr;
+    /// One line of log text, no trailing newline. Boot CPU. Optional.
+    void (*log)(void* ctx, log_level level, const char* line) = nullptr;
+
+    /// A stack for `cpu`, from the prepare step on; 16-byte aligned. Boot CPU.
+    /// Returning {nullptr, 0} fails the bring-up of that CPU with errc::no_stack.
+    stack_region (*alloc_stack)(void* ctx, cpu_id cpu) = nullptr;
+    /// Give back what alloc_stack returned, once the CPU is off. Boot CPU.
+    void (*free_stack)(void* ctx, cpu_id cpu, stack_region stack) = nullptr;
+
+    /// Map device memory (the xAPIC page) uncached; return its virtual address.
+    /// Boot CPU. Needed by backends that use MMIO; may be null otherwise.
+    void* (*map_mmio)(void* ctx, uint64_t phys, size_t size) = nullptr;
+
+    /// The AP's C++ entry: called on the new CPU once it is online, on the
+    /// stack from alloc_stack. It must not return; its idle loop calls
+    /// hotplug::ap_poll() so that the CPU can be taken down. Required.
+    void (*ap_main)(void* ctx, cpu_id cpu) = nullptr;
+    /// Make an online AP call ap_poll() soon (an IPI, or nothing if the AP
+    /// polls on its own). Boot CPU. Optional.
+    void (*wake)(void* ctx, cpu_id cpu) = nullptr;
+};
+
+}  // namespace smpboot
