@@ -167,7 +167,7 @@ public:
         };
         if (mode == bringup_mode::sequential) {
             for (cpu_id cpu : present_) {
-                if (slots_[cpu].current() != state::offline || slots_[cpu].stuck) continue;
+                if (!can_bring_up(cpu)) continue;
                 ++sum.attempted;
                 if (sum.first_kick_ns == 0) sum.first_kick_ns = now();
                 account(cpu, up_one(cpu));
@@ -176,10 +176,16 @@ public:
         }
         uint32_t n = 0;
         for (cpu_id cpu : present_) {
-            if (slots_[cpu].current() != state::offline || slots_[cpu].stuck) continue;
+            if (!can_bring_up(cpu)) continue;
             ++sum.attempted;
             result r = walk(cpu, last_prepare, side::bp);
             if (!r) {
+                account(cpu, r);
+                continue;
+            }
+            r = injected(cpu, state::bp_bringup, true);
+            if (!r) {
+                force_down(cpu, state::offline, side::bp);
                 account(cpu, r);
                 continue;
             }
@@ -368,6 +374,8 @@ private:
         }
     }
 
+    bool can_bring_up(cpu_id cpu) const { return check_can_up(cpu).ok(); }
+
     result check_can_up(cpu_id cpu) const {
         if (cpu >= cpu_count_) return result::fail(errc::invalid_cpu, cpu);
         const slot& s = slots_[cpu];
@@ -391,11 +399,16 @@ private:
     // ---- The steps -------------------------------------------------------
 
     /// Startup (up) or teardown (down) of one state, without moving the CPU.
-    result run_step(cpu_id cpu, state st, bool up) {
+    result injected(cpu_id cpu, state st, bool up) const {
         if constexpr (Config::fail_injection) {
             if (fail_.cpu == cpu && fail_.st == st && fail_.up == up)
                 return result::fail(errc::callback_failed, cpu, st, -1);
         }
+        return result::success(cpu);
+    }
+
+    result run_step(cpu_id cpu, state st, bool up) {
+        if (result r = injected(cpu, st, up); !r) return r;
         if (is_dynamic(st)) {
             const host_step& h = steps_[uint16_t(st)];
             state_callback cb = up ? h.startup : h.teardown;
@@ -512,7 +525,8 @@ private:
         result r = walk(cpu, last_prepare, side::bp);
         if (!r) return r;
         arm(cpu);
-        r = with_place(backend_.kick(slots_[cpu].boot), cpu, state::bp_bringup);
+        r = injected(cpu, state::bp_bringup, true);
+        if (r) r = with_place(backend_.kick(slots_[cpu].boot), cpu, state::bp_bringup);
         if (r) {
             trace(cpu, state::bp_bringup, trace_kind::kick, side::bp);
             r = await_online(cpu, now() + limits_.callin_ns);
@@ -603,24 +617,32 @@ private:
             s.sync.store(ap_sync::up_done, memory_order::relaxed);
             return ap_result;   // the AP rolled itself back: still online
         }
-        // dying: the AP's states are down and it is leaving.
+        // dying: the AP's states are down and it is leaving. Its teardown of
+        // bp:bringup is waiting until it is off.
         result r = wait_off(cpu);
         if (!r) return r;
         s.sync.store(ap_sync::idle, memory_order::relaxed);
-        s.set_state(last_prepare);
-        trace(cpu, state::bp_bringup, trace_kind::down, side::bp);
-        r = walk(cpu, state::offline, side::bp);
-        if (!r && r.code != errc::rollback_failed) {
-            // A prepare teardown failed and walk() restored the prepare
-            // states: finish the rollback by bringing the CPU back online.
-            arm(cpu);
-            result back = with_place(backend_.kick(s.boot), cpu, state::bp_bringup);
-            if (back) back = await_online(cpu, now() + limits_.callin_ns);
-            if (back) return r;
-            unwind_failed_bringup(cpu);
-            return result::fail(errc::rollback_failed, cpu, r.failed_state, r.rc);
+        r = injected(cpu, state::bp_bringup, false);
+        if (r) {
+            s.set_state(last_prepare);
+            trace(cpu, state::bp_bringup, trace_kind::down, side::bp);
+            r = walk(cpu, state::offline, side::bp);
+        } else {
+            s.set_state(last_prepare);   // off, with every prepare step still done
         }
+        if (!r && r.code != errc::rollback_failed) return back_online(cpu, r);
         return r ? ap_result : r;
+    }
+
+    /// A teardown failed after the AP had left, and the prepare steps are
+    /// done again: finish the rollback by bringing the CPU back online.
+    result back_online(cpu_id cpu, result failure) {
+        arm(cpu);
+        result back = with_place(backend_.kick(slots_[cpu].boot), cpu, state::bp_bringup);
+        if (back) back = await_online(cpu, now() + limits_.callin_ns);
+        if (back) return failure;
+        unwind_failed_bringup(cpu);
+        return result::fail(errc::rollback_failed, cpu, failure.failed_state, failure.rc);
     }
 
     // ---- The AP side -----------------------------------------------------

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+// The host simulation backend: each simulated CPU is a thread that runs the
+// AP side of the state machine for real. Faults are chosen per CPU by a test.
+// Host only (std::thread); the third backend beside x86 and arm64.
+#pragma once
+
+#include <smpboot/backend.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace smpboot::sim {
+
+/// What can go wrong with one simulated CPU.
+struct faults {
+    bool never_calls_in = false;     ///< the kick "succeeds" but no code runs
+    uint64_t callin_delay_ns = 0;    ///< calls in this late (a late AP)
+    bool kick_fails = false;         ///< the backend cannot start it (errc::kick_failed)
+    bool ap_init_fails = false;      ///< ap:starting fails on the AP
+    bool ignores_down = false;       ///< its idle loop never polls: cpu_down times out
+    bool never_off = false;          ///< says goodbye, but wait_off never sees it off
+};
+
+/// Thrown on a simulated CPU's thread by ap_leave(): unwinds to the thread's
+/// top, which is how a simulated CPU "leaves the kernel".
+struct cpu_left {};
+
+class machine {
+public:
+    explicit machine(uint32_t cpus);
+    ~machine();
+    machine(const machine&) = delete;
+
+    faults& fault(cpu_id cpu) { return cpus_[cpu].f; }
+    /// Kicks so far (kick and kick_all both count), per CPU.
+    uint32_t kicks(cpu_id cpu) const { return cpus_[cpu].kicks.load(); }
+    uint32_t abandons(cpu_id cpu) const { return cpus_[cpu].abandons.load(); }
+    /// True while a CPU's thread runs.
+    bool running(cpu_id cpu) const { return cpus_[cpu].running.load(); }
+    /// Ask every simulated CPU to leave (their idle loops check this).
+    void shut_down();
+    bool shutting_down() const { return shutdown_.load(); }
+
+    // The backend concept.
+    result kick(ap_boot& boot);
+    void kick_all(ap_boot* const* batch, uint32_t n);
+    void abandon(cpu_id cpu);
+    result wait_off(cpu_id cpu, uint64_t deadline_ns);
+    result ap_init(cpu_id cpu);
+    void ap_exit(cpu_id cpu);
+    [[noreturn]] void ap_leave(cpu_id cpu);
+    void relax() { std::this_thread::yield(); }
+
+    static uint64_t now_ns();
+
+private:
+    struct sim_cpu {
+        faults f;
+        std::thread thread;
+        std::atomic<bool> running{false};
+        std::atomic<uint32_t> kicks{0};
+        std::atomic<uint32_t> abandons{0};
+    };
+    void reap(cpu_id cpu);
+
+    std::vector<sim_cpu> cpus_;
+    std::atomic<bool> shutdown_{false};
+};
+
+static_assert(backend<machine>);
+
+}  // namespace smpboot::sim

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: MIT
+// The state machine on simulated CPUs: bring-up, take-down, rollback at
+// every state in both directions, timeouts, and caller errors.
+#include <doctest/doctest.h>
+
+#include "sim_env.hpp"
+
+#include <algorithm>
+
+using namespace smpboot;
+using test::env;
+
+namespace {
+
+// Host states registered by with_host_states(), in state order.
+struct host_states {
+    std::vector<state> ids;
+    std::vector<std::string> names;
+};
+
+host_states with_host_states(env& e) {
+    host_states h;
+    const std::pair<section, const char*> regs[] = {
+        {section::prepare, "prep-a"},   {section::prepare, "prep-b"},
+        {section::starting, "start-a"}, {section::starting, "start-b"},
+        {section::online, "online-a"},  {section::online, "online-b"},
+    };
+    for (auto [sec, name] : regs) {
+        h.ids.push_back(e.add(sec, name));
+        h.names.push_back(name);
+    }
+    return h;
+}
+
+// Every state a failure can be injected at: all but offline.
+std::vector<state> steppable_states() {
+    std::vector<state> out;
+    for (uint16_t i = 1; i < state_count; ++i) out.push_back(state(i));
+    return out;
+}
+
+std::vector<std::string> ups(const host_states& h, auto pred) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < h.ids.size(); ++i)
+        if (pred(h.ids[i])) out.push_back("up:" + h.names[i]);
+    return out;
+}
+std::vector<std::string> downs(const host_states& h, auto pred) {
+    std::vector<std::string> out;
+    for (size_t i = h.ids.size(); i-- > 0;)
+        if (pred(h.ids[i])) out.push_back("down:" + h.names[i]);
+    return out;
+}
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+// Offline, its thread gone, and `stacks` stacks still held by other CPUs.
+void require_offline_and_clean(env& e, cpu_id cpu, int stacks = 0) {
+    CHECK(e.hp().state_of(cpu) == state::offline);
+    CHECK_FALSE(e.hp().online().test(cpu));
+    CHECK_FALSE(e.hp().active().test(cpu));
+    CHECK_FALSE(e.machine().running(cpu));
+    CHECK_FALSE(e.hp().is_stuck(cpu));
+    CHECK(e.stacks_outstanding() == stacks);
+}
+
+void require_online(env& e, cpu_id cpu) {
+    CHECK(e.hp().state_of(cpu) == state::online);
+    CHECK(e.hp().online().test(cpu));
+    CHECK(e.hp().active().test(cpu));
+    CHECK(e.machine().running(cpu));
+}
+
+}  // namespace
+
+TEST_CASE("a CPU comes up through every state and goes down through them in reverse") {
+    env e(2);
+    host_states h = with_host_states(e);
+    REQUIRE(e.hp().cpu_up(1).ok());
+    require_online(e, 1);
+    auto all = [](state) { return true; };
+    CHECK(e.events_of(1) == ups(h, all));
+    CHECK_FALSE(e.ran_on_wrong_cpu());
+    CHECK(e.idle_loops_entered(1) == 1);
+
+    e.clear_events();
+    REQUIRE(e.hp().cpu_down(1).ok());
+    require_offline_and_clean(e, 1);
+    CHECK(e.events_of(1) == downs(h, all));
+    CHECK_FALSE(e.ran_on_wrong_cpu());
+}
+
+TEST_CASE("an up failure at any state rolls back exactly the states already passed") {
+    for (state failing : steppable_states()) {
+        CAPTURE(label_of(failing));
+        CAPTURE(uint16_t(failing));
+        env e(2);
+        host_states h = with_host_states(e);
+        e.hp().inject_failure(1, failing, true);
+        result r = e.hp().cpu_up(1);
+        CHECK(r.code == errc::callback_failed);
+        CHECK(r.cpu == 1);
+        CHECK(r.failed_state == failing);
+        CHECK(r.rc == -1);
+        auto before = [&](state s) { return s < failing; };
+        CHECK(e.events_of(1) == concat(ups(h, before), downs(h, before)));
+        require_offline_and_clean(e, 1);
+        CHECK(e.hp().last_result(1).failed_state == failing);
+
+        // Nothing was left half-done: with the fault gone, it comes up.
+        e.hp().clear_injected_failure();
+        e.clear_events();
+        REQUIRE(e.hp().cpu_up(1).ok());
+        require_online(e, 1);
+        CHECK(e.events_of(1) == ups(h, [](state) { return true; }));
+    }
+}
+
+TEST_CASE("a down failure at any state rolls forward again and the CPU stays online") {
+    for (state failing : steppable_states()) {
+        CAPTURE(label_of(failing));
+        CAPTURE(uint16_t(failing));
+        env e(3);
+        host_states h = with_host_states(e);
+        REQUIRE(e.hp().cpu_up(1).ok());
+        REQUIRE(e.hp().cpu_up(2).ok());
+        e.clear_events();
+        e.hp().inject_failure(1, failing, false);
+        result r = e.hp().cpu_down(1);
+        CHECK(r.code == errc::callback_failed);
+        CHECK(r.cpu == 1);
+        CHECK(r.failed_state == failing);
+        auto after = [&](state s) { return s > failing; };
+        CHECK(e.events_of(1) == concat(downs(h, after), ups(h, after)));
+        require_online(e, 1);
+        CHECK(e.stacks_outstanding() == 2);
+        CHECK(e.events_of(2).empty());
+
+        e.hp().clear_injected_failure();
+        REQUIRE(e.hp().cpu_down(1).ok());
+        require_offline_and_clean(e, 1, 1);
+    }
+}
+
+TEST_CASE("a failing teardown during rollback forces the CPU down and says so") {
+    env e(2);
+    host_states h = with_host_states(e);
+    REQUIRE(e.hp().cpu_up(1).ok());
+    // online-a's teardown fails, and so does the startup of online-b that would undo it.
+    e.fail_host(1, "online-a", false, 1);
+    e.fail_host(1, "online-b", true, 1);
+    result r = e.hp().cpu_down(1);
+    CHECK(r.code == errc::rollback_failed);
+    CHECK(r.failed_state == h.ids[4]);
+    require_offline_and_clean(e, 1);
+}
+
+TEST_CASE("host callback failures carry their return code and state name") {
+    env e(2);
+    host_states h = with_host_states(e);
+    e.fail_host(1, "start-b", true);
+    result r = e.hp().cpu_up(1);
+    CHECK(r.code == errc::callback_failed);
+    CHECK(r.rc == -5);
+    CHECK(r.failed_state == h.ids[3]);
+    CHECK(std::string(e.hp().state_name(r.failed_state)) == "start-b");
+    CHECK(std::string(to_string(r.code)) == "callback failed");
+    require_offline_and_clean(e, 1);
+}
+
+TEST_CASE("an AP that never calls in times out - is abandoned - and the others go on") {
+    env e(4);
+    e.machine().fault(2).never_calls_in = true;
+    bringup_summary s = e.hp().bring_up_all(bringup_mode::parallel);
+    CHECK(s.attempted == 3);
+    CHECK(s.online == 2);
+    CHECK(s.first_error.code == errc::callin_timeout);
+    CHECK(s.first_error.cpu == 2);
+    CHECK(s.first_error.failed_state == state::bp_bringup);
+    CHECK(e.hp().last_result(2).code == errc::callin_timeout);
+    CHECK(e.machine().abandons(2) == 1);
+    CHECK(e.hp().state_of(2) == state::offline);
+    CHECK(e.hp().online().count() == 3);
+    require_online(e, 1);
+    require_online(e, 3);
+    // Its stack stays reserved: a late AP could still run on it.
+    CHECK(e.stacks_outstanding() == 3);
+
+    e.machine().fault(2).never_calls_in = false;
+    REQUIRE(e.hp().cpu_up(2).ok());
+    CHECK(e.stacks_outstanding() == 3);
+    CHECK(e.hp().online().count() == 4);
+}
+
+TEST_CASE("a late AP that misses its callin leaves without touching anything") {
+    env e(2);
+    host_states h = with_host_states(e);
+    e.machine().fault(1).callin_delay_ns = 600'000'000;   // 2x the callin timeout
+    result r = e.hp().cpu_up(1);
+    CHECK(r.code == errc::callin_timeout);
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    CHECK_FALSE(e.machine().running(1));     // it called in, found itself abandoned, left
+    auto bp_only = [](state s) { return s < state::bp_bringup; };
+    CHECK(e.events_of(1) == concat(ups(h, bp_only), downs(h, bp_only)));   // no AP state ran
+    CHECK(e.hp().state_of(1) == state::offline);
+    CHECK_FALSE(e.hp().online().test(1));
+
+    e.machine().fault(1).callin_delay_ns = 0;
+    REQUIRE(e.hp().cpu_up(1).ok());
+    require_online(e, 1);
+}
+
+TEST_CASE("an AP that calls in late but within the timeout comes online") {
+    env e(2);
+    e.machine().fault(1).callin_delay_ns = 50'000'000;
+    REQUIRE(e.hp().cpu_up(1).ok());
+    require_online(e, 1);
+}
+
+TEST_CASE("backend failures: the kick - and the AP's own init") {
+    env e(3);
+    e.machine().fault(1).kick_fails = true;
+    e.machine().fault(2).ap_init_fails = true;
+    bringup_summary s = e.hp().bring_up_all(bringup_mode::sequential);
+    CHECK(s.online == 0);
+    CHECK(e.hp().last_result(1).code == errc::kick_failed);
+    CHECK(e.hp().last_result(1).failed_state == state::bp_bringup);
+    CHECK(e.hp().last_result(2).failed_state == state::ap_starting);
+    require_offline_and_clean(e, 1);
+    require_offline_and_clean(e, 2);
+}
+
+TEST_CASE("a CPU that will not go offline: the request times out and it stays online") {
+    env e(3);
+    REQUIRE(e.hp().bring_up_all(bringup_mode::parallel).online == 2);
+    e.machine().fault(1).ignores_down = true;
+    result r = e.hp().cpu_down(1);
+    CHECK(r.code == errc::down_timeout);
+    require_online(e, 1);
+    e.machine().fault(1).ignores_down = false;
+    REQUIRE(e.hp().cpu_down(1).ok());
+    require_offline_and_clean(e, 1, 1);
+}
+
+TEST_CASE("a CPU that firmware never reports off is marked stuck - not reused") {
+    env e(2);
+    REQUIRE(e.hp().cpu_up(1).ok());
+    e.machine().fault(1).never_off = true;
+    result r = e.hp().cpu_down(1);
+    CHECK(r.code == errc::offline_timeout);
+    CHECK(e.hp().is_stuck(1));
+    CHECK_FALSE(e.hp().online().test(1));
+    CHECK(e.hp().cpu_up(1).code == errc::cpu_stuck);
+    CHECK(e.hp().cpu_down(1).code == errc::cpu_stuck);
+    CHECK(e.stacks_outstanding() == 1);   // never freed under a CPU that may run
+}
+
+TEST_CASE("caller errors") {
+    env e(4, test::fast_timeouts(), {3});
+    CHECK(e.hp().cpu_down(0).code == errc::boot_cpu);
+    CHECK(e.hp().cpu_up(0).code == errc::already_online);
+    CHECK(e.hp().cpu_down(1).code == errc::already_offline);
+    CHECK(e.hp().cpu_up(7).code == errc::invalid_cpu);
+    CHECK(e.hp().cpu_up(3).code == errc::not_present);
+    CHECK(e.hp().possible().count() == 4);
+    CHECK(e.hp().present().count() == 3);
+    REQUIRE(e.hp().cpu_up(1).ok());
+    CHECK(e.hp().cpu_up(1).code == errc::already_online);
+    CHECK(e.hp().add_state(section::online, "late", nullptr, nullptr).code == errc::busy);
+    CHECK(e.hp().find_hwid(0x101) == 1);
+    CHECK(e.hp().find_hwid(0x999) == no_cpu);
+    CHECK(e.hp().hwid_of(2) == 0x102);
+}
+
+TEST_CASE("a section holds SMPBOOT_DYN_STATES host states - then says table_full") {
+    env e(1);
+    for (int i = 0; i < SMPBOOT_DYN_STATES; ++i)
+        CHECK(e.hp().add_state(section::starting, "s", nullptr, nullptr).ok());
+    result r = e.hp().add_state(section::starting, "one-too-many", nullptr, nullptr);
+    CHECK(r.code == errc::table_full);
+    CHECK(e.hp().add_state(section::online, "other-section", nullptr, nullptr).ok());
+}
+
+TEST_CASE("host states run in registration order within their section") {
+    env e(2);
+    e.add(section::online, "third-registered-first");
+    e.add(section::prepare, "p1");
+    e.add(section::online, "o2");
+    e.add(section::starting, "s1");
+    e.add(section::prepare, "p2");
+    e.add(section::online, "o3");
+    REQUIRE(e.hp().cpu_up(1).ok());
+    const std::vector<std::string> want = {"up:p1", "up:p2", "up:s1", "up:third-registered-first", "up:o2",
+                                           "up:o3"};
+    CHECK(e.events_of(1) == want);
+}
+
+TEST_CASE("64 CPUs sequentially and in parallel - then all down and up again") {
+    for (bringup_mode mode : {bringup_mode::sequential, bringup_mode::parallel}) {
+        CAPTURE(int(mode));
+        env e(64);
+        host_states h = with_host_states(e);
+        bringup_summary s = e.hp().bring_up_all(mode);
+        CHECK(s.attempted == 63);
+        CHECK(s.online == 63);
+        CHECK(s.first_error.ok());
+        CHECK(s.last_online_ns >= s.first_kick_ns);
+        CHECK(e.hp().online().count() == 64);
+        CHECK(e.hp().active().count() == 64);
+        for (cpu_id c = 1; c < 64; ++c) CHECK(e.events_of(c).size() == h.ids.size());
+
+        for (cpu_id c = 63; c >= 1; --c) REQUIRE(e.hp().cpu_down(c).ok());
+        CHECK(e.hp().online().count() == 1);
+        CHECK(e.stacks_outstanding() == 0);
+
+        s = e.hp().bring_up_all(mode);
+        CHECK(s.online == 63);
+        CHECK(e.hp().online().count() == 64);
+        for (cpu_id c = 1; c < 64; ++c) {
+            CHECK(e.events_of(c).size() == 3 * h.ids.size());
+            CHECK(e.machine().kicks(c) == 2);
+        }
+        CHECK_FALSE(e.ran_on_wrong_cpu());
+    }
+}
+
+TEST_CASE("parallel bring-up with failures in the middle: the rest come online") {
+    env e(16);
+    with_host_states(e);
+    e.fail_host(5, "prep-b", true);
+    e.fail_host(9, "start-a", true);
+    e.machine().fault(12).never_calls_in = true;
+    bringup_summary s = e.hp().bring_up_all(bringup_mode::parallel);
+    CHECK(s.attempted == 15);
+    CHECK(s.online == 12);
+    for (cpu_id c : {5u, 9u, 12u}) CHECK_FALSE(e.hp().online().test(c));
+    CHECK(e.hp().last_result(5).code == errc::callback_failed);
+    CHECK(e.hp().last_result(9).code == errc::callback_failed);
+    CHECK(e.hp().last_result(12).code == errc::callin_timeout);
+    CHECK(e.hp().online().count() == 13);
+}
+
+TEST_CASE("trace records each transition with its side") {
+    env e(2);
+    REQUIRE(e.hp().cpu_up(1).ok());
+    REQUIRE(e.hp().cpu_down(1).ok());
+    trace_buffer& t = e.trace();
+    bool kick = false, callin = false, ap_up = false, bp_down = false, ap_down = false;
+    uint64_t last = 0;
+    for (uint32_t i = 0; i < t.size(); ++i) {
+        const trace_event& ev = t.events[i];
+        CHECK(ev.cpu == 1);
+        if (ev.kind == trace_kind::kick) kick = true;
+        if (ev.kind == trace_kind::callin) callin = (ev.by == side::ap);
+        if (ev.kind == trace_kind::up && ev.st == state::online) ap_up = (ev.by == side::ap);
+        if (ev.kind == trace_kind::down && ev.st == state::bp_prepare) bp_down = (ev.by == side::bp);
+        if (ev.kind == trace_kind::down && ev.st == state::ap_starting) ap_down = (ev.by == side::ap);
+        CHECK(ev.t_ns >= last);
+        last = ev.t_ns;
+    }
+    CHECK(kick);
+    CHECK(callin);
+    CHECK(ap_up);
+    CHECK(bp_down);
+    CHECK(ap_down);
+    CHECK(t.dropped.load(memory_order::relaxed) == 0);
+}
+
+TEST_CASE("a second hotplug operation while one runs is told busy") {
+    env e(2);
+    static env* current = nullptr;
+    static result inner{};
+    current = &e;
+    REQUIRE(e.hp().add_state(section::prepare, "reenter",
+                             [](cpu_id, void*) {
+                                 inner = current->hp().cpu_up(1);
+                                 return 0;
+                             },
+                             nullptr)
+                .ok());
+    REQUIRE(e.hp().cpu_up(1).ok());
+    CHECK(inner.code == errc::busy);
+}
+
+TEST_CASE("start_image hands a CPU to another image - which the kernel then leaves alone") {
+    env e(3);
+    e.machine().fault(2).never_calls_in = true;   // the "image" runs no library code
+    REQUIRE(e.hp().start_image(2, 0x80000, 0x90000, 42).ok());
+    CHECK(e.hp().foreign().test(2));
+    CHECK(e.machine().kicks(2) == 1);
+    CHECK_FALSE(e.hp().online().test(2));
+    CHECK(e.hp().cpu_up(2).code == errc::busy);
+    bringup_summary s = e.hp().bring_up_all(bringup_mode::parallel);
+    CHECK(s.attempted == 1);
+    CHECK(e.hp().online().count() == 2);
+}
