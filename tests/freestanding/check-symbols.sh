@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# check-symbols.sh BUILD_ROOT ARCH...: link each arch's smpboot libraries and
+# the probe into one relocatable object and list what stays undefined.
+# Anything beyond memcpy/memmove/memset/memcmp (libc, libstdc++, exception
+# handling, operator new, __cxa_*) fails the test.
+set -euo pipefail
+build=$1
+shift
+allowed='^(memcpy|memmove|memset|memcmp)$'
+status=0
+for arch in "$@"; do
+  dir=$build/$arch
+  probe=$dir/tests/freestanding/libsmpboot_freestanding_probe.a
+  if [[ ! -f $probe ]]; then
+    echo "FAIL $arch: $probe missing (build the $arch preset first)"
+    status=1
+    continue
+  fi
+  mapfile -t libs < <(find "$dir/src" -name 'libsmpboot_*.a' | sort)
+  tmp=$(mktemp --suffix=.o)
+  ld.lld -r --whole-archive "$probe" "${libs[@]}" -o "$tmp"
+  undefined=$(llvm-nm -u "$tmp" | awk '{print $NF}' | sort -u)
+  rm -f "$tmp"
+  bad=$(grep -Ev "$allowed" <<<"$undefined" || true)
+  echo "$arch: checked $(basename "$probe") ${libs[*]##*/}"
+  echo "$arch: undefined: $(tr '\n' ' ' <<<"$undefined")"
+  if [[ -n $bad ]]; then
+    echo "FAIL $arch: references symbols a freestanding kernel does not have:"
+    sed 's/^/  /' <<<"$bad"
+    status=1
+  fi
+done
+exit $status

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Boot an example with scripts/run-example and check what the guest printed.
+
+  check_run.py --example EX --expect-hwids SPEC [--expect-failed HWID ...]
+               [--expect-line REGEX ...] [--mode seq|parallel] -- [QEMU args...]
+
+SPEC is a comma list of hex/decimal IDs, "x86" (APIC IDs computed from -smp the
+way QEMU assigns them), or "dtb" (MPIDRs read from the DT that QEMU builds for
+the same machine, or from the example's board DTB). The check passes only if:
+every expected hwid has exactly one cpu line, no other hwid has one, logical 0
+is the boot CPU, the result line is last with K/N matching, the mode matches,
+and the runner's exit status agrees (0 iff no failure was expected).
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CPU_RE = re.compile(r"^smpboot: cpu (\d+) hwid (0x[0-9a-f]+) (online|failed: .*)$")
+RESULT_RE = re.compile(
+    r"^smpboot: result arch=(\S+) online=(\d+)/(\d+) mode=(seq|parallel) bringup_us=(\d+)$")
+
+
+def bits_for(count):
+    return (count - 1).bit_length() if count > 1 else 0
+
+
+def x86_apic_ids(qemu_args):
+    """APIC IDs of the CPUs present at boot, as QEMU 7.2 numbers them
+    (hw/i386/topology.h: thread, core, die, socket fields, each as wide as
+    its count needs)."""
+    smp = "1"
+    for i, a in enumerate(qemu_args):
+        if a == "-smp" and i + 1 < len(qemu_args):
+            smp = qemu_args[i + 1]
+    fields = {}
+    parts = smp.split(",")
+    for p in parts:
+        if "=" in p:
+            k, v = p.split("=", 1)
+            fields[k] = int(v)
+        else:
+            fields["cpus"] = int(p)
+    threads = fields.get("threads", 1)
+    cores = fields.get("cores", 1)
+    dies = fields.get("dies", 1)
+    cpus = fields.get("cpus")
+    if cpus is None:
+        cpus = fields.get("sockets", 1) * dies * cores * threads
+    tb, cb, db = bits_for(threads), bits_for(cores), bits_for(dies)
+    ids = []
+    for i in range(cpus):
+        t = i % threads
+        c = (i // threads) % cores
+        d = (i // (threads * cores)) % dies
+        s = i // (threads * cores * dies)
+        ids.append((s << (db + cb + tb)) | (d << (cb + tb)) | (c << tb) | t)
+    return ids
+
+
+def dtb_mpidrs(dtb_path):
+    import libfdt  # python3-libfdt
+    with open(dtb_path, "rb") as f:
+        fdt = libfdt.Fdt(f.read())
+    cpus = fdt.path_offset("/cpus")
+    acells = fdt.getprop(cpus, "#address-cells").as_int32()
+    out = []
+    node = fdt.first_subnode(cpus, quiet=[libfdt.NOTFOUND])
+    while node >= 0:
+        dt = fdt.getprop(node, "device_type", quiet=[libfdt.NOTFOUND])
+        if not isinstance(dt, int) and dt.as_str() == "cpu":
+            reg = bytes(fdt.getprop(node, "reg"))
+            val = 0
+            for k in range(acells):
+                val = (val << 32) | int.from_bytes(reg[4 * k:4 * k + 4], "big")
+            status = fdt.getprop(node, "status", quiet=[libfdt.NOTFOUND])
+            if isinstance(status, int) or status.as_str() in ("okay", "ok"):
+                out.append(val & 0xff00ffffff)
+        node = fdt.next_subnode(node, quiet=[libfdt.NOTFOUND])
+    return out
+
+
+def arm_dtb_for(example, qemu_args):
+    if example == "arm64-raspi3b":
+        return os.path.join(ROOT, "build/arm64/examples/arm64-raspi3b/board.dtb")
+    # Ask QEMU for the DT it would pass, with the same machine options.
+    defaults = ["-M", "virt,gic-version=3", "-cpu", "cortex-a72", "-m", "256M", "-smp", "4"]
+    tmp = tempfile.NamedTemporaryFile(suffix=".dtb", delete=False)
+    tmp.close()
+    args = ["qemu-system-aarch64"] + defaults + [a for a in qemu_args] + [
+        "-machine", "dumpdtb=" + tmp.name, "-display", "none"]
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return tmp.name
+
+
+def parse_ids(spec):
+    return [int(x, 0) for x in spec.split(",") if x]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--example", required=True)
+    ap.add_argument("--expect-hwids", required=True)
+    ap.add_argument("--expect-failed", action="append", default=[],
+                    help="hwid expected on a 'failed:' line (not counted as present-online)")
+    ap.add_argument("--expect-line", action="append", default=[])
+    ap.add_argument("--mode", default="parallel")
+    ap.add_argument("--timeout", default="300")
+    ap.add_argument("qemu_args", nargs="*")
+    a = ap.parse_args()
+
+    if a.expect_hwids == "x86":
+        expected = x86_apic_ids(a.qemu_args)
+    elif a.expect_hwids == "dtb":
+        expected = dtb_mpidrs(arm_dtb_for(a.example, a.qemu_args))
+    else:
+        expected = parse_ids(a.expect_hwids)
+    failed = [int(x, 0) for x in a.expect_failed]
+
+    env = dict(os.environ, SMPBOOT_TIMEOUT=a.timeout)
+    env["SMPBOOT_LOG"] = tempfile.NamedTemporaryFile(suffix=".log", delete=False).name
+    cmd = [os.path.join(ROOT, "scripts/run-example"), a.example] + a.qemu_args
+    p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = p.stdout.decode("utf-8", "replace")
+    sys.stdout.write(out)
+    lines = [l.rstrip("\r") for l in out.splitlines()]
+
+    problems = []
+    cpu_lines = [CPU_RE.match(l) for l in lines]
+    cpu_lines = [m for m in cpu_lines if m]
+    seen = {}
+    for m in cpu_lines:
+        hw = int(m.group(2), 16)
+        if hw in seen:
+            problems.append("hwid %#x printed twice" % hw)
+        seen[hw] = (int(m.group(1)), m.group(3))
+    want = set(expected) | set(failed)
+    if set(seen) != want:
+        problems.append("hwids printed %s, QEMU assigned %s" %
+                        (sorted(hex(x) for x in seen), sorted(hex(x) for x in want)))
+    for hw, (logical, status) in seen.items():
+        if hw in failed and not status.startswith("failed"):
+            problems.append("hwid %#x should have failed, got %r" % (hw, status))
+        if hw not in failed and status != "online":
+            problems.append("hwid %#x not online: %r" % (hw, status))
+    if expected and seen.get(expected[0], (None,))[0] != 0:
+        problems.append("boot CPU (hwid %#x) is not logical cpu 0" % expected[0])
+    results = [RESULT_RE.match(l) for l in lines]
+    results = [m for m in results if m]
+    contract = [l for l in lines if l.startswith("smpboot: ")]
+    if not results:
+        problems.append("no result line")
+    else:
+        r = results[-1]
+        k, n = int(r.group(2)), int(r.group(3))
+        if n != len(want) or k != len(expected):
+            problems.append("result online=%d/%d, expected %d/%d" % (k, n, len(expected), len(want)))
+        if r.group(4) != a.mode:
+            problems.append("mode=%s, expected %s" % (r.group(4), a.mode))
+        if not contract or not RESULT_RE.match(contract[-1]):
+            problems.append("result line is not the last smpboot line")
+    for pat in a.expect_line:
+        if not any(re.search(pat, l) for l in lines):
+            problems.append("no line matches %r" % pat)
+    want_status = 1 if failed else 0
+    if p.returncode != want_status:
+        problems.append("run-example exit status %d, expected %d" % (p.returncode, want_status))
+
+    if problems:
+        print("check_run: FAIL\n  " + "\n  ".join(problems))
+        return 1
+    print("check_run: PASS: %d CPUs, hwids %s" % (len(expected), ",".join(hex(x) for x in expected)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
