@@ -166,6 +166,7 @@ private:
     /// The ancestors of `n` from the root, via one scan; false if `n` is not a node.
     bool ancestry(node n, uint32_t* stack, uint32_t& depth) const;
     bool decode_prop(uint32_t at, property& out) const;
+    status classify(uint32_t off) const;
 
     const uint8_t* blob_ = nullptr;
     uint32_t total_ = 0;
