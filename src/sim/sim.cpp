@@ -5,13 +5,13 @@ namespace smpboot::sim {
 
 machine::machine(uint32_t cpus) : cpus_(cpus) {}
 
-machine::~machine() {
-    shut_down();
+machine::~machine() { shut_down(); }
+
+void machine::shut_down() {
+    shutdown_.store(true);
     for (sim_cpu& c : cpus_)
         if (c.thread.joinable()) c.thread.join();
 }
-
-void machine::shut_down() { shutdown_.store(true); }
 
 uint64_t machine::now_ns() {
     return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -15,14 +15,15 @@
 
 namespace smpboot::sim {
 
-/// What can go wrong with one simulated CPU.
+/// What can go wrong with one simulated CPU. Atomic: a test may change a
+/// fault while that CPU's thread runs.
 struct faults {
-    bool never_calls_in = false;     ///< the kick "succeeds" but no code runs
-    uint64_t callin_delay_ns = 0;    ///< calls in this late (a late AP)
-    bool kick_fails = false;         ///< the backend cannot start it (errc::kick_failed)
-    bool ap_init_fails = false;      ///< ap:starting fails on the AP
-    bool ignores_down = false;       ///< its idle loop never polls: cpu_down times out
-    bool never_off = false;          ///< says goodbye, but wait_off never sees it off
+    std::atomic<bool> never_calls_in{false};      ///< the kick "succeeds" but no code runs
+    std::atomic<uint64_t> callin_delay_ns{0};     ///< calls in this late (a late AP)
+    std::atomic<bool> kick_fails{false};          ///< the backend cannot start it (errc::kick_failed)
+    std::atomic<bool> ap_init_fails{false};       ///< ap:starting fails on the AP
+    std::atomic<bool> ignores_down{false};        ///< its idle loop never polls: cpu_down times out
+    std::atomic<bool> never_off{false};           ///< says goodbye, but wait_off never sees it off
 };
 
 /// Thrown on a simulated CPU's thread by ap_leave(): unwinds to the thread's
@@ -41,7 +42,8 @@ public:
     uint32_t abandons(cpu_id cpu) const { return cpus_[cpu].abandons.load(); }
     /// True while a CPU's thread runs.
     bool running(cpu_id cpu) const { return cpus_[cpu].running.load(); }
-    /// Ask every simulated CPU to leave (their idle loops check this).
+    /// Make every simulated CPU leave (their idle loops check this) and join
+    /// their threads. The host's state must outlive this call.
     void shut_down();
     bool shutting_down() const { return shutdown_.load(); }
 

@@ -46,7 +46,10 @@ public:
         if (!r) std::abort();
         hp_.set_trace(&trace_);
     }
-    ~env() { machine_.shut_down(); }
+    ~env() {
+        machine_.shut_down();
+        for (void* stack : stack_of_) std::free(stack);   // CPUs still online at the end
+    }
 
     hotplug_t& hp() { return hp_; }
     sim::machine& machine() { return machine_; }
@@ -106,12 +109,17 @@ private:
         h.monotonic_ns = [](void*) { return sim::machine::now_ns(); };
         h.delay_us = [](void*, uint32_t us) { std::this_thread::sleep_for(std::chrono::microseconds(us)); };
         h.log = [](void*, log_level, const char*) {};
-        h.alloc_stack = [](void* ctx, cpu_id) {
-            static_cast<env*>(ctx)->stacks_.fetch_add(1);
-            return stack_region{std::malloc(16384), 16384};
+        // Stacks are taken and given back on the boot CPU (the test thread).
+        h.alloc_stack = [](void* ctx, cpu_id cpu) {
+            env& self = *static_cast<env*>(ctx);
+            self.stacks_.fetch_add(1);
+            self.stack_of_.at(cpu) = std::malloc(16384);
+            return stack_region{self.stack_of_[cpu], 16384};
         };
-        h.free_stack = [](void* ctx, cpu_id, stack_region s) {
-            static_cast<env*>(ctx)->stacks_.fetch_sub(1);
+        h.free_stack = [](void* ctx, cpu_id cpu, stack_region s) {
+            env& self = *static_cast<env*>(ctx);
+            self.stacks_.fetch_sub(1);
+            self.stack_of_.at(cpu) = nullptr;
             std::free(s.base);
         };
         h.ap_main = [](void* ctx, cpu_id cpu) { static_cast<env*>(ctx)->idle(cpu); };
@@ -164,6 +172,7 @@ private:
     std::vector<uint32_t> idle_entries_;
     std::atomic<bool> wrong_cpu_{false};
     std::atomic<int> stacks_{0};
+    std::vector<void*> stack_of_ = std::vector<void*>(test_config::max_cpus, nullptr);
     std::thread::id main_thread_ = std::this_thread::get_id();
     trace_event trace_storage_[4096];
     trace_buffer trace_{trace_storage_, 4096};
