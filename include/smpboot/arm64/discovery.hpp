@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+// CPU discovery from a device tree's /cpus node (devicetree spec 3.7 and the
+// Linux binding Documentation/devicetree/bindings/arm/cpus.yaml).
+//
+// Freestanding and host-testable: the example kernels call it on the DTB the
+// firmware passed, smpboot-inspect calls it on a file. No arch code here.
+//
+//   smpboot::arm64::cpu_info cpus[64];
+//   smpboot::arm64::cpu_node_report nodes[80];
+//   auto d = smpboot::arm64::discover_cpus(tree, read_mpidr(), 64, cpus, 64, nodes, 80, &log);
+//   // cpus[0] is the boot CPU, cpus[1..d.count) the others in DT order.
+//
+// The rules, after Linux arm64 smp_init_cpus() / of_get_cpu_hwid():
+//  - nodes under /cpus whose device_type is "cpu"; others are skipped
+//    silently (cpu-map, caches);
+//  - reg has /cpus's #address-cells cells (1 or 2) and holds the MPIDR
+//    affinity fields only: any bit outside Aff3..Aff0 refuses the node;
+//  - a reg seen before refuses the later node (duplicate);
+//  - status = "disabled" / "fail" refuses the node;
+//  - an AP needs a usable enable-method: "psci" (with a usable PSCI node) or
+//    "spin-table" (with cpu-release-addr); the boot CPU does not;
+//  - the boot CPU (the running CPU's MPIDR) is logical 0, the others follow
+//    in DT order; CPUs past max_cpus are dropped with a warning;
+//  - if the boot CPU is not in the tree, secondaries are not used (Linux
+//    says "missing boot CPU MPIDR, not enabling secondaries").
+// Every refused node is reported (and logged) with its path and the reason.
+#pragma once
+
+#include <smpboot/arm64/psci.hpp>
+#include <smpboot/base.hpp>
+#include <smpboot/fdt.hpp>
+#include <smpboot/hotplug.hpp>
+
+namespace smpboot::arm64 {
+
+/// Arm ARM D17.2.101 (MPIDR_EL1): Aff3 [39:32], Aff2 [23:16], Aff1 [15:8], Aff0 [7:0].
+inline constexpr uint64_t mpidr_affinity_mask = 0xff00ffffffull;
+struct mpidr {
+    uint64_t value;
+    constexpr uint8_t aff0() const { return uint8_t(value); }
+    constexpr uint8_t aff1() const { return uint8_t(value >> 8); }
+    constexpr uint8_t aff2() const { return uint8_t(value >> 16); }
+    constexpr uint8_t aff3() const { return uint8_t(value >> 32); }
+};
+
+enum class enable_method : uint8_t { none, psci, spin_table, unknown };
+const char* to_string(enable_method m);
+
+/// Where a CPU sits in the machine.
+struct topology {
+    uint32_t package = 0;   ///< socket (cpu-map) or Aff3:Aff2
+    uint32_t cluster = 0;   ///< cluster (cpu-map) or Aff1
+    uint32_t core = 0;      ///< core (cpu-map) or Aff0
+    uint32_t thread = 0;    ///< thread (cpu-map) or 0
+    bool from_cpu_map = false;
+};
+
+/// One usable CPU, in logical order.
+struct cpu_info {
+    hwid_t hwid = 0;                  ///< MPIDR affinity bits
+    enable_method method = enable_method::none;
+    uint64_t release_addr = 0;        ///< spin-table: physical address of the release word
+    fdt::node node{};
+    topology topo{};
+};
+
+/// One /cpus child with device_type "cpu", usable or not, in DT order.
+struct cpu_node_report {
+    char path[64] = {};
+    hwid_t hwid = 0;                  ///< 0 if reg could not be read
+    enable_method method = enable_method::none;
+    char method_name[24] = {};        ///< the property as written (cut)
+    uint64_t release_addr = 0;
+    bool usable = false;
+    cpu_id logical = no_cpu;          ///< its logical number when usable
+    const char* problem = nullptr;    ///< why not usable (nullptr when usable)
+};
+
+/// Where discovery messages go (a warning or error line, no newline).
+struct discovery_log {
+    void (*fn)(void* ctx, log_level level, const char* line) = nullptr;
+    void* ctx = nullptr;
+};
+
+struct discovery_result {
+    fdt::status fdt{};            ///< set when the tree itself is unusable
+    const char* problem = nullptr;///< whole-tree problem ("no /cpus node", ...)
+    uint32_t count = 0;           ///< usable CPUs written to `cpus`, boot CPU first
+    uint32_t nodes = 0;           ///< cpu nodes seen (reports beyond nodes_cap are not stored)
+    uint32_t rejected = 0;        ///< nodes refused for a reason
+    uint32_t dropped = 0;         ///< usable nodes past max_cpus
+    bool boot_cpu_found = false;
+    psci_info psci{};
+
+    bool ok() const { return problem == nullptr && fdt.code == fdt::error::ok; }
+};
+
+/// Read /cpus. `boot_mpidr` is MPIDR_EL1 of the running CPU (non-affinity
+/// bits are ignored). `cpus` receives at most min(max_cpus, cpus_cap)
+/// entries; `nodes` (optional) one report per cpu node.
+discovery_result discover_cpus(const fdt::tree& t, uint64_t boot_mpidr, uint32_t max_cpus,
+                               cpu_info* cpus, uint32_t cpus_cap, cpu_node_report* nodes,
+                               uint32_t nodes_cap, const discovery_log* log = nullptr);
+
+/// The list hotplug::init() takes: hwids in logical order, all present.
+inline void to_cpu_descs(const cpu_info* cpus, uint32_t n, cpu_desc* out) {
+    for (uint32_t i = 0; i < n; ++i) out[i] = cpu_desc{cpus[i].hwid, true};
+}
+
+}  // namespace smpboot::arm64

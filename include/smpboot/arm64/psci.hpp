@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+// PSCI (Arm DEN0022, "Power State Coordination Interface"): function IDs,
+// return codes and how they map to smpboot errors, and the device-tree node
+// that says which conduit to use. Host-testable: the calls themselves (HVC /
+// SMC) are in the arm64 backend.
+#pragma once
+
+#include <smpboot/base.hpp>
+#include <smpboot/error.hpp>
+#include <smpboot/fdt.hpp>
+
+namespace smpboot::arm64 {
+
+/// How PSCI is reached: the node's `method` property (Linux binding
+/// Documentation/devicetree/bindings/arm/psci.yaml).
+enum class conduit : uint8_t { none, hvc, smc };
+const char* to_string(conduit c);
+
+namespace psci {
+
+/// DEN0022D section 5.1, function IDs of PSCI 0.2 and later (SMC32 0x84..,
+/// SMC64 0xC4..). CPU_ON and AFFINITY_INFO are used in their 64-bit form.
+inline constexpr uint32_t fn_version = 0x84000000;
+inline constexpr uint32_t fn_cpu_off = 0x84000002;
+inline constexpr uint32_t fn_cpu_on64 = 0xc4000003;
+inline constexpr uint32_t fn_affinity_info64 = 0xc4000004;
+inline constexpr uint32_t fn_system_off = 0x84000008;
+inline constexpr uint32_t fn_features = 0x8400000a;   ///< PSCI 1.0 and later
+
+/// DEN0022D section 5.2.2, "Return error codes".
+inline constexpr int32_t success = 0;
+inline constexpr int32_t not_supported = -1;
+inline constexpr int32_t invalid_parameters = -2;
+inline constexpr int32_t denied = -3;
+inline constexpr int32_t already_on = -4;
+inline constexpr int32_t on_pending = -5;
+inline constexpr int32_t internal_failure = -6;
+inline constexpr int32_t not_present = -7;
+inline constexpr int32_t disabled = -8;
+inline constexpr int32_t invalid_address = -9;
+
+/// DEN0022D section 5.1.5, AFFINITY_INFO results.
+inline constexpr int32_t affinity_on = 0;
+inline constexpr int32_t affinity_off = 1;
+inline constexpr int32_t affinity_on_pending = 2;
+
+/// errc::ok for SUCCESS, the matching errc::fw_* for each error, and
+/// errc::fw_unknown for anything DEN0022 does not define.
+constexpr errc to_errc(int32_t rc) {
+    switch (rc) {
+    case success: return errc::ok;
+    case not_supported: return errc::fw_not_supported;
+    case invalid_parameters: return errc::fw_invalid_parameters;
+    case denied: return errc::fw_denied;
+    case already_on: return errc::fw_already_on;
+    case on_pending: return errc::fw_on_pending;
+    case internal_failure: return errc::fw_internal_failure;
+    case not_present: return errc::fw_not_present;
+    case disabled: return errc::fw_disabled;
+    case invalid_address: return errc::fw_invalid_address;
+    default: return errc::fw_unknown;
+    }
+}
+
+/// A PSCI version word: major in bits [30:16], minor in [15:0] (DEN0022D 5.1.1).
+constexpr uint32_t major(uint32_t v) { return (v >> 16) & 0x7fff; }
+constexpr uint32_t minor(uint32_t v) { return v & 0xffff; }
+
+}  // namespace psci
+
+/// What the device tree says about PSCI.
+struct psci_info {
+    bool present = false;
+    conduit method = conduit::none;
+    /// From the compatible list: 0x10000 (1.0), 0x2 (0.2), 0x1 (0.1 only).
+    uint32_t dt_version = 0;
+    /// Function IDs to use. 0.2+ : the standard IDs; 0.1: the node's
+    /// cpu_on / cpu_off properties, 0 when absent (PSCI_VERSION,
+    /// AFFINITY_INFO and SYSTEM_OFF do not exist in 0.1).
+    uint32_t fn_cpu_on = 0;
+    uint32_t fn_cpu_off = 0;
+    uint32_t fn_affinity_info = 0;
+    uint32_t fn_system_off = 0;
+    uint32_t fn_version = 0;
+    uint32_t fn_features = 0;
+    /// Why a node that exists is unusable (nullptr when fine or absent).
+    const char* problem = nullptr;
+    fdt::node node{};
+};
+
+/// Find and read the PSCI node (anywhere in the tree, normally /psci).
+psci_info read_psci(const fdt::tree& t);
+
+}  // namespace smpboot::arm64
