@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+// The arm64 example kernel, shared by the boards: PL011 console, generic
+// timer clock, identity-mapped MMU, device-tree discovery, then the common
+// demo (examples/common/demo.hpp) and a semihosting exit.
+#include <smpboot/arm64/backend.hpp>
+#include <smpboot/arm64/discovery.hpp>
+#include <smpboot/fdt.hpp>
+#include <smpboot/format.hpp>
+#include <smpboot/hotplug.hpp>
+
+#include "board.hpp"
+#include "demo.hpp"
+
+using namespace smpboot;
+using example::arm64::the_board;
+
+namespace {
+
+struct kernel_config : default_config {
+    static constexpr uint32_t max_cpus = 128;
+};
+constexpr uint32_t max_cpus = kernel_config::max_cpus;
+constexpr size_t ap_stack_size = 16 * 1024;
+
+using backend_t = arm64::backend<max_cpus>;
+using hotplug_t = hotplug<backend_t, kernel_config>;
+using demo_t = example::demo<hotplug_t>;
+
+#define MRS(reg)                                          \
+    ({                                                    \
+        uint64_t v_;                                      \
+        asm volatile("mrs %0, " #reg : "=r"(v_));         \
+        v_;                                               \
+    })
+#define MSR(reg, v) asm volatile("msr " #reg ", %0" ::"r"(uint64_t(v)) : "memory")
+
+// ---- Console: PL011 (Arm DDI 0183G, 3.2: DR at 0x00, FR at 0x18, TXFF bit 5).
+
+atomic<uint32_t> console_lock{0};
+
+void uart_putc(char c) {
+    volatile uint32_t* base = reinterpret_cast<volatile uint32_t*>(the_board.uart_pl011);
+    while (base[0x18 / 4] & (1u << 5)) {}
+    base[0] = uint32_t(uint8_t(c));
+}
+
+void console_puts(const char* s) {
+    while (console_lock.exchange(1, memory_order::acquire)) asm volatile("yield");
+    for (; *s; ++s) {
+        if (*s == '\n') uart_putc('\r');
+        uart_putc(*s);
+    }
+    uart_putc('\r');
+    uart_putc('\n');
+    console_lock.store(0, memory_order::release);
+}
+
+// ---- Clock: the generic timer's virtual count (same on every CPU: the EL2
+// drop sets CNTVOFF_EL2 = 0).
+
+uint64_t timer_hz = 62'500'000;
+
+uint64_t now_ns() {
+    const uint64_t c = MRS(cntvct_el0);
+    return c / timer_hz * 1'000'000'000ull + c % timer_hz * 1'000'000'000ull / timer_hz;
+}
+
+// ---- Semihosting exit (Arm "Semihosting for AArch32 and AArch64" 2.0,
+// SYS_EXIT_EXTENDED 0x20 with ADP_Stopped_ApplicationExit 0x20026).
+
+[[noreturn]] void semihost_exit(uint32_t code) {
+    volatile uint64_t block[2] = {0x20026, code};
+    register uint64_t x0 asm("x0") = 0x20;
+    register uint64_t x1 asm("x1") = uint64_t(uintptr_t(block));
+    asm volatile("hlt #0xf000" ::"r"(x0), "r"(x1) : "memory");
+    for (;;) asm volatile("wfe");
+}
+
+// ---- MMU: 4 KiB granule, 39-bit VA (T0SZ = 25, walks start at level 1),
+// identity map of the board's regions, 1 GiB blocks where a whole GiB is of
+// one type, else 2 MiB blocks (Arm ARM D8.3, VMSAv8-64 descriptors).
+
+constexpr uint64_t desc_valid_block = 0x1, desc_table = 0x3;
+constexpr uint64_t desc_af = 1ull << 10, desc_sh_inner = 3ull << 8;
+constexpr uint64_t desc_pxn = 1ull << 53, desc_uxn = 1ull << 54;
+constexpr uint64_t attr_normal = 0 << 2, attr_device = 1 << 2;   // MAIR indices
+constexpr uint64_t mair_value = 0x00ff;   // attr0 normal WB RW-allocate, attr1 Device-nGnRnE
+constexpr uint64_t gib = 1ull << 30, mib2 = 2ull << 20;
+
+alignas(4096) uint64_t l1_table[512];
+alignas(4096) uint64_t l2_tables[4][512];
+
+example::arm64::mem_type type_at(uint64_t pa) {
+    for (uint32_t i = 0; i < the_board.map_count; ++i) {
+        const auto& r = the_board.map[i];
+        if (pa >= r.base && pa - r.base < r.size) return r.type;
+    }
+    return example::arm64::mem_type::none;
+}
+
+uint64_t block_desc(uint64_t pa, example::arm64::mem_type t) {
+    if (t == example::arm64::mem_type::normal) return pa | desc_valid_block | desc_af | desc_sh_inner | attr_normal;
+    return pa | desc_valid_block | desc_af | attr_device | desc_pxn | desc_uxn;
+}
+
+void mmu_on() {
+    uint32_t l2_used = 0;
+    for (uint64_t g = 0; g < 512; ++g) {
+        const auto first = type_at(g * gib);
+        bool uniform = true;
+        for (uint64_t o = mib2; o < gib && uniform; o += mib2) uniform = type_at(g * gib + o) == first;
+        if (uniform) {
+            l1_table[g] = first == example::arm64::mem_type::none ? 0 : block_desc(g * gib, first);
+            continue;
+        }
+        if (l2_used == 4) continue;   // boards here need at most one
+        uint64_t* l2 = l2_tables[l2_used++];
+        for (uint64_t i = 0; i < 512; ++i) {
+            const auto t = type_at(g * gib + i * mib2);
+            l2[i] = t == example::arm64::mem_type::none ? 0 : (block_desc(g * gib + i * mib2, t) & ~2ull);
+        }
+        l1_table[g] = uint64_t(uintptr_t(l2)) | desc_table;
+    }
+    // TCR_EL1 (Arm ARM D17.2.131): T0SZ 25, inner/outer WBWA, inner shareable,
+    // 4K granule; TTBR1 walks disabled (EPD1); IPS = the CPU's PARange.
+    const uint64_t parange = MRS(id_aa64mmfr0_el1) & 0xf;
+    const uint64_t tcr = 25 | (1 << 8) | (1 << 10) | (3 << 12) | (25ull << 16) | (1ull << 23) |
+                         ((parange > 5 ? 5 : parange) << 32);
+    asm volatile("dsb sy" ::: "memory");
+    MSR(mair_el1, mair_value);
+    MSR(tcr_el1, tcr);
+    MSR(ttbr0_el1, uintptr_t(l1_table));
+    MSR(ttbr1_el1, 0);
+    asm volatile("isb\n\ttlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
+    // SCTLR_EL1: RES1 bits (0x30d00800) + M, C, I.
+    MSR(sctlr_el1, 0x30d00800ull | 1 | (1 << 2) | (1 << 12));
+    asm volatile("isb" ::: "memory");
+}
+
+// ---- The pieces hotplug and the demo need.
+
+backend_t* g_backend;
+demo_t* g_demo;
+alignas(16) uint8_t ap_stacks[max_cpus][ap_stack_size];
+
+uint64_t host_now(void*) { return now_ns(); }
+void host_delay(void*, uint32_t us) {
+    const uint64_t end = now_ns() + uint64_t(us) * 1000;
+    while (now_ns() < end) asm volatile("yield");
+}
+void host_log(void*, log_level lvl, const char* text) {
+    line<224> l;
+    l.str(lvl == log_level::error ? "error: " : lvl == log_level::warning ? "warning: " : "").str(text);
+    console_puts(l.c_str());
+}
+stack_region host_alloc_stack(void*, cpu_id cpu) {
+    if (cpu >= max_cpus) return {};
+    return {ap_stacks[cpu], ap_stack_size};
+}
+void host_free_stack(void*, cpu_id, stack_region) {}
+void host_ap_main(void*, cpu_id cpu) { g_demo->ap_idle(cpu); }
+void host_wake(void*, cpu_id) { asm volatile("sev" ::: "memory"); }
+void relax() { asm volatile("yield" ::: "memory"); }
+
+const char* bootargs(const fdt::tree& t) {
+    fdt::property p;
+    const char* s = t.find_property(t.path("/chosen"), "bootargs", p) ? p.str() : nullptr;
+    return s ? s : "";
+}
+
+[[noreturn]] void fail(const char* what) {
+    line<160> l;
+    l.str("smpboot: ").str(the_board.name).str(": ").str(what);
+    console_puts(l.c_str());
+    semihost_exit(1);
+}
+
+}  // namespace
+
+extern "C" [[noreturn]] void example_exception(uint64_t index) {
+    line<192> l;
+    l.str("smpboot: exception ").dec(index).str(" on mpidr ").hex(MRS(mpidr_el1) & arm64::mpidr_affinity_mask);
+    l.str(" esr ").hex(MRS(esr_el1)).str(" elr ").hex(MRS(elr_el1)).str(" far ").hex(MRS(far_el1));
+    console_puts(l.c_str());
+    semihost_exit(1);
+}
+
+extern "C" [[noreturn]] void example_main(const void* dtb) {
+    if (uint64_t hz = MRS(cntfrq_el0)) timer_hz = hz;
+    mmu_on();
+
+    fdt::tree tree;
+    const fdt::status st = fdt::tree::open(dtb, fdt::tree::size_hint(dtb), tree);
+    if (!st) fail(fdt::to_string(st.code));
+    const char* cmdline = bootargs(tree);
+
+    static host_ops host;
+    host.monotonic_ns = host_now;
+    host.delay_us = host_delay;
+    host.log = host_log;
+    host.alloc_stack = host_alloc_stack;
+    host.free_stack = host_free_stack;
+    host.ap_main = host_ap_main;
+    host.wake = host_wake;
+
+    static arm64::cpu_info cpus[max_cpus];
+    const arm64::discovery_log dlog{[](void*, log_level lvl, const char* s) { host_log(nullptr, lvl, s); }, nullptr};
+    const arm64::discovery_result d =
+        arm64::discover_cpus(tree, arm64::read_mpidr(), max_cpus, cpus, max_cpus, nullptr, 0, &dlog);
+    if (!d.ok()) fail(d.problem ? d.problem : "cpu discovery failed");
+
+    static backend_t backend;
+    g_backend = &backend;
+    arm64::backend_config cfg;
+    cfg.host = &host;
+    cfg.mmu = arm64::current_mmu_state();
+    if (result r = backend.init(cfg, cpus, d.count, d.psci); !r) fail(to_string(r.code));
+
+    static cpu_desc descs[max_cpus];
+    arm64::to_cpu_descs(cpus, d.count, descs);
+    static hotplug_t hp{backend, host};
+    if (result r = hp.init(descs, d.count); !r) fail(to_string(r.code));
+
+    {
+        line<160> l;
+        l.str(the_board.name).str(": ").dec(d.count).str(" cpus, psci ");
+        if (d.psci.present) {
+            l.str(arm64::to_string(d.psci.method));
+            if (uint32_t v = backend.psci_version()) l.chr(' ').dec(arm64::psci::major(v)).chr('.').dec(arm64::psci::minor(v));
+        } else {
+            l.str("absent");
+        }
+        l.str(", timer ").dec(timer_hz).str(" Hz, cmdline \"").str(cmdline).chr('"');
+        console_puts(l.c_str());
+    }
+
+    static demo_t demo{hp, example::platform{"arm64", cmdline, console_puts, now_ns, relax}};
+    g_demo = &demo;
+    const bool all_online = demo.run();
+    semihost_exit(all_online ? 0 : 1);
+}

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+// The arm64 backend: starts CPUs by PSCI CPU_ON or spin-table release, brings
+// them into C++ with the boot CPU's MMU configuration, and takes them out
+// again (PSCI CPU_OFF, or a library-owned WFE park loop).
+//
+//   smpboot::arm64::backend<64> be;
+//   auto d = smpboot::arm64::discover_cpus(tree, read_mpidr(), 64, cpus, 64, nullptr, 0, &log);
+//   be.init(cfg, cpus, d.count, d.psci);
+//   smpboot::hotplug<smpboot::arm64::backend<64>> hp{be, host};
+//
+// Exception levels. The kernel runs at EL1. An AP that firmware starts at
+// EL2 (QEMU virt,virtualization=on; raspi3b) leaves EL2 in the library's
+// entry exactly as smpboot_arm64_el2_to_el1() does (entry.S: HCR_EL2 = RW
+// only, no stage 2 and no traps, EL1 gets the physical timer and counter,
+// CNTVOFF_EL2 = 0, GICv3 system registers enabled for EL1) and then runs at
+// EL1. A kernel entered at EL2 should call smpboot_arm64_el2_to_el1() on its
+// boot CPU too, so every CPU sees the same EL1 world. EL2 is left behind
+// with no vectors: an HVC from EL1 then is the kernel's problem (so with
+// virtualization=on PSCI must be, and in QEMU's DT is, "smc").
+//
+// Memory. APs enable the MMU while running at the entry's physical address,
+// so TTBR0 must identity-map the library's entry and park code (the example
+// kernels identity-map everything). virt_to_phys / phys_to_virt translate
+// the block addresses, the entry address and cpu-release-addr; null means
+// identity. Everything an AP reads with the MMU off is cleaned to the point
+// of coherency first (Arm ARM D7.5.9, DC CVAC).
+#pragma once
+
+#include <smpboot/arm64/discovery.hpp>
+#include <smpboot/arm64/entry_layout.h>
+#include <smpboot/arm64/psci.hpp>
+#include <smpboot/backend.hpp>
+#include <smpboot/host.hpp>
+
+extern "C" {
+void smpboot_arm64_entry_psci();
+void smpboot_arm64_entry_spin();
+/// Leave EL2 for EL1 (see entry.S); returns at EL1 with sp invalid.
+void smpboot_arm64_el2_to_el1();
+}
+
+namespace smpboot::arm64 {
+
+/// The MMU and vector setup of the boot CPU that every AP loads before it
+/// runs C++ (read them from the boot CPU's EL1 registers after it set them).
+struct mmu_state {
+    uint64_t ttbr0 = 0, ttbr1 = 0, tcr = 0, mair = 0, sctlr = 0, vbar = 0;
+};
+
+/// Read the running CPU's EL1 MMU registers (MAIR, TCR, TTBR0/1, SCTLR, VBAR).
+mmu_state current_mmu_state();
+/// MPIDR_EL1 of the running CPU.
+uint64_t read_mpidr();
+
+struct backend_config {
+    const host_ops* host = nullptr;   ///< clock (required) and log (optional)
+    mmu_state mmu{};
+    void* ctx = nullptr;
+    uint64_t (*virt_to_phys)(void* ctx, const void* va) = nullptr;
+    void* (*phys_to_virt)(void* ctx, uint64_t pa) = nullptr;
+};
+
+/// Where a CPU is, as far as the backend knows.
+enum class cpu_place : uint8_t {
+    firmware,   ///< never started: in firmware's spin loop, or PSCI OFF
+    running,    ///< kicked: on its way into the kernel, or in it
+    psci_off,   ///< left by CPU_OFF (AFFINITY_INFO said OFF, or no way to ask)
+    parked,     ///< in the library's WFE park loop
+    unknown,    ///< missed its callin; may still turn up
+};
+
+/// One CPU's block: read by entry.S with the MMU off.
+struct alignas(64) ap_block {
+    uint64_t mpidr = 0;
+    uint64_t stack_top = 0;
+    uint64_t ttbr0 = 0, ttbr1 = 0, tcr = 0, mair = 0, sctlr = 0, vbar = 0;
+    uint64_t cxx_entry = 0;
+    uint64_t self_virt = 0;
+    uint64_t self_phys = 0;
+    uint64_t image_entry = 0;
+    uint64_t image_arg = 0;
+    uint64_t release = 0;
+    uint64_t parked = 0;
+    int64_t off_rc = 0;
+};
+static_assert(__builtin_offsetof(ap_block, mpidr) == SMPBOOT_AP_MPIDR);
+static_assert(__builtin_offsetof(ap_block, stack_top) == SMPBOOT_AP_STACK_TOP);
+static_assert(__builtin_offsetof(ap_block, ttbr0) == SMPBOOT_AP_TTBR0);
+static_assert(__builtin_offsetof(ap_block, ttbr1) == SMPBOOT_AP_TTBR1);
+static_assert(__builtin_offsetof(ap_block, tcr) == SMPBOOT_AP_TCR);
+static_assert(__builtin_offsetof(ap_block, mair) == SMPBOOT_AP_MAIR);
+static_assert(__builtin_offsetof(ap_block, sctlr) == SMPBOOT_AP_SCTLR);
+static_assert(__builtin_offsetof(ap_block, vbar) == SMPBOOT_AP_VBAR);
+static_assert(__builtin_offsetof(ap_block, cxx_entry) == SMPBOOT_AP_CXX_ENTRY);
+static_assert(__builtin_offsetof(ap_block, self_virt) == SMPBOOT_AP_SELF_VIRT);
+static_assert(__builtin_offsetof(ap_block, self_phys) == SMPBOOT_AP_SELF_PHYS);
+static_assert(__builtin_offsetof(ap_block, image_entry) == SMPBOOT_AP_IMAGE_ENTRY);
+static_assert(__builtin_offsetof(ap_block, image_arg) == SMPBOOT_AP_IMAGE_ARG);
+static_assert(__builtin_offsetof(ap_block, release) == SMPBOOT_AP_RELEASE);
+static_assert(__builtin_offsetof(ap_block, parked) == SMPBOOT_AP_PARKED);
+static_assert(__builtin_offsetof(ap_block, off_rc) == SMPBOOT_AP_OFF_RC);
+static_assert(sizeof(ap_block) == SMPBOOT_AP_BLOCK_SIZE);
+
+/// Per-CPU bookkeeping that only C++ reads.
+struct cpu_slot {
+    enable_method method = enable_method::none;
+    cpu_place place = cpu_place::firmware;
+    uint64_t release_addr = 0;
+    const ap_boot* boot = nullptr;
+};
+
+/// The backend without its storage (the logic lives in backend.cpp).
+class backend_base {
+public:
+    backend_base(const backend_base&) = delete;
+    backend_base& operator=(const backend_base&) = delete;
+
+    /// Take discovery's CPUs (boot CPU first) and the PSCI node. Writes every
+    /// AP's block and the spin-table search table, cleaned to PoC.
+    result init(const backend_config& cfg, const cpu_info* cpus, uint32_t count,
+                const psci_info& psci);
+
+    // The smpboot::backend concept.
+    result kick(ap_boot& boot);
+    void kick_all(ap_boot* const* batch, uint32_t n);
+    void abandon(cpu_id cpu);
+    result wait_off(cpu_id cpu, uint64_t deadline_ns);
+    result ap_init(cpu_id cpu);
+    void ap_exit(cpu_id cpu);
+    [[noreturn]] void ap_leave(cpu_id cpu);
+    void relax();
+
+    /// PSCI_VERSION (0 if PSCI is absent or 0.1).
+    uint32_t psci_version();
+    /// PSCI SYSTEM_OFF; returns only if it failed.
+    result system_off();
+    /// A raw PSCI call through the DT's conduit (x0..x3 -> x0).
+    int64_t psci_call(uint32_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
+    /// For tests and fault injection: make CPU_ON for `cpu` report `rc`
+    /// without calling firmware (0 = off).
+    void inject_cpu_on_error(cpu_id cpu, int32_t rc) { inject_cpu_ = cpu, inject_rc_ = rc; }
+
+    cpu_place place_of(cpu_id cpu) const { return cpu < count_ ? slots_[cpu].place : cpu_place::unknown; }
+    const psci_info& psci() const { return psci_; }
+    uint32_t count() const { return count_; }
+
+    /// The AP's first C++ (entry.S jumps here).
+    [[noreturn]] void ap_enter(ap_block* block);
+
+protected:
+    backend_base(ap_block* blocks, cpu_slot* slots, uint32_t capacity)
+        : blocks_(blocks), slots_(slots), capacity_(capacity) {}
+
+private:
+    uint64_t to_phys(const void* va) const;
+    void* to_virt(uint64_t pa) const;
+    uint64_t now() const;
+    void log(log_level lvl, const char* what, cpu_id cpu, int64_t rc) const;
+    void publish(ap_block& b, const ap_boot& boot);
+    result start(ap_boot& boot, bool sev);
+
+    ap_block* blocks_;
+    cpu_slot* slots_;
+    uint32_t capacity_;
+    uint32_t count_ = 0;
+    backend_config cfg_{};
+    psci_info psci_{};
+    cpu_id inject_cpu_ = no_cpu;
+    int32_t inject_rc_ = 0;
+};
+
+/// The backend with room for MaxCpus CPUs; satisfies smpboot::backend.
+template <uint32_t MaxCpus>
+class backend : public backend_base {
+public:
+    backend() : backend_base(blocks_, slots_, MaxCpus) {}
+
+private:
+    ap_block blocks_[MaxCpus];
+    cpu_slot slots_[MaxCpus];
+};
+
+static_assert(smpboot::backend<backend<4>>);
+
+}  // namespace smpboot::arm64

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+// The arm64 backend (see smpboot/arm64/backend.hpp). Sysregs and cache
+// maintenance are inline asm here; the paths that run with the MMU off or
+// without a stack are in entry.S.
+#include <smpboot/arm64/backend.hpp>
+#include <smpboot/format.hpp>
+
+struct smpboot_arm64_ap_table_t {
+    uint64_t blocks_phys;
+    uint64_t count;
+};
+static_assert(sizeof(smpboot_arm64_ap_table_t) == SMPBOOT_APT_SIZE);
+static_assert(__builtin_offsetof(smpboot_arm64_ap_table_t, blocks_phys) == SMPBOOT_APT_BLOCKS);
+static_assert(__builtin_offsetof(smpboot_arm64_ap_table_t, count) == SMPBOOT_APT_COUNT);
+
+extern "C" {
+extern smpboot_arm64_ap_table_t smpboot_arm64_ap_table;
+[[noreturn]] void smpboot_arm64_park(smpboot::arm64::ap_block* block);
+[[noreturn]] void smpboot_arm64_psci_leave(smpboot::arm64::ap_block* block, uint32_t fn, uint64_t use_smc);
+[[noreturn]] void smpboot_arm64_ap_cxx(smpboot::arm64::ap_block* block);
+}
+
+namespace smpboot::arm64 {
+
+namespace {
+
+backend_base* the_backend = nullptr;   // entry.S knows blocks, not objects
+
+#define SMPBOOT_MRS(reg)                                  \
+    ({                                                    \
+        uint64_t v_;                                      \
+        asm volatile("mrs %0, " #reg : "=r"(v_));         \
+        v_;                                               \
+    })
+
+// Arm ARM D7.5.9: clean by VA to the point of coherency, so that a CPU with
+// its MMU (and so its caches) off reads what we wrote. CTR_EL0.DminLine gives
+// the smallest D-cache line.
+void clean_to_poc(const void* p, size_t size) {
+    const uint64_t line = 4ull << ((SMPBOOT_MRS(ctr_el0) >> 16) & 0xf);
+    uintptr_t a = uintptr_t(p) & ~(line - 1);
+    for (; a < uintptr_t(p) + size; a += line) asm volatile("dc cvac, %0" ::"r"(a) : "memory");
+    asm volatile("dsb sy" ::: "memory");
+}
+
+/// Clean and invalidate: the next read comes from memory (written by a CPU
+/// whose MMU is off).
+void fresh(const void* p) {
+    asm volatile("dc civac, %0\n\tdsb sy" ::"r"(p) : "memory");
+}
+
+uint64_t read_volatile(const uint64_t* p) {
+    fresh(p);
+    return *static_cast<const volatile uint64_t*>(p);
+}
+
+}  // namespace
+
+mmu_state current_mmu_state() {
+    mmu_state m;
+    m.ttbr0 = SMPBOOT_MRS(ttbr0_el1);
+    m.ttbr1 = SMPBOOT_MRS(ttbr1_el1);
+    m.tcr = SMPBOOT_MRS(tcr_el1);
+    m.mair = SMPBOOT_MRS(mair_el1);
+    m.sctlr = SMPBOOT_MRS(sctlr_el1);
+    m.vbar = SMPBOOT_MRS(vbar_el1);
+    return m;
+}
+
+uint64_t read_mpidr() { return SMPBOOT_MRS(mpidr_el1); }
+
+int64_t backend_base::psci_call(uint32_t fn, uint64_t a1, uint64_t a2, uint64_t a3) {
+    // SMCCC (DEN0028): function ID in w0, arguments in x1..x3, result in x0;
+    // x0..x17 may be clobbered.
+    register uint64_t x0 asm("x0") = fn;
+    register uint64_t x1 asm("x1") = a1;
+    register uint64_t x2 asm("x2") = a2;
+    register uint64_t x3 asm("x3") = a3;
+    if (psci_.method == conduit::smc) {
+        asm volatile("smc #0"
+                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+                     :
+                     : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
+                       "x15", "x16", "x17", "memory");
+    } else if (psci_.method == conduit::hvc) {
+        asm volatile("hvc #0"
+                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+                     :
+                     : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
+                       "x15", "x16", "x17", "memory");
+    } else {
+        return psci::not_supported;
+    }
+    return int64_t(x0);
+}
+
+uint64_t backend_base::to_phys(const void* va) const {
+    return cfg_.virt_to_phys ? cfg_.virt_to_phys(cfg_.ctx, va) : uint64_t(uintptr_t(va));
+}
+
+void* backend_base::to_virt(uint64_t pa) const {
+    return cfg_.phys_to_virt ? cfg_.phys_to_virt(cfg_.ctx, pa) : reinterpret_cast<void*>(uintptr_t(pa));
+}
+
+uint64_t backend_base::now() const { return cfg_.host->monotonic_ns(cfg_.host->ctx); }
+
+void backend_base::log(log_level lvl, const char* what, cpu_id cpu, int64_t rc) const {
+    if (!cfg_.host || !cfg_.host->log) return;
+    line<128> l;
+    l.str("arm64: cpu ").dec(cpu).str(": ").str(what);
+    if (rc) l.str(" (rc ").sdec(rc).chr(')');
+    cfg_.host->log(cfg_.host->ctx, lvl, l.c_str());
+}
+
+result backend_base::init(const backend_config& cfg, const cpu_info* cpus, uint32_t count,
+                          const psci_info& psci) {
+    if (!cfg.host || !cfg.host->monotonic_ns || count == 0) return result::fail(errc::not_initialized, no_cpu);
+    if (count > capacity_) return result::fail(errc::invalid_cpu, count);
+    cfg_ = cfg;
+    psci_ = psci;
+    count_ = count;
+    the_backend = this;
+    for (uint32_t i = 0; i < count; ++i) {
+        slots_[i] = cpu_slot{};
+        slots_[i].method = cpus[i].method;
+        slots_[i].release_addr = cpus[i].release_addr;
+        slots_[i].place = i == 0 ? cpu_place::running : cpu_place::firmware;
+        blocks_[i] = ap_block{};
+        blocks_[i].mpidr = cpus[i].hwid;
+        blocks_[i].self_virt = uint64_t(uintptr_t(&blocks_[i]));
+        blocks_[i].self_phys = to_phys(&blocks_[i]);
+    }
+    clean_to_poc(blocks_, sizeof(ap_block) * count);
+    smpboot_arm64_ap_table.blocks_phys = to_phys(blocks_);
+    smpboot_arm64_ap_table.count = count;
+    clean_to_poc(&smpboot_arm64_ap_table, sizeof smpboot_arm64_ap_table);
+    return result::success(0);
+}
+
+void backend_base::publish(ap_block& b, const ap_boot& boot) {
+    b.stack_top = boot.stack_top;
+    b.ttbr0 = cfg_.mmu.ttbr0;
+    b.ttbr1 = cfg_.mmu.ttbr1;
+    b.tcr = cfg_.mmu.tcr;
+    b.mair = cfg_.mmu.mair;
+    b.sctlr = cfg_.mmu.sctlr;
+    b.vbar = cfg_.mmu.vbar;
+    b.cxx_entry = uint64_t(uintptr_t(&smpboot_arm64_ap_cxx));
+    b.image_entry = boot.image_entry;
+    b.image_arg = boot.image_arg;
+    b.release = 0;
+    b.parked = 0;
+    b.off_rc = 0;
+    clean_to_poc(&b, sizeof b);
+}
+
+result backend_base::start(ap_boot& boot, bool sev) {
+    const cpu_id cpu = boot.cpu;
+    if (cpu == 0 || cpu >= count_) return result::fail(errc::invalid_cpu, cpu);
+    cpu_slot& s = slots_[cpu];
+    ap_block& b = blocks_[cpu];
+    s.boot = &boot;
+    publish(b, boot);
+
+    if (s.place == cpu_place::parked) {
+        // Our own park loop: it jumps to the release word with x0 = block.
+        b.release = to_phys(reinterpret_cast<const void*>(&smpboot_arm64_entry_psci));
+        clean_to_poc(&b.release, sizeof b.release);
+        if (sev) asm volatile("sev" ::: "memory");
+        s.place = cpu_place::running;
+        return result::success(cpu);
+    }
+    switch (s.method) {
+    case enable_method::psci: {
+        if (!psci_.fn_cpu_on) return result::fail(errc::no_enable_method, cpu);
+        int64_t rc;
+        if (inject_cpu_ == cpu && inject_rc_ != 0) rc = inject_rc_;
+        else
+            rc = psci_call(psci_.fn_cpu_on, b.mpidr,
+                           to_phys(reinterpret_cast<const void*>(&smpboot_arm64_entry_psci)),
+                           b.self_phys);
+        const errc e = psci::to_errc(int32_t(rc));
+        if (e != errc::ok) {
+            log(log_level::error, "PSCI CPU_ON failed", cpu, rc);
+            return result::fail(e, cpu, state::bp_bringup, int32_t(rc));
+        }
+        break;
+    }
+    case enable_method::spin_table: {
+        // Linux Documentation/arch/arm64/booting.rst: write the entry's
+        // physical address to cpu-release-addr, clean it to PoC, SEV.
+        auto* release = static_cast<uint64_t*>(to_virt(s.release_addr));
+        *static_cast<volatile uint64_t*>(release) =
+            to_phys(reinterpret_cast<const void*>(&smpboot_arm64_entry_spin));
+        clean_to_poc(release, sizeof *release);
+        if (sev) asm volatile("sev" ::: "memory");
+        break;
+    }
+    default:
+        return result::fail(errc::no_enable_method, cpu);
+    }
+    s.place = cpu_place::running;
+    return result::success(cpu);
+}
+
+result backend_base::kick(ap_boot& boot) { return start(boot, true); }
+
+void backend_base::kick_all(ap_boot* const* batch, uint32_t n) {
+    for (uint32_t i = 0; i < n; ++i) batch[i]->status = start(*batch[i], false);
+    // One event wakes every spin-table and park-loop CPU released above.
+    asm volatile("dsb sy\n\tsev" ::: "memory");
+}
+
+void backend_base::abandon(cpu_id cpu) {
+    // Neither PSCI nor spin-table can stop a CPU that is somewhere on its way
+    // in: if it turns up, the core sends it to ap_leave().
+    if (cpu < count_) slots_[cpu].place = cpu_place::unknown;
+    log(log_level::warning, "missed its callin; left to leave by itself", cpu, 0);
+}
+
+result backend_base::wait_off(cpu_id cpu, uint64_t deadline_ns) {
+    if (cpu == 0 || cpu >= count_) return result::fail(errc::invalid_cpu, cpu);
+    cpu_slot& s = slots_[cpu];
+    ap_block& b = blocks_[cpu];
+    const bool psci_off = s.method == enable_method::psci && psci_.fn_cpu_off;
+    for (;;) {
+        const bool off_stack = read_volatile(&b.parked) != 0;
+        const int64_t off_rc = int64_t(read_volatile(reinterpret_cast<const uint64_t*>(&b.off_rc)));
+        if (off_stack && (!psci_off || off_rc != 0)) {
+            // In the park loop (spin-table, or CPU_OFF refused).
+            if (off_rc) log(log_level::warning, "PSCI CPU_OFF failed; parked instead", cpu, off_rc);
+            s.place = cpu_place::parked;
+            return result::success(cpu);
+        }
+        if (off_stack && psci_off) {
+            if (!psci_.fn_affinity_info) {
+                // PSCI 0.1: no way to ask; it is off the stack and calling CPU_OFF.
+                s.place = cpu_place::psci_off;
+                return result::success(cpu);
+            }
+            const int64_t rc = psci_call(psci_.fn_affinity_info, b.mpidr, 0, 0);
+            if (rc == psci::affinity_off) {
+                s.place = cpu_place::psci_off;
+                return result::success(cpu);
+            }
+            if (rc < 0 && rc != psci::on_pending) {
+                const errc e = psci::to_errc(int32_t(rc));
+                log(log_level::error, "PSCI AFFINITY_INFO failed", cpu, rc);
+                return result::fail(e, cpu, state::bp_bringup, int32_t(rc));
+            }
+        }
+        if (now() >= deadline_ns) {
+            s.place = cpu_place::unknown;
+            return result::fail(errc::offline_timeout, cpu, state::bp_bringup);
+        }
+        relax();
+    }
+}
+
+result backend_base::ap_init(cpu_id cpu) {
+    // The CPU that came up must be the one we started.
+    const uint64_t me = read_mpidr() & mpidr_affinity_mask;
+    if (cpu >= count_ || me != blocks_[cpu].mpidr) return result::fail(errc::kick_failed, cpu, state::ap_starting);
+    return result::success(cpu);
+}
+
+void backend_base::ap_exit(cpu_id) {}
+
+void backend_base::ap_leave(cpu_id cpu) {
+    ap_block& b = blocks_[cpu];
+    if (slots_[cpu].method == enable_method::psci && psci_.fn_cpu_off)
+        smpboot_arm64_psci_leave(&b, psci_.fn_cpu_off, psci_.method == conduit::smc);
+    smpboot_arm64_park(&b);
+}
+
+void backend_base::relax() { asm volatile("yield" ::: "memory"); }
+
+uint32_t backend_base::psci_version() {
+    if (!psci_.fn_version) return 0;
+    return uint32_t(psci_call(psci_.fn_version, 0, 0, 0));
+}
+
+result backend_base::system_off() {
+    if (!psci_.fn_system_off) return result::fail(errc::fw_not_supported, 0);
+    const int64_t rc = psci_call(psci_.fn_system_off, 0, 0, 0);
+    return result::fail(psci::to_errc(int32_t(rc)), 0, state::online, int32_t(rc));
+}
+
+void backend_base::ap_enter(ap_block* block) {
+    const cpu_id cpu = cpu_id(block - blocks_);
+    slots_[cpu].boot->enter();
+    __builtin_trap();
+}
+
+}  // namespace smpboot::arm64
+
+extern "C" void smpboot_arm64_ap_cxx(smpboot::arm64::ap_block* block) {
+    smpboot::arm64::the_backend->ap_enter(block);
+}
