@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: MIT
+# QEMU tests of the x86-64 example (issue 4, section 7). Each run checks the
+# cpu lines against the APIC IDs QEMU assigns for that -smp (check_run.py
+# "x86"), the result line, the exit status, and the example's own line that
+# counts the starting/online callbacks that ran on the APs.
+# Small runs take about a second; -smp 255 about 5-60 s depending on load.
+
+# x86_test(name mode smp-spec aps [qemu args...])
+function(x86_test name mode smp aps)
+  smpboot_qemu_test(NAME x86_64.${name} EXAMPLE x86_64 EXPECT_HWIDS x86 MODE ${mode}
+    EXPECT_LINES "callbacks starting=${aps} online=${aps}$"
+    ARGS -smp ${smp} ${ARGN})
+endfunction()
+
+# q35 (the runner's default machine) with qemu64: 1, 2, 4, 8, 64 in both
+# modes, 255 (the most without x2APIC emulation) in parallel.
+foreach(mode parallel seq)
+  x86_test(q35.smp1.${mode} ${mode} 1 0)
+  x86_test(q35.smp2.${mode} ${mode} 2 1)
+  x86_test(q35.smp4.${mode} ${mode} 4 3)
+  x86_test(q35.smp8.${mode} ${mode} 8 7)
+  x86_test(q35.smp64.${mode} ${mode} 64 63)
+endforeach()
+smpboot_qemu_test(NAME x86_64.q35.smp255.parallel EXAMPLE x86_64 EXPECT_HWIDS x86 MODE parallel
+  TIMEOUT 300 EXPECT_LINES "callbacks starting=254 online=254$" ARGS -smp 255)
+
+# i440fx (-M pc) and -cpu max.
+foreach(mode parallel seq)
+  x86_test(pc.smp8.${mode} ${mode} 8 7 -M pc)
+  x86_test(pc.smp4.cpumax.${mode} ${mode} 4 3 -M pc -cpu max)
+endforeach()
+x86_test(q35.smp8.cpumax.parallel parallel 8 7 -cpu max)
+x86_test(q35.smp4.qemu64.seq seq 4 3 -cpu qemu64)
+
+# Non-contiguous APIC IDs: 2 sockets x 3 cores -> IDs 0,1,2,4,5,6.
+x86_test(q35.topo-2x3.parallel parallel 6,sockets=2,cores=3,threads=1 5)
+x86_test(q35.topo-2x3.seq seq 6,sockets=2,cores=3,threads=1 5)
+x86_test(pc.topo-2x2x2.parallel parallel 8,sockets=2,cores=2,threads=2 7 -M pc)
+
+# Hot-pluggable slots are disabled MADT entries: N must be 2, not 8.
+smpboot_qemu_test(NAME x86_64.q35.maxcpus.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
+  EXPECT_LINES "callbacks starting=1 online=1$" "present 2 possible 0 disabled 6"
+  ARGS -smp 2,maxcpus=8)
+
+# The SDM's legacy INIT-SIPI-SIPI pacing (10 ms, 200 us, 200 us).
+smpboot_qemu_test(NAME x86_64.q35.legacy-delays.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
+  EXPECT_LINES "callbacks starting=7 online=7$" "legacy delays"
+  ARGS -smp 8 -append smpboot.delays=legacy)
+smpboot_qemu_test(NAME x86_64.pc.legacy-delays.seq EXAMPLE x86_64 EXPECT_HWIDS x86 MODE seq
+  EXPECT_LINES "callbacks starting=3 online=3$" "legacy delays"
+  ARGS -M pc -smp 4 -append smpboot.delays=legacy)
+
+# The RSDP found by the legacy EBDA / BIOS-area search instead of PVH's.
+smpboot_qemu_test(NAME x86_64.q35.rsdp-scan.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
+  EXPECT_LINES "RSDP by legacy search"
+  ARGS -smp 4 -append smpboot.rsdp=scan)
