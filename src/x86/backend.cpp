@@ -128,6 +128,8 @@ result backend_base::arm(ap_boot& boot) {
     s.apic_id = uint32_t(boot.hwid);
     s.stack_top = boot.stack_top;
     s.boot = &boot;
+    s.image_entry = boot.image_entry;
+    s.image_arg = boot.image_arg;
     s.seen.store(0, memory_order::relaxed);
     s.parked.store(0, memory_order::relaxed);
     // release: the AP reads the fields above after it sees armed == 1.
@@ -229,16 +231,6 @@ void backend_base::relax() { cpu_relax(); }
 
 /// The AP's first C++, on its own stack with interrupts off (trampoline.S).
 extern "C" void smpboot_x86_ap_entry(smpboot::x86::ap_slot* slot) {
-    using namespace smpboot;
-    // The slot is taken: a stray later SIPI to this ID must not reuse it.
-    slot->armed.store(0, memory_order::relaxed);
-    const ap_boot& boot = *static_cast<const ap_boot*>(slot->boot);
-    if (boot.image_entry) {
-        // Another image (hotplug::start_image): System V's first argument register.
-        auto image = reinterpret_cast<void (*)(uint64_t)>(uintptr_t(boot.image_entry));
-        image(boot.image_arg);
-        smpboot_x86_park(&slot->parked);
-    }
-    boot.enter();
+    static_cast<const smpboot::ap_boot*>(slot->boot)->enter();
     __builtin_trap();
 }

@@ -11,11 +11,12 @@
  * Registers used: EBP = P throughout (the page's linear address), EAX/ECX/EDX
  * scratch, ESI the slot pointer in long mode.
  *
- * CPU state on exit (the call to smpboot_x86_ap_entry): 64-bit mode, paging
+ * CPU state on exit (the call to smpboot_x86_ap_entry, or to the slot's
+ * image entry with RDI = the slot's argument instead): 64-bit mode, paging
  * with the host's CR3, CR0 from the boot CPU (less CD/NW), CR4 = PAE only,
  * EFER = LME (+ NXE if the boot CPU has it), CS = 0x08 from the trampoline's
  * GDT (which stays in the page), DS = ES = SS = 0, interrupts disabled,
- * RSP = the slot's stack top, RDI = the slot. An AP whose APIC ID is in no
+ * RSP = the slot's stack top, RDI = the slot. An image that returns parks. An AP whose APIC ID is in no
  * armed slot parks in a HLT loop with interrupts off (an INIT resets it).
  *
  * smpboot_x86_park: called from C++ on the AP (RDI = &slot.parked); never
@@ -118,12 +119,22 @@ smpboot_x86_tramp_lm64:
 	dec	%ecx
 	jmp	3b
 
-5:	movl	$1, SMPBOOT_SLOT_SEEN(%rsi)
+	/* Found: take the slot (a stray later SIPI must not reuse it). */
+5:	movl	$0, SMPBOOT_SLOT_ARMED(%rsi)
+	movl	$1, SMPBOOT_SLOT_SEEN(%rsi)
 	mov	SMPBOOT_SLOT_STACK(%rsi), %rsp
+	mov	SMPBOOT_SLOT_IMAGE(%rsi), %rax
+	test	%rax, %rax
+	jnz	6f
 	mov	SMPBOOT_TD_ENTRY64(%rbp), %rax
 	mov	%rsi, %rdi
 	xor	%ebp, %ebp			/* end of the frame chain */
 	call	*%rax				/* C++, never returns */
+	jmp	park
+	/* Another image: its entry, its argument in RDI, on the stack it was given. */
+6:	mov	SMPBOOT_SLOT_ARG(%rsi), %rdi
+	xor	%ebp, %ebp
+	call	*%rax
 park:
 	cli
 	hlt

@@ -46,7 +46,8 @@ struct config {
     /// The page-table root every AP loads, below 4 GiB (it is loaded in
     /// 32-bit mode). It must identity-map the trampoline page (the AP turns
     /// paging on while running there) and map the kernel, the slot array and
-    /// the AP stacks as the boot CPU sees them. 4-level paging with 4 KiB or
+    /// the AP stacks as the boot CPU sees them; for hotplug::start_image also
+    /// the image's entry at its physical address. 4-level paging with 4 KiB or
     /// 2 MiB pages only: the AP gets CR4.PAE and nothing else; EFER.NXE only
     /// if the boot CPU has it set when init() runs.
     uint64_t cr3 = 0;

@@ -48,6 +48,8 @@
 #define SMPBOOT_SLOT_BOOT 0x10     /* u64: the core's ap_boot* */
 #define SMPBOOT_SLOT_SEEN 0x18     /* u32: the AP found its slot */
 #define SMPBOOT_SLOT_PARKED 0x1c   /* u32: the AP left its stack and parked */
+#define SMPBOOT_SLOT_IMAGE 0x20    /* u64: another image's entry (0: the kernel's) */
+#define SMPBOOT_SLOT_ARG 0x28      /* u64: its first argument (RDI) */
 #define SMPBOOT_SLOT_SIZE 0x40     /* a cache line each: APs write SEEN/PARKED */
 
 #ifdef __cplusplus
@@ -104,6 +106,8 @@ struct alignas(SMPBOOT_SLOT_SIZE) ap_slot {
     const void* boot;          // const ap_boot*
     atomic<uint32_t> seen;
     atomic<uint32_t> parked;
+    uint64_t image_entry;
+    uint64_t image_arg;
 };
 static_assert(offsetof(ap_slot, apic_id) == SMPBOOT_SLOT_APIC_ID);
 static_assert(offsetof(ap_slot, armed) == SMPBOOT_SLOT_ARMED);
@@ -111,6 +115,8 @@ static_assert(offsetof(ap_slot, stack_top) == SMPBOOT_SLOT_STACK);
 static_assert(offsetof(ap_slot, boot) == SMPBOOT_SLOT_BOOT);
 static_assert(offsetof(ap_slot, seen) == SMPBOOT_SLOT_SEEN);
 static_assert(offsetof(ap_slot, parked) == SMPBOOT_SLOT_PARKED);
+static_assert(offsetof(ap_slot, image_entry) == SMPBOOT_SLOT_IMAGE);
+static_assert(offsetof(ap_slot, image_arg) == SMPBOOT_SLOT_ARG);
 static_assert(sizeof(ap_slot) == SMPBOOT_SLOT_SIZE);
 
 }  // namespace smpboot::x86
