@@ -10,6 +10,7 @@
 
 #include "board.hpp"
 #include "demo.hpp"
+#include "gic.hpp"
 
 using namespace smpboot;
 using example::arm64::the_board;
@@ -158,9 +159,37 @@ stack_region host_alloc_stack(void*, cpu_id cpu) {
     return {ap_stacks[cpu], ap_stack_size};
 }
 void host_free_stack(void*, cpu_id, stack_region) {}
-void host_ap_main(void*, cpu_id cpu) { g_demo->ap_idle(cpu); }
-void host_wake(void*, cpu_id) { asm volatile("sev" ::: "memory"); }
-void relax() { asm volatile("yield" ::: "memory"); }
+hotplug_t* g_hp;
+
+// APs sleep in WFI (woken by an SGI) until the boot CPU first waits for one
+// of them to do work (the demo's stress mode): with many vCPUs on few host
+// cores, spinning APs would slow the bring-up being measured (TOOLCHAIN-NOTES).
+atomic<uint32_t> aps_quiet{1};
+
+bool on_boot_cpu() { return MRS(tpidr_el1) == 0; }
+
+void host_ap_main(void*, cpu_id cpu) {
+    MSR(tpidr_el1, cpu);
+    example::arm64::gic_init_cpu(cpu);
+    g_demo->ap_idle(cpu);
+}
+void host_wake(void*, cpu_id cpu) {
+    example::arm64::gic_wake(cpu, g_hp->hwid_of(cpu));
+    asm volatile("sev" ::: "memory");
+}
+void relax() {
+    if (aps_quiet.load(memory_order::relaxed)) {
+        if (!on_boot_cpu() && example::arm64::gic_present()) {
+            example::arm64::gic_sleep();
+            return;
+        }
+        if (on_boot_cpu()) {
+            aps_quiet.store(0, memory_order::relaxed);
+            example::arm64::gic_wake_all_others();
+        }
+    }
+    asm volatile("yield" ::: "memory");
+}
 
 const char* bootargs(const fdt::tree& t) {
     fdt::property p;
@@ -193,6 +222,8 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
     const fdt::status st = fdt::tree::open(dtb, fdt::tree::size_hint(dtb), tree);
     if (!st) fail(fdt::to_string(st.code));
     const char* cmdline = bootargs(tree);
+    MSR(tpidr_el1, 0);
+    if (example::arm64::gic_probe(tree)) example::arm64::gic_init_cpu(0);
 
     static host_ops host;
     host.monotonic_ns = host_now;
@@ -219,6 +250,7 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
     static cpu_desc descs[max_cpus];
     arm64::to_cpu_descs(cpus, d.count, descs);
     static hotplug_t hp{backend, host};
+    g_hp = &hp;
     if (result r = hp.init(descs, d.count); !r) fail(to_string(r.code));
 
     {

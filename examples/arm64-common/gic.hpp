@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+// Just enough GIC for APs to sleep: each CPU enables one SGI, idles in WFI,
+// and the boot CPU sends that SGI to wake it (for cpu_down, or when the
+// measurement is over). Found from the DT; absent (raspi3b) means no sleeping.
+#pragma once
+
+#include <smpboot/fdt.hpp>
+
+#include <stdint.h>
+
+namespace example::arm64 {
+
+/// Find a GICv2 ("arm,cortex-a15-gic", "arm,gic-400") or GICv3 ("arm,gic-v3")
+/// and enable its distributor. False if there is none we know.
+bool gic_probe(const smpboot::fdt::tree& t);
+/// On each CPU that may sleep (boot CPU included): enable the wake SGI.
+void gic_init_cpu(uint32_t cpu);
+/// Wake `cpu` (logical number given to gic_init_cpu, MPIDR affinity `mpidr`).
+void gic_wake(uint32_t cpu, uint64_t mpidr);
+/// Wake every other CPU.
+void gic_wake_all_others();
+/// WFI until an interrupt is pending, then acknowledge it. Interrupts stay
+/// masked; WFI wakes on a pending interrupt regardless (Arm ARM D1.6.2).
+void gic_sleep();
+bool gic_present();
+
+}  // namespace example::arm64
