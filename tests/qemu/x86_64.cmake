@@ -8,7 +8,7 @@
 # x86_test(name mode smp-spec aps [qemu args...])
 function(x86_test name mode smp aps)
   smpboot_qemu_test(NAME x86_64.${name} EXAMPLE x86_64 EXPECT_HWIDS x86 MODE ${mode}
-    EXPECT_LINES "callbacks starting=${aps} online=${aps}$"
+    EXPECT_LINES "callbacks starting=${aps} online=${aps};"
     ARGS -smp ${smp} ${ARGN})
 endfunction()
 
@@ -22,7 +22,7 @@ foreach(mode parallel seq)
   x86_test(q35.smp64.${mode} ${mode} 64 63)
 endforeach()
 smpboot_qemu_test(NAME x86_64.q35.smp255.parallel EXAMPLE x86_64 EXPECT_HWIDS x86 MODE parallel
-  TIMEOUT 300 EXPECT_LINES "callbacks starting=254 online=254$" ARGS -smp 255)
+  TIMEOUT 300 EXPECT_LINES "callbacks starting=254 online=254;" ARGS -smp 255)
 
 # i440fx (-M pc) and -cpu max.
 foreach(mode parallel seq)
@@ -39,18 +39,60 @@ x86_test(pc.topo-2x2x2.parallel parallel 8,sockets=2,cores=2,threads=2 7 -M pc)
 
 # Hot-pluggable slots are disabled MADT entries: N must be 2, not 8.
 smpboot_qemu_test(NAME x86_64.q35.maxcpus.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
-  EXPECT_LINES "callbacks starting=1 online=1$" "present 2 possible 0 disabled 6"
+  EXPECT_LINES "callbacks starting=1 online=1;" "present 2 possible 0 disabled 6"
   ARGS -smp 2,maxcpus=8)
 
 # The SDM's legacy INIT-SIPI-SIPI pacing (10 ms, 200 us, 200 us).
 smpboot_qemu_test(NAME x86_64.q35.legacy-delays.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
-  EXPECT_LINES "callbacks starting=7 online=7$" "legacy delays"
+  EXPECT_LINES "callbacks starting=7 online=7;" "legacy delays"
   ARGS -smp 8 -append smpboot.delays=legacy)
 smpboot_qemu_test(NAME x86_64.pc.legacy-delays.seq EXAMPLE x86_64 EXPECT_HWIDS x86 MODE seq
-  EXPECT_LINES "callbacks starting=3 online=3$" "legacy delays"
+  EXPECT_LINES "callbacks starting=3 online=3;" "legacy delays"
   ARGS -M pc -smp 4 -append smpboot.delays=legacy)
 
 # The RSDP found by the legacy EBDA / BIOS-area search instead of PVH's.
 smpboot_qemu_test(NAME x86_64.q35.rsdp-scan.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
   EXPECT_LINES "RSDP by legacy search"
   ARGS -smp 4 -append smpboot.rsdp=scan)
+
+# ---- Issue 7: runtime hotplug, fault injection, another image on an AP ----
+
+# Random APs offline and online again (park + INIT, then INIT-SIPI-SIPI);
+# every online AP's idle counter must move, no offline one's may.
+smpboot_qemu_test(NAME x86_64.q35.stress200.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
+  TIMEOUT 300 EXPECT_LINES "^smpboot: stress cycles=200 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+  ARGS -smp 8 -append smpboot.stress=200)
+smpboot_qemu_test(NAME x86_64.pc.stress50.seq EXAMPLE x86_64 EXPECT_HWIDS x86 MODE seq
+  EXPECT_LINES "^smpboot: stress cycles=50 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+  ARGS -M pc -smp 4 -append smpboot.stress=50 -append smpboot.seed=7)
+
+# A host step that fails for CPU 2 in each section: prepare runs on the boot
+# CPU, starting and online on the AP. The CPU must end offline with its
+# completed steps undone (the teardown counts), the others online.
+function(x86_fail_test section mode teardowns)
+  smpboot_qemu_test(NAME x86_64.q35.fail-${section}.${mode} EXAMPLE x86_64 MODE ${mode}
+    EXPECT_HWIDS 0,1,3 EXPECT_FAILED 2
+    EXPECT_LINES "^smpboot: cpu 2 hwid 0x2 failed: callback failed at example:${section} \\(rc -5\\)$"
+                 "cpu 2 rolled back to offline" "teardowns ${teardowns}$"
+    ARGS -smp 4 -append smpboot.fail=2:${section})
+endfunction()
+x86_fail_test(prepare parallel "prepare=0 starting=0 online=0")
+x86_fail_test(starting parallel "prepare=1 starting=0 online=0")
+x86_fail_test(online parallel "prepare=1 starting=1 online=0")
+x86_fail_test(starting seq "prepare=1 starting=0 online=0")
+
+# A CPU that never calls in (APIC ID 9 does not exist): callin timeout, the
+# CPU is abandoned with INIT, everyone else comes online.
+smpboot_qemu_test(NAME x86_64.q35.ghost.parallel EXAMPLE x86_64 EXPECT_HWIDS x86 EXPECT_FAILED 9
+  EXPECT_LINES "^smpboot: cpu 4 hwid 0x9 failed: callin timeout at bp:bringup$"
+  ARGS -smp 4 -append smpboot.ghost=9)
+smpboot_qemu_test(NAME x86_64.q35.ghost.seq EXAMPLE x86_64 EXPECT_HWIDS x86 EXPECT_FAILED 0x20
+  MODE seq EXPECT_LINES "^smpboot: cpu 2 hwid 0x20 failed: callin timeout at bp:bringup$"
+  ARGS -smp 2 -append smpboot.ghost=0x20)
+
+# The guest image (built separately) runs on CPU 2, prints from there and
+# answers through shared memory; then the kernel takes the CPU back.
+smpboot_qemu_test(NAME x86_64.q35.guest.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
+  EXPECT_LINES "^guest: hello from the guest image on APIC ID 2$"
+               "guest on cpu 2: reported sum\\(1..1002\\)=502503 from APIC ID 0x2 .*: ok$"
+  ARGS -smp 4 -append smpboot.guest=2)
