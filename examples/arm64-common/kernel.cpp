@@ -2,6 +2,16 @@
 // The arm64 example kernel, shared by the boards: PL011 console, generic
 // timer clock, identity-mapped MMU, device-tree discovery, then the common
 // demo (examples/common/demo.hpp) and a semihosting exit.
+//
+// Command line (/chosen/bootargs, QEMU's -append), besides the demo's
+// smpboot.mode / smpboot.stress / smpboot.seed / smpboot.fail:
+//   smpboot.ghost=MPIDR        add a spin-table CPU that does not exist: its
+//                              release word is polled by nobody, so it never
+//                              calls in (callin timeout)
+//   smpboot.psci_ghost=MPIDR   add a PSCI CPU with that MPIDR: firmware's
+//                              CPU_ON refuses it (INVALID_PARAMETERS for an
+//                              MPIDR that does not exist, ALREADY_ON for one
+//                              that runs)
 #include <smpboot/arm64/backend.hpp>
 #include <smpboot/arm64/discovery.hpp>
 #include <smpboot/fdt.hpp>
@@ -239,23 +249,33 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
     const arm64::discovery_result d =
         arm64::discover_cpus(tree, arm64::read_mpidr(), max_cpus, cpus, max_cpus, nullptr, 0, &dlog);
     if (!d.ok()) fail(d.problem ? d.problem : "cpu discovery failed");
+    uint32_t ncpus = d.count;
+    static uint64_t ghost_release_word;
+    if (uint64_t g = example::cmdline_number(cmdline, "smpboot.ghost", ~0ull); g != ~0ull && ncpus < max_cpus) {
+        cpus[ncpus++] = {g, arm64::enable_method::spin_table, uint64_t(uintptr_t(&ghost_release_word)), {}, {}};
+        console_puts("smpboot: example: added a ghost spin-table CPU that will never call in");
+    }
+    if (uint64_t g = example::cmdline_number(cmdline, "smpboot.psci_ghost", ~0ull); g != ~0ull && ncpus < max_cpus) {
+        cpus[ncpus++] = {g, arm64::enable_method::psci, 0, {}, {}};
+        console_puts("smpboot: example: added a PSCI CPU that firmware does not have");
+    }
 
     static backend_t backend;
     g_backend = &backend;
     arm64::backend_config cfg;
     cfg.host = &host;
     cfg.mmu = arm64::current_mmu_state();
-    if (result r = backend.init(cfg, cpus, d.count, d.psci); !r) fail(to_string(r.code));
+    if (result r = backend.init(cfg, cpus, ncpus, d.psci); !r) fail(to_string(r.code));
 
     static cpu_desc descs[max_cpus];
-    arm64::to_cpu_descs(cpus, d.count, descs);
+    arm64::to_cpu_descs(cpus, ncpus, descs);
     static hotplug_t hp{backend, host};
     g_hp = &hp;
-    if (result r = hp.init(descs, d.count); !r) fail(to_string(r.code));
+    if (result r = hp.init(descs, ncpus); !r) fail(to_string(r.code));
 
     {
         line<160> l;
-        l.str(the_board.name).str(": ").dec(d.count).str(" cpus, psci ");
+        l.str(the_board.name).str(": ").dec(ncpus).str(" cpus, psci ");
         if (d.psci.present) {
             l.str(arm64::to_string(d.psci.method));
             if (uint32_t v = backend.psci_version()) l.chr(' ').dec(arm64::psci::major(v)).chr('.').dec(arm64::psci::minor(v));

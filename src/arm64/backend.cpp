@@ -173,12 +173,9 @@ result backend_base::start(ap_boot& boot, bool sev) {
     switch (s.method) {
     case enable_method::psci: {
         if (!psci_.fn_cpu_on) return result::fail(errc::no_enable_method, cpu);
-        int64_t rc;
-        if (inject_cpu_ == cpu && inject_rc_ != 0) rc = inject_rc_;
-        else
-            rc = psci_call(psci_.fn_cpu_on, b.mpidr,
-                           to_phys(reinterpret_cast<const void*>(&smpboot_arm64_entry_psci)),
-                           b.self_phys);
+        const int64_t rc = psci_call(psci_.fn_cpu_on, b.mpidr,
+                                     to_phys(reinterpret_cast<const void*>(&smpboot_arm64_entry_psci)),
+                                     b.self_phys);
         const errc e = psci::to_errc(int32_t(rc));
         if (e != errc::ok) {
             log(log_level::error, "PSCI CPU_ON failed", cpu, rc);

@@ -39,9 +39,11 @@ function(arm64_dt_mpidrs out dtb)
   set(${out} "${ids}" PARENT_SCOPE)
 endfunction()
 
-# arm64_virt_test(NAME n [MODE m] MACHINE <-M value> CPU <model> SMP <n>)
+# arm64_virt_test(NAME n [MODE m] MACHINE <-M value> CPU <model> SMP <n>
+#                 [APPEND words...] [FAILED hwid...] [LINES regex...] [TIMEOUT s])
+# FAILED hwids are expected on "failed:" lines; every other CPU of the DT online.
 function(arm64_virt_test)
-  cmake_parse_arguments(V "" "NAME;MODE;MACHINE;CPU;SMP" "" ${ARGN})
+  cmake_parse_arguments(V "" "NAME;MODE;MACHINE;CPU;SMP;TIMEOUT" "APPEND;FAILED;LINES" ${ARGN})
   set(args -M ${V_MACHINE} -cpu ${V_CPU} -smp ${V_SMP})
   set(expect dtb)
   if(SMPBOOT_QEMU_AARCH64 AND SMPBOOT_FDTGET)
@@ -51,12 +53,24 @@ function(arm64_virt_test)
                     -display none OUTPUT_QUIET ERROR_QUIET)
     if(EXISTS ${dtb})
       arm64_dt_mpidrs(expect ${dtb})
+      string(REPLACE "," ";" expect "${expect}")
+      foreach(f ${V_FAILED})
+        list(REMOVE_ITEM expect ${f})
+      endforeach()
+      string(REPLACE ";" "," expect "${expect}")
     endif()
   endif()
   if(NOT V_MODE)
     set(V_MODE parallel)
   endif()
-  smpboot_qemu_test(NAME ${V_NAME} EXAMPLE arm64-virt EXPECT_HWIDS ${expect} MODE ${V_MODE} ARGS ${args})
+  if(NOT V_TIMEOUT)
+    set(V_TIMEOUT 180)
+  endif()
+  foreach(w ${V_APPEND})
+    list(APPEND args -append ${w})
+  endforeach()
+  smpboot_qemu_test(NAME ${V_NAME} EXAMPLE arm64-virt EXPECT_HWIDS ${expect} MODE ${V_MODE}
+    TIMEOUT ${V_TIMEOUT} EXPECT_FAILED ${V_FAILED} EXPECT_LINES ${V_LINES} ARGS ${args})
 endfunction()
 
 # virt, GICv2 (at most 8 CPUs, 8 per cluster in MPIDR)
@@ -82,3 +96,44 @@ arm64_virt_test(NAME arm64-virt-el2-seq MODE seq MACHINE virt,gic-version=3,virt
 # raspi3b: four Cortex-A53 released by spin-table from QEMU's firmware stub.
 smpboot_qemu_test(NAME arm64-raspi3b EXAMPLE arm64-raspi3b EXPECT_HWIDS 0x0,0x1,0x2,0x3)
 smpboot_qemu_test(NAME arm64-raspi3b-seq EXAMPLE arm64-raspi3b EXPECT_HWIDS 0x0,0x1,0x2,0x3 MODE seq)
+
+# ---- Issue 7: runtime offline/online and fault injection ------------------
+set(stress_ok "^smpboot: stress cycles=200 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$")
+# PSCI CPU_OFF + AFFINITY_INFO, then CPU_ON again, 200 times.
+arm64_virt_test(NAME arm64-virt-stress200 MACHINE virt,gic-version=3 CPU cortex-a72 SMP 8
+  APPEND smpboot.stress=200 LINES ${stress_ok})
+# The same through SMC from EL1 after the EL2 drop, sequential bring-up first.
+arm64_virt_test(NAME arm64-virt-el2-stress200-seq MODE seq MACHINE virt,gic-version=2,virtualization=on
+  CPU cortex-a53 SMP 8 APPEND smpboot.stress=200 smpboot.seed=7 LINES ${stress_ok})
+# Spin-table CPUs go down into the library's park loop and come back from it.
+smpboot_qemu_test(NAME arm64-raspi3b-stress200 EXAMPLE arm64-raspi3b EXPECT_HWIDS 0x0,0x1,0x2,0x3
+  EXPECT_LINES ${stress_ok} ARGS -append smpboot.stress=200)
+
+# The demo's own step fails for CPU 2 in each section (prepare on the boot
+# CPU, starting and online on the AP): that CPU is reported with the cause and
+# rolled back (an AP leaves by CPU_OFF / the park loop), the others come up.
+foreach(section prepare starting online)
+  arm64_virt_test(NAME arm64-virt-fail-${section} MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4
+    APPEND smpboot.fail=2:${section} FAILED 0x2
+    LINES "^smpboot: cpu 2 hwid 0x2 failed: callback failed at demo:${section} \\(rc -22\\)$")
+endforeach()
+arm64_virt_test(NAME arm64-virt-el2-fail-online-seq MODE seq MACHINE virt,gic-version=3,virtualization=on
+  CPU max SMP 4 APPEND smpboot.fail=1:online FAILED 0x1
+  LINES "^smpboot: cpu 1 hwid 0x1 failed: callback failed at demo:online \\(rc -22\\)$")
+smpboot_qemu_test(NAME arm64-raspi3b-fail-starting-seq EXAMPLE arm64-raspi3b MODE seq
+  EXPECT_HWIDS 0x0,0x1,0x2 EXPECT_FAILED 0x3
+  EXPECT_LINES "^smpboot: cpu 3 hwid 0x3 failed: callback failed at demo:starting \\(rc -22\\)$"
+  ARGS -append smpboot.fail=3:starting)
+
+# A CPU that never calls in (a spin-table release word nobody polls), and one
+# whose PSCI CPU_ON firmware refuses (an MPIDR QEMU does not have).
+arm64_virt_test(NAME arm64-virt-ghost MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4
+  APPEND smpboot.ghost=0x55 FAILED 0x55
+  LINES "^smpboot: cpu 4 hwid 0x55 failed: callin timeout at bp:bringup$")
+arm64_virt_test(NAME arm64-virt-psci-ghost-seq MODE seq MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4
+  APPEND smpboot.psci_ghost=0x203 FAILED 0x203
+  LINES "^smpboot: cpu 4 hwid 0x203 failed: psci: invalid parameters at bp:bringup \\(rc -2\\)$")
+smpboot_qemu_test(NAME arm64-raspi3b-ghost EXAMPLE arm64-raspi3b
+  EXPECT_HWIDS 0x0,0x1,0x2,0x3 EXPECT_FAILED 0x100
+  EXPECT_LINES "^smpboot: cpu 4 hwid 0x100 failed: callin timeout at bp:bringup$"
+  ARGS -append smpboot.ghost=0x100)

@@ -136,9 +136,6 @@ public:
     result system_off();
     /// A raw PSCI call through the DT's conduit (x0..x3 -> x0).
     int64_t psci_call(uint32_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
-    /// For tests and fault injection: make CPU_ON for `cpu` report `rc`
-    /// without calling firmware (0 = off).
-    void inject_cpu_on_error(cpu_id cpu, int32_t rc) { inject_cpu_ = cpu, inject_rc_ = rc; }
 
     cpu_place place_of(cpu_id cpu) const { return cpu < count_ ? slots_[cpu].place : cpu_place::unknown; }
     const psci_info& psci() const { return psci_; }
@@ -165,8 +162,6 @@ private:
     uint32_t count_ = 0;
     backend_config cfg_{};
     psci_info psci_{};
-    cpu_id inject_cpu_ = no_cpu;
-    int32_t inject_rc_ = 0;
 };
 
 /// The backend with room for MaxCpus CPUs; satisfies smpboot::backend.
