@@ -285,6 +285,14 @@ bool stress(uint32_t cycles, uint64_t seed) {
         else error(cand[i], "cpu_up: ", to_string(r.code));
     }
     verify();
+    {
+        uint64_t total = 0;
+        for (uint32_t i = 0; i < ncand; ++i) total += work[cand[i]].load(memory_order::relaxed);
+        line<128> l;
+        l.str("stress: trampoline entered ").dec(the_backend.trampoline_entries());
+        l.str(" times in all; idle-loop counters total ").dec(total);
+        say(l.c_str());
+    }
     line<128> l;
     l.str("smpboot: stress cycles=").dec(cycles).str(" downs=").dec(downs).str(" ups=").dec(ups);
     l.str(" errors=").dec(errors);

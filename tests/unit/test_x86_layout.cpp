@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+// The x86 register layouts and the trampoline's shared layout, on the host:
+// ICR encodings against the values in Intel SDM Vol. 3A 10.6.1 / 8.4.4.1,
+// IA32_APIC_BASE decoding, and the slot/data offsets the assembly uses.
+#include <doctest/doctest.h>
+
+#include <smpboot/x86/apic.hpp>
+#include <smpboot/x86/trampoline_layout.h>
+
+#include <cstddef>
+
+using namespace smpboot::x86;
+
+TEST_CASE("ICR: the INIT-SIPI-SIPI commands encode as the SDM's example") {
+    // SDM Vol. 3A 8.4.4.1 writes 0x000C4500 (INIT to all excluding self) and
+    // 0x000C46XX (STARTUP); we address one CPU, so no shorthand bits.
+    CHECK(icr::init().raw() == 0x0000c500);
+    CHECK(icr::init_deassert().raw() == 0x00008500);
+    CHECK(icr::startup(0x08).raw() == 0x00004608);
+    CHECK(icr::startup(0x9f).raw() == 0x0000469f);
+    icr all = icr::init();
+    all.shorthand = uint64_t(dest_shorthand::all_but_self);
+    CHECK(all.raw() == 0x000cc500);
+}
+
+TEST_CASE("ICR: destination field position (xAPIC top byte, x2APIC upper half)") {
+    icr c = icr::make(delivery_mode::fixed, 0xf0);
+    c.dest = 0x12345678;
+    CHECK(c.raw() == 0x12345678'000040f0ull);
+    c.dest = uint32_t(0x07) << 24;   // how the xAPIC driver would place APIC ID 7
+    CHECK((c.raw() >> 56) == 0x07);
+    CHECK(icr::make(delivery_mode::nmi).raw() == 0x4400);
+}
+
+TEST_CASE("IA32_APIC_BASE decoding") {
+    const apic_base_msr bsp_xapic{0xfee00900};
+    CHECK(bsp_xapic.bsp());
+    CHECK(bsp_xapic.enabled());
+    CHECK_FALSE(bsp_xapic.x2apic());
+    CHECK(bsp_xapic.base() == 0xfee00000);
+    const apic_base_msr ap_x2apic{0x0000000f'fee00c00ull};
+    CHECK_FALSE(ap_x2apic.bsp());
+    CHECK(ap_x2apic.x2apic());
+    CHECK(ap_x2apic.base() == 0xffee00000ull);
+}
+
+TEST_CASE("trampoline layout: the offsets the assembly hard-codes") {
+    CHECK(SMPBOOT_TD + offsetof(tramp_data, cr3) == SMPBOOT_TD_CR3);
+    CHECK(SMPBOOT_TD + offsetof(tramp_data, entry64) == SMPBOOT_TD_ENTRY64);
+    CHECK(sizeof(ap_slot) == SMPBOOT_SLOT_SIZE);
+    CHECK(alignof(ap_slot) == SMPBOOT_SLOT_SIZE);
+    ap_slot slots[2]{};
+    CHECK(reinterpret_cast<char*>(&slots[1]) - reinterpret_cast<char*>(&slots[0]) == SMPBOOT_SLOT_SIZE);
+    // The GDT selectors index the descriptors the assembly lays down.
+    CHECK(SMPBOOT_SEL_CODE64 / 8 == 1);
+    CHECK(SMPBOOT_SEL_DATA / 8 == 2);
+    CHECK(SMPBOOT_SEL_CODE32 / 8 == 3);
+    CHECK(SMPBOOT_TD_GDTR - SMPBOOT_TD_GDT == 4 * 8);
+}
