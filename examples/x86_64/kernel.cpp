@@ -8,6 +8,9 @@
 //   smpboot.delays=modern|legacy   INIT-SIPI-SIPI pacing (default modern)
 //   smpboot.rsdp=scan              ignore the RSDP from PVH, use the legacy search
 //   smpboot.madt=list              print the MADT entry listing
+//   smpboot.x2apic=on              switch the boot CPU to x2APIC first, as
+//                                  firmware does on big machines (needs a CPU
+//                                  with x2APIC: QEMU TCG 7.2 has none, KVM has)
 //   smpboot.stress=CYCLES          after bring-up, take random APs down and up
 //   smpboot.seed=N                 the stress test's random seed
 //   smpboot.fail=CPU:SECTION       the example's prepare|starting|online step
@@ -331,6 +334,18 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     const bool parallel = !option_is("smpboot.mode", "seq");
     const bool legacy = option_is("smpboot.delays", "legacy");
     if (option_is("smpboot.rsdp", "scan")) rsdp = 0;
+
+    if (option_is("smpboot.x2apic", "on")) {
+        // CPUID.1:ECX[21] x2APIC; IA32_APIC_BASE EN then EXTD (SDM Vol. 3A 10.12.5).
+        if (x86::cpuid(1).ecx & (1u << 21)) {
+            const uint64_t base = x86::rdmsr(x86::msr_apic_base) | x86::apic_base_msr::enable_bit;
+            x86::wrmsr(x86::msr_apic_base, base);
+            x86::wrmsr(x86::msr_apic_base, base | x86::apic_base_msr::x2apic_bit);
+            say("x2APIC enabled on the boot CPU before smpboot starts, as firmware would");
+        } else {
+            say("this CPU has no x2APIC: staying in xAPIC mode");
+        }
+    }
 
     // Discovery.
     static cpu_desc cpus[max_cpus];
