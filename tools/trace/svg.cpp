@@ -195,7 +195,7 @@ std::string svg(const run& r, const timeline& tl) {
         std::string label = fmt::format("cpu {}", l.cpu);
         std::string hw = l.hwid ? fmt::format("{:#x}", *l.hwid) : "";
         const double fs = std::min(12.0, lane_h - 2);
-        o += fmt::format(R"(<text x="{}" y="{:.1f}" font-size="{}" text-anchor="end" fill="{}">)", left - 8,
+        o += fmt::format(R"(<text class="lane-label" x="{}" y="{:.1f}" font-size="{}" text-anchor="end" fill="{}">)", left - 8,
                          y + lane_h / 2 + fs * 0.35, fs, failed ? "#a50f15" : "#222");
         o += fmt::format(R"(<title>{}</title>{}<tspan dx="5" fill="#888">{}</tspan>{}</text>)" "\n",
                          xml(label + (hw.empty() ? "" : " hwid " + hw) + (l.status.empty() ? "" : ": " + l.status)),
