@@ -40,7 +40,9 @@ x86_test(pc.topo-2x2x2.parallel parallel 8,sockets=2,cores=2,threads=2 7 -M pc)
 # Hot-pluggable slots are disabled MADT entries: N must be 2, not 8.
 smpboot_qemu_test(NAME x86_64.q35.maxcpus.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
   EXPECT_LINES "callbacks starting=1 online=1;" "present 2 possible 0 disabled 6"
-  ARGS -smp 2,maxcpus=8)
+               "madt entry 1 type 0 apic 0x1 flags 0x1 present cpu 1$"
+               "madt entry 7 type 0 apic 0x7 flags 0x0 disabled$"
+  ARGS -smp 2,maxcpus=8 -append smpboot.madt=list)
 
 # The SDM's legacy INIT-SIPI-SIPI pacing (10 ms, 200 us, 200 us).
 smpboot_qemu_test(NAME x86_64.q35.legacy-delays.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
