@@ -14,7 +14,6 @@
  * interrupts off.
  */
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
-#define KERNEL_VMA 0xffffffff80000000
 #define PTE_P 0x1
 #define PTE_W 0x2
 #define PTE_PS 0x80		/* 2 MiB page in a PD entry (Intel SDM Vol. 3A 4.5) */

@@ -32,6 +32,7 @@ inline void* operator new(size_t, void* p) noexcept { return p; }
 extern "C" {
 extern const char guest_image_start[];   // guest_blob.S
 extern const char guest_image_end[];
+extern const char kernel_vma[];          // kernel.ld: virtual = physical + kernel_vma
 }
 
 namespace {
@@ -187,8 +188,7 @@ void parse_fail_option() {
 }
 
 uint64_t virt_to_phys(const void* p) {
-    // kernel.ld: the kernel runs at -2 GiB + its physical address.
-    return uint64_t(uintptr_t(p)) - 0xffffffff80000000ull;
+    return uint64_t(uintptr_t(p) - uintptr_t(kernel_vma));
 }
 
 /// smpboot.guest=CPU: run the separately built guest image on `cpu`, print

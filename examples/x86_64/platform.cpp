@@ -2,6 +2,8 @@
 // PC platform pieces of the example kernel.
 #include "platform.hpp"
 
+#include "guest/mailbox.hpp"
+
 #include <smpboot/base.hpp>
 #include <smpboot/format.hpp>
 
@@ -15,8 +17,8 @@ extern uint64_t boot_pd[];   // boot.S: 2048 PD entries, identity 0-4 GiB
 namespace pc {
 namespace {
 
-// 16550 UART registers at COM1 (PC/AT I/O map).
-constexpr uint16_t com1 = 0x3f8;
+// 16550 UART registers.
+constexpr uint16_t com1 = guest::com1_port;
 constexpr uint8_t lsr_thr_empty = 0x20;
 
 smpboot::atomic<uint32_t> print_lock{0};

@@ -14,9 +14,9 @@ uint8_t inb(uint16_t port) {
 }
 void put(const char* s) {
     for (; *s; ++s) {
-        while (!(inb(0x3f8 + 5) & 0x20)) {
+        while (!(inb(guest::com1_port + 5) & 0x20)) {
         }
-        outb(0x3f8, uint8_t(*s));
+        outb(guest::com1_port, uint8_t(*s));
     }
 }
 void put_dec(uint64_t v) {

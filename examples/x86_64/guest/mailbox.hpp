@@ -5,9 +5,17 @@
 
 #include <stdint.h>
 
+#ifndef SMPBOOT_GUEST_LOAD_PHYS
+#error "examples/x86_64/CMakeLists.txt defines SMPBOOT_GUEST_LOAD_PHYS"
+#endif
+
 namespace guest {
 
-inline constexpr uint64_t load_phys = 0x1000000;   // guest.ld links it here
+/// Where the guest is linked and copied to; CMake passes the one value to
+/// both the compiler and guest.ld.
+inline constexpr uint64_t load_phys = SMPBOOT_GUEST_LOAD_PHYS;
+/// The 16550 UART both programs print to (COM1 in the PC/AT I/O map).
+inline constexpr uint16_t com1_port = 0x3f8;
 inline constexpr uint32_t magic = 0x74736567;      // "gest"
 
 struct mailbox {
