@@ -8,6 +8,11 @@
 //   smpboot.ghost=MPIDR        add a spin-table CPU that does not exist: its
 //                              release word is polled by nobody, so it never
 //                              calls in (callin timeout)
+//   smpboot.guest=CPU          first run the separately built guest image
+//                              (guest/) on that logical CPU with
+//                              hotplug::start_image, print what it reports,
+//                              let it hand the CPU back to the library's park
+//                              loop, then bring every CPU up as usual
 //   smpboot.psci_ghost=MPIDR   add a PSCI CPU with that MPIDR: firmware's
 //                              CPU_ON refuses it (INVALID_PARAMETERS for an
 //                              MPIDR that does not exist, ALREADY_ON for one
@@ -21,6 +26,7 @@
 #include "board.hpp"
 #include "demo.hpp"
 #include "gic.hpp"
+#include "guest/mailbox.h"
 
 using namespace smpboot;
 using example::arm64::the_board;
@@ -201,6 +207,79 @@ void relax() {
     asm volatile("yield" ::: "memory");
 }
 
+[[noreturn]] void fail(const char* what);
+
+// ---- smpboot.guest=CPU (issue 7, the multikernel case).
+
+extern "C" const char guest_image_start[], guest_image_end[];   // guest_blob.S
+alignas(4096) uint8_t guest_area[64 * 1024];
+alignas(64) guest::mailbox guest_box;
+alignas(16) uint8_t guest_stack[8192];
+
+// The guest runs with its MMU off: what it reads must be in memory (clean to
+// PoC), and what it wrote must not be shadowed by our cache (clean+invalidate).
+void clean_range(const void* p, size_t n, bool invalidate) {
+    for (uintptr_t a = uintptr_t(p) & ~uintptr_t(63); a < uintptr_t(p) + n; a += 64) {
+        if (invalidate) asm volatile("dc civac, %0" ::"r"(a) : "memory");
+        else asm volatile("dc cvac, %0" ::"r"(a) : "memory");
+    }
+    asm volatile("dsb sy" ::: "memory");
+}
+
+bool run_guest(hotplug_t& hp, backend_t& be, cpu_id cpu, const cpu_desc* descs, uint32_t n) {
+    const size_t size = size_t(guest_image_end - guest_image_start);
+    line<200> l;
+    l.str("guest on cpu ").dec(cpu).str(": ");
+    if (cpu == 0 || cpu >= n || size > sizeof guest_area) {
+        l.str("no such AP, or the image is too big");
+        console_puts(l.c_str());
+        return false;
+    }
+    for (size_t i = 0; i < size; ++i) guest_area[i] = uint8_t(guest_image_start[i]);
+    clean_range(guest_area, size, false);
+    const arm64::image_return back = be.image_return_path(cpu);
+    guest_box = {};
+    guest_box.magic = guest::magic;
+    guest_box.n = 1000 + cpu;
+    guest_box.uart = the_board.uart_pl011;
+    guest_box.stack_top = uintptr_t(guest_stack + sizeof guest_stack);
+    guest_box.return_entry = back.entry;
+    guest_box.return_arg = back.arg;
+    clean_range(&guest_box, sizeof guest_box, false);
+    if (result r = hp.start_image(cpu, uintptr_t(guest_area), guest_box.stack_top, uintptr_t(&guest_box)); !r) {
+        l.str("start_image: ").str(to_string(r.code));
+        console_puts(l.c_str());
+        return false;
+    }
+    const uint64_t deadline = now_ns() + 2'000'000'000;
+    auto done = [] {
+        clean_range(&guest_box, sizeof guest_box, true);
+        return *static_cast<volatile uint64_t*>(&guest_box.done) != 0;
+    };
+    while (!done() && now_ns() < deadline) asm volatile("yield");
+    const uint64_t want = uint64_t(guest_box.n) * (guest_box.n + 1) / 2;
+    const bool ok = guest_box.done && guest_box.sum == want && guest_box.mpidr == hp.hwid_of(cpu);
+    if (!guest_box.done) {
+        l.str("no report within 2 s");
+    } else {
+        l.str("reported sum(1..").dec(guest_box.n).str(")=").dec(guest_box.sum).str(" from MPIDR ");
+        l.hex(guest_box.mpidr).str(" at EL").dec(guest_box.el).str(" on stack ").hex(guest_box.stack);
+    }
+    l.str(ok ? ": ok" : ": WRONG");
+    console_puts(l.c_str());
+    // The guest jumped to the library's image-return path: wait until the
+    // CPU sits in the park loop, then clear the library's "foreign" mark so
+    // bring-up treats it like any other CPU.
+    if (result r = be.wait_off(cpu, now_ns() + 2'000'000'000); !r) {
+        line<96> e;
+        e.str("guest on cpu ").dec(cpu).str(": did not hand the cpu back: ").str(to_string(r.code));
+        console_puts(e.c_str());
+        return false;
+    }
+    if (result r = hp.init(descs, n); !r) fail(to_string(r.code));
+    return ok;
+}
+
 const char* bootargs(const fdt::tree& t) {
     fdt::property p;
     const char* s = t.find_property(t.path("/chosen"), "bootargs", p) ? p.str() : nullptr;
@@ -286,8 +365,12 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
         console_puts(l.c_str());
     }
 
+    bool guest_ok = true;
+    if (uint64_t g = example::cmdline_number(cmdline, "smpboot.guest", ~0ull); g != ~0ull)
+        guest_ok = run_guest(hp, backend, cpu_id(g), descs, ncpus);
+
     static demo_t demo{hp, example::platform{"arm64", cmdline, console_puts, now_ns, relax}};
     g_demo = &demo;
     const bool all_online = demo.run();
-    semihost_exit(all_online ? 0 : 1);
+    semihost_exit(all_online && guest_ok ? 0 : 1);
 }

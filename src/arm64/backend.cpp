@@ -219,17 +219,16 @@ result backend_base::wait_off(cpu_id cpu, uint64_t deadline_ns) {
     if (cpu == 0 || cpu >= count_) return result::fail(errc::invalid_cpu, cpu);
     cpu_slot& s = slots_[cpu];
     ap_block& b = blocks_[cpu];
-    const bool psci_off = s.method == enable_method::psci && psci_.fn_cpu_off;
     for (;;) {
-        const bool off_stack = read_volatile(&b.parked) != 0;
+        const uint64_t parked = read_volatile(&b.parked);
         const int64_t off_rc = int64_t(read_volatile(reinterpret_cast<const uint64_t*>(&b.off_rc)));
-        if (off_stack && (!psci_off || off_rc != 0)) {
-            // In the park loop (spin-table, or CPU_OFF refused).
+        if (parked == SMPBOOT_PARKED_LOOP) {
+            // In the park loop: spin-table, a refused CPU_OFF, or a returned image.
             if (off_rc) log(log_level::warning, "PSCI CPU_OFF failed; parked instead", cpu, off_rc);
             s.place = cpu_place::parked;
             return result::success(cpu);
         }
-        if (off_stack && psci_off) {
+        if (parked == SMPBOOT_PARKED_CPU_OFF) {
             if (!psci_.fn_affinity_info) {
                 // PSCI 0.1: no way to ask; it is off the stack and calling CPU_OFF.
                 s.place = cpu_place::psci_off;
@@ -240,7 +239,7 @@ result backend_base::wait_off(cpu_id cpu, uint64_t deadline_ns) {
                 s.place = cpu_place::psci_off;
                 return result::success(cpu);
             }
-            if (rc < 0 && rc != psci::on_pending) {
+            if (rc < 0) {
                 const errc e = psci::to_errc(int32_t(rc));
                 log(log_level::error, "PSCI AFFINITY_INFO failed", cpu, rc);
                 return result::fail(e, cpu, state::bp_bringup, int32_t(rc));
@@ -268,6 +267,11 @@ void backend_base::ap_leave(cpu_id cpu) {
     if (slots_[cpu].method == enable_method::psci && psci_.fn_cpu_off)
         smpboot_arm64_psci_leave(&b, psci_.fn_cpu_off, psci_.method == conduit::smc);
     smpboot_arm64_park(&b);
+}
+
+image_return backend_base::image_return_path(cpu_id cpu) const {
+    if (cpu == 0 || cpu >= count_) return {};
+    return {to_phys(reinterpret_cast<const void*>(&smpboot_arm64_image_return)), blocks_[cpu].self_phys};
 }
 
 void backend_base::relax() { asm volatile("yield" ::: "memory"); }

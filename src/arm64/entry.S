@@ -30,15 +30,19 @@
  *
  * smpboot_arm64_park(block_virt)
  *   on entry: EL1, MMU on, running identity mapped, on the CPU's stack.
- *   never returns: MMU and D-cache off, writes 1 to the block's `parked`
- *   word (the boot CPU may now free the stack), then waits in WFE until the
- *   block's `release` word is non-zero, clears it and jumps there with
- *   x0 = the block's physical address.
+ *   never returns: MMU and D-cache off, writes SMPBOOT_PARKED_LOOP to the
+ *   block's `parked` word (the boot CPU may now free the stack), then waits
+ *   in WFE until the block's `release` word is non-zero, clears it and jumps
+ *   there with x0 = the block's physical address.
+ * smpboot_arm64_image_return   (how an image started by start_image hands
+ *   its CPU back)
+ *   on entry: x0 = the block's physical address; EL1, MMU off (or on with
+ *   this code identity mapped), any stack. Then as smpboot_arm64_park.
  *
  * smpboot_arm64_psci_leave(block_virt, cpu_off_fn, use_smc)
  *   on entry: EL1, MMU on, on the CPU's stack.
- *   never returns: marks the block `parked` (off the stack), calls PSCI
- *   CPU_OFF; if that returns (an error), stores the code in off_rc and parks.
+ *   never returns: marks the block SMPBOOT_PARKED_CPU_OFF (off the stack),
+ *   calls PSCI CPU_OFF; if that returns (an error), stores the code in off_rc and parks.
  */
 #include <smpboot/arm64/entry_layout.h>
 
@@ -150,12 +154,21 @@ smpboot_arm64_el2_to_el1:
 smpboot_arm64_park:
     msr     daifset, #0xf
     ldr     x19, [x0, #SMPBOOT_AP_SELF_PHYS]
+    b       park_common
+    .size smpboot_arm64_park, . - smpboot_arm64_park
+
+    .global smpboot_arm64_image_return
+    .type smpboot_arm64_image_return, %function
+smpboot_arm64_image_return:
+    msr     daifset, #0xf
+    mov     x19, x0
+park_common:
     mrs     x1, sctlr_el1
     bic     x1, x1, #1                  /* M */
     bic     x1, x1, #4                  /* C */
     msr     sctlr_el1, x1
     isb
-    mov     x1, #1
+    mov     x1, #SMPBOOT_PARKED_LOOP
     str     x1, [x19, #SMPBOOT_AP_PARKED]
     dsb     sy
     sev
@@ -166,7 +179,7 @@ smpboot_arm64_park:
     dsb     sy
     mov     x0, x19
     br      x1
-    .size smpboot_arm64_park, . - smpboot_arm64_park
+    .size smpboot_arm64_image_return, . - smpboot_arm64_image_return
 
     .global smpboot_arm64_psci_leave
     .type smpboot_arm64_psci_leave, %function
@@ -174,7 +187,7 @@ smpboot_arm64_psci_leave:
     msr     daifset, #0xf
     mov     x20, x0
     mov     x22, x2
-    mov     x3, #1
+    mov     x3, #SMPBOOT_PARKED_CPU_OFF
     str     x3, [x20, #SMPBOOT_AP_PARKED]
     dsb     sy
     mov     w0, w1

@@ -137,3 +137,20 @@ smpboot_qemu_test(NAME arm64-raspi3b-ghost EXAMPLE arm64-raspi3b
   EXPECT_HWIDS 0x0,0x1,0x2,0x3 EXPECT_FAILED 0x100
   EXPECT_LINES "^smpboot: cpu 4 hwid 0x100 failed: callin timeout at bp:bringup$"
   ARGS -append smpboot.ghost=0x100)
+
+# Another image on an AP (the multikernel case): the separately built guest
+# runs on one CPU (entered by CPU_ON / spin-table release with x0 = its
+# mailbox), prints from there, reports back, hands the CPU to the library's
+# park loop; then every CPU, that one included, comes online as usual.
+arm64_virt_test(NAME arm64-virt-guest MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4
+  APPEND smpboot.guest=2
+  LINES "^guest: hello from the guest image on MPIDR 0x2 at EL1$"
+        "^guest on cpu 2: reported sum\\(1..1002\\)=502503 from MPIDR 0x2 at EL1 on stack 0x[0-9a-f]+: ok$")
+arm64_virt_test(NAME arm64-virt-el2-guest-stress MACHINE virt,gic-version=3,virtualization=on CPU max SMP 4
+  APPEND smpboot.guest=1 smpboot.stress=50
+  LINES "^guest on cpu 1: reported sum\\(1..1001\\)=501501 from MPIDR 0x1 at EL1 on stack 0x[0-9a-f]+: ok$"
+        "^smpboot: stress cycles=50 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$")
+smpboot_qemu_test(NAME arm64-raspi3b-guest-seq EXAMPLE arm64-raspi3b MODE seq EXPECT_HWIDS 0x0,0x1,0x2,0x3
+  EXPECT_LINES "^guest: hello from the guest image on MPIDR 0x3 at EL1$"
+               "^guest on cpu 3: reported sum\\(1..1003\\)=503506 from MPIDR 0x3 at EL1 on stack 0x[0-9a-f]+: ok$"
+  ARGS -append smpboot.guest=3)

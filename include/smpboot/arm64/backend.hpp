@@ -37,6 +37,7 @@ void smpboot_arm64_entry_psci();
 void smpboot_arm64_entry_spin();
 /// Leave EL2 for EL1 (see entry.S); returns at EL1 with sp invalid.
 void smpboot_arm64_el2_to_el1();
+void smpboot_arm64_image_return();
 }
 
 namespace smpboot::arm64 {
@@ -101,6 +102,15 @@ static_assert(__builtin_offsetof(ap_block, parked) == SMPBOOT_AP_PARKED);
 static_assert(__builtin_offsetof(ap_block, off_rc) == SMPBOOT_AP_OFF_RC);
 static_assert(sizeof(ap_block) == SMPBOOT_AP_BLOCK_SIZE);
 
+/// Where an image started by hotplug::start_image() hands its CPU back: jump
+/// to `entry` (physical) with x0 = `arg`, at EL1 with the MMU off (as the
+/// image was entered). The CPU then waits in the library's park loop;
+/// wait_off() confirms that, and a later kick brings it into the kernel.
+struct image_return {
+    uint64_t entry = 0;
+    uint64_t arg = 0;
+};
+
 /// Per-CPU bookkeeping that only C++ reads.
 struct cpu_slot {
     enable_method method = enable_method::none;
@@ -129,6 +139,9 @@ public:
     void ap_exit(cpu_id cpu);
     [[noreturn]] void ap_leave(cpu_id cpu);
     void relax();
+
+    /// See image_return. {0, 0} for a CPU that does not exist.
+    image_return image_return_path(cpu_id cpu) const;
 
     /// PSCI_VERSION (0 if PSCI is absent or 0.1).
     uint32_t psci_version();

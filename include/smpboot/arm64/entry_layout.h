@@ -23,7 +23,9 @@
 #define SMPBOOT_AP_IMAGE_ENTRY  88   /* non-zero: jump here, MMU off, x0 = image_arg */
 #define SMPBOOT_AP_IMAGE_ARG    96
 #define SMPBOOT_AP_RELEASE      104  /* the library park loop's release word */
-#define SMPBOOT_AP_PARKED       112  /* 1 once the CPU is off its stack (park or CPU_OFF) */
+#define SMPBOOT_AP_PARKED       112  /* non-zero once the CPU is off its stack: */
+#define SMPBOOT_PARKED_LOOP     1    /*   in the library's park loop */
+#define SMPBOOT_PARKED_CPU_OFF  2    /*   about to call PSCI CPU_OFF */
 #define SMPBOOT_AP_OFF_RC       120  /* what a failed PSCI CPU_OFF returned (C++ side) */
 #define SMPBOOT_AP_BLOCK_SIZE   128
 
