@@ -8,6 +8,8 @@
 //   smpboot.delays=modern|legacy   INIT-SIPI-SIPI pacing (default modern)
 //   smpboot.rsdp=scan              ignore the RSDP from PVH, use the legacy search
 //   smpboot.madt=list              print the MADT entry listing
+//   smpboot.acpidump=1             hex-dump the RSDP, RSDT/XSDT and MADT
+//                                  (tests/data/acpi/acpidump-to-bin.py)
 //   smpboot.x2apic=on              switch the boot CPU to x2APIC first, as
 //                                  firmware does on big machines (needs a CPU
 //                                  with x2APIC: QEMU TCG 7.2 has none, KVM has)
@@ -159,6 +161,38 @@ void print_entry(void*, const x86::acpi::madt_entry& e) {
     }
     if (e.problem) l.str(" (").str(e.problem).chr(')');
     out(l.c_str());
+}
+
+/// "x86_64: acpidump NAME PHYS LEN OFFSET HEX..." lines, 32 bytes each.
+void dump_table(const char* name, uint64_t phys, uint32_t len) {
+    const auto* p = static_cast<const uint8_t*>(map_phys(nullptr, phys, len));
+    if (!p) return;
+    for (uint32_t off = 0; off < len; off += 32) {
+        line<128> l;
+        l.str("x86_64: acpidump ").str(name).chr(' ').hex(phys).chr(' ').dec(len).chr(' ').dec(off).chr(' ');
+        for (uint32_t i = off; i < len && i < off + 32; ++i) {
+            l.chr("0123456789abcdef"[p[i] >> 4]).chr("0123456789abcdef"[p[i] & 15]);
+        }
+        out(l.c_str());
+    }
+}
+
+void dump_acpi(uint64_t rsdp_phys) {
+    namespace acpi = x86::acpi;
+    const acpi::phys_reader mem{&map_phys, nullptr};
+    if (rsdp_phys == 0 && !acpi::find_rsdp(mem, rsdp_phys)) return;
+    acpi::rsdp_info rsdp;
+    if (!acpi::parse_rsdp(mem.get(rsdp_phys, 20), 20, rsdp_phys, rsdp) &&
+        !acpi::parse_rsdp(mem.get(rsdp_phys, 36), 36, rsdp_phys, rsdp))
+        return;
+    dump_table("RSDP", rsdp_phys, rsdp.revision >= 2 ? 36 : 20);
+    const bool x = rsdp.revision >= 2 && rsdp.xsdt;
+    const uint64_t root = x ? rsdp.xsdt : rsdp.rsdt;
+    if (const uint8_t* h = mem.get(root, 36))
+        dump_table(x ? "XSDT" : "RSDT", root, uint32_t(h[4] | h[5] << 8 | h[6] << 16 | uint32_t(h[7]) << 24));
+    uint64_t madt;
+    uint32_t len;
+    if (acpi::find_table(mem, rsdp, "APIC", madt, len)) dump_table("APIC", madt, len);
 }
 
 bool option_is(const char* key, const char* value) {
@@ -346,6 +380,8 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
             say("this CPU has no x2APIC: staying in xAPIC mode");
         }
     }
+
+    if (option_is("smpboot.acpidump", "1")) dump_acpi(rsdp);
 
     // Discovery.
     static cpu_desc cpus[max_cpus];

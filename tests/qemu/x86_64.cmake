@@ -98,3 +98,27 @@ smpboot_qemu_test(NAME x86_64.q35.guest.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
   EXPECT_LINES "^guest: hello from the guest image on APIC ID 2$"
                "guest on cpu 2: reported sum\\(1..1002\\)=502503 from APIC ID 0x2 .*: ok$"
   ARGS -smp 4 -append smpboot.guest=2)
+
+# ---- Opt-in, needs a usable /dev/kvm: x2APIC (QEMU 7.2 TCG has none) ------
+# -DSMPBOOT_X86_KVM_TESTS=ON registers them; the runner then puts -accel kvm
+# first. The boot CPU is switched to x2APIC as firmware would
+# (smpboot.x2apic=on), so the backend runs in x2APIC mode and addresses APIC
+# IDs above 255 (socket 1 of 2 x 129 cores starts at 0x100).
+option(SMPBOOT_X86_KVM_TESTS "Register the x86 QEMU tests that need KVM (x2APIC)" OFF)
+if(SMPBOOT_X86_KVM_TESTS)
+  foreach(mode parallel seq)
+    smpboot_qemu_test(NAME x86_64.kvm.x2apic.smp8.${mode} EXAMPLE x86_64 EXPECT_HWIDS x86
+      MODE ${mode} EXPECT_LINES "; x2APIC, " "callbacks starting=7 online=7;"
+      ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on)
+    set_tests_properties(qemu.x86_64.kvm.x2apic.smp8.${mode} PROPERTIES ENVIRONMENT SMPBOOT_X86_ACCEL=kvm)
+  endforeach()
+  smpboot_qemu_test(NAME x86_64.kvm.x2apic.stress EXAMPLE x86_64 EXPECT_HWIDS x86
+    EXPECT_LINES "; x2APIC, " "^smpboot: stress cycles=200 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+    ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on -append smpboot.stress=200)
+  set_tests_properties(qemu.x86_64.kvm.x2apic.stress PROPERTIES ENVIRONMENT SMPBOOT_X86_ACCEL=kvm)
+  smpboot_qemu_test(NAME x86_64.kvm.x2apic.id256 EXAMPLE x86_64 EXPECT_HWIDS x86 TIMEOUT 300
+    EXPECT_LINES "; x2APIC, " "^smpboot: cpu 129 hwid 0x100 online$"
+    ARGS -M q35,kernel-irqchip=split -device intel-iommu,intremap=on,eim=on -cpu qemu64,+x2apic
+         -smp 130,sockets=2,cores=129,threads=1,maxcpus=258 -append smpboot.x2apic=on)
+  set_tests_properties(qemu.x86_64.kvm.x2apic.id256 PROPERTIES ENVIRONMENT SMPBOOT_X86_ACCEL=kvm)
+endif()
