@@ -130,6 +130,13 @@ result backend_base::init(const backend_config& cfg, const cpu_info* cpus, uint3
         blocks_[i].self_virt = uint64_t(uintptr_t(&blocks_[i]));
         blocks_[i].self_phys = to_phys(&blocks_[i]);
     }
+    // AFFINITY_INFO is optional in practice; PSCI 1.0's PSCI_FEATURES says
+    // whether this firmware has it (DEN0022D 5.1.14).
+    if (psci_.fn_features && psci_.fn_affinity_info &&
+        psci_call(psci_.fn_features, psci_.fn_affinity_info, 0, 0) < 0) {
+        log(log_level::info, "PSCI AFFINITY_INFO not supported; CPU_OFF is trusted", 0, 0);
+        psci_.fn_affinity_info = 0;
+    }
     clean_to_poc(blocks_, sizeof(ap_block) * count);
     smpboot_arm64_ap_table.blocks_phys = to_phys(blocks_);
     smpboot_arm64_ap_table.count = count;
@@ -235,6 +242,11 @@ result backend_base::wait_off(cpu_id cpu, uint64_t deadline_ns) {
                 return result::success(cpu);
             }
             const int64_t rc = psci_call(psci_.fn_affinity_info, b.mpidr, 0, 0);
+            if (rc == psci::not_supported) {
+                // Firmware without AFFINITY_INFO after all: trust CPU_OFF from now on.
+                psci_.fn_affinity_info = 0;
+                continue;
+            }
             if (rc == psci::affinity_off) {
                 s.place = cpu_place::psci_off;
                 return result::success(cpu);
