@@ -353,7 +353,7 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
     if (result r = hp.init(descs, ncpus); !r) fail(to_string(r.code));
 
     {
-        line<160> l;
+        line<256> l;
         l.str(the_board.name).str(": ").dec(ncpus).str(" cpus, psci ");
         if (d.psci.present) {
             l.str(arm64::to_string(d.psci.method));
@@ -361,7 +361,9 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
         } else {
             l.str("absent");
         }
-        l.str(", timer ").dec(timer_hz).str(" Hz, cmdline \"").str(cmdline).chr('"');
+        fdt::property model;
+        const char* m = tree.find_property(tree.root(), "model", model) ? model.str() : nullptr;
+        l.str(", timer ").dec(timer_hz).str(" Hz, model \"").str(m ? m : "?").str("\", cmdline \"").str(cmdline).chr('"');
         console_puts(l.c_str());
     }
 

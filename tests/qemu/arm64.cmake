@@ -154,3 +154,15 @@ smpboot_qemu_test(NAME arm64-raspi3b-guest-seq EXAMPLE arm64-raspi3b MODE seq EX
   EXPECT_LINES "^guest: hello from the guest image on MPIDR 0x3 at EL1$"
                "^guest on cpu 3: reported sum\\(1..1003\\)=503506 from MPIDR 0x3 at EL1 on stack 0x[0-9a-f]+: ok$"
   ARGS -append smpboot.guest=3)
+
+# The real board DTB from Debian's arm64 kernel package (unpacked by
+# scripts/install-deps into build/debian/arm64), instead of our board.dts.
+file(GLOB debian_rpi3_dtb
+  ${PROJECT_SOURCE_DIR}/build/debian/arm64/root/usr/lib/linux-image-*/broadcom/bcm2837-rpi-3-b.dtb)
+if(debian_rpi3_dtb)
+  list(GET debian_rpi3_dtb 0 debian_rpi3_dtb)
+  smpboot_qemu_test(NAME arm64-raspi3b-debian-dtb EXAMPLE arm64-raspi3b EXPECT_HWIDS 0x0,0x1,0x2,0x3
+    EXPECT_LINES "model \"Raspberry Pi 3 Model B\"" ARGS -dtb ${debian_rpi3_dtb})
+  smpboot_qemu_test(NAME arm64-raspi3b-debian-dtb-seq EXAMPLE arm64-raspi3b MODE seq
+    EXPECT_HWIDS 0x0,0x1,0x2,0x3 ARGS -dtb ${debian_rpi3_dtb})
+endif()
