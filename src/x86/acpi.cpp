@@ -168,12 +168,18 @@ status find_table(const phys_reader& mem, const rsdp_info& rsdp, const char* sig
     if ((root_len - sdt_header_len) % ptr_size != 0)
         return fail_v(root_name, "length is not a whole number of pointers", root_len, sdt_off_len);
     const uint32_t n = (root_len - sdt_header_len) / ptr_size;
+    // Like Linux, a pointer we cannot follow does not hide the tables after
+    // it; it is reported only if the wanted table is not found.
+    status unreadable;
     for (uint32_t i = 0; i < n; ++i) {
         const uint32_t off = sdt_header_len + i * ptr_size;
         const uint64_t phys = x ? rd64(root + off) : rd32(root + off);
         if (phys == 0) continue;   // an empty slot: nothing to read
         const uint8_t* h = mem.get(phys, sdt_header_len);
-        if (!h) return fail_v(root_name, "points to unmapped memory", phys, off, i);
+        if (!h) {
+            if (unreadable.ok()) unreadable = fail_v(root_name, "points to unmapped memory", phys, off, i);
+            continue;
+        }
         if (!same4(h, sig)) continue;
         const uint8_t* t;
         uint32_t len;
@@ -188,6 +194,7 @@ status find_table(const phys_reader& mem, const rsdp_info& rsdp, const char* sig
         table_len = len;
         return {};
     }
+    if (!unreadable.ok()) return unreadable;
     return fail_v(root_name, "no table with the wanted signature", rd32(reinterpret_cast<const uint8_t*>(sig)));
 }
 
