@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+// ACPI input: a MADT alone, or a directory of tables as `acpidump -b` writes
+// them. smpboot::x86::acpi checks every table (check_table, parse_rsdp) and
+// scans the MADT (scan_madt), exactly as the x86 example kernel does; its
+// entry visitor gives the per-structure story printed here.
+#include "report.hpp"
+
+#include <smpboot/x86/acpi.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace smpboot::inspect {
+namespace acpi = smpboot::x86::acpi;
+namespace {
+
+std::string describe(const acpi::status& st) {
+    line<256> l;
+    acpi::describe(st, l);
+    return l.c_str();
+}
+
+const char* type_name(uint8_t type) {
+    // ACPI 6.5 Table 5.21, the structure types a PC firmware uses.
+    switch (type) {
+    case 0: return "Processor Local APIC";
+    case 1: return "I/O APIC";
+    case 2: return "Interrupt Source Override";
+    case 3: return "NMI Source";
+    case 4: return "Local APIC NMI";
+    case 5: return "Local APIC Address Override";
+    case 6: return "I/O SAPIC";
+    case 7: return "Local SAPIC";
+    case 8: return "Platform Interrupt Sources";
+    case 9: return "Processor Local x2APIC";
+    case 10: return "Local x2APIC NMI";
+    case 11: return "GIC CPU Interface (GICC)";
+    case 12: return "GIC Distributor (GICD)";
+    case 13: return "GIC MSI Frame";
+    case 14: return "GIC Redistributor (GICR)";
+    case 15: return "GIC Interrupt Translation Service";
+    case 16: return "Multiprocessor Wakeup";
+    default: return type >= 0x80 ? "OEM reserved" : "reserved";
+    }
+}
+
+struct collector {
+    std::vector<acpi::madt_entry> entries;
+    static void fn(void* ctx, const acpi::madt_entry& e) { static_cast<collector*>(ctx)->entries.push_back(e); }
+};
+
+std::string sig_text(const uint8_t* p, size_t n) {
+    std::string s;
+    for (size_t i = 0; i < 4 && i < n; ++i) s += (p[i] >= 0x20 && p[i] < 0x7f) ? char(p[i]) : '?';
+    return s;
+}
+
+uint32_t rd32(const uint8_t* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24; }
+
+/// The MADT part shared by both inputs.
+void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
+    const hwid_t boot = opt.boot_hwid ? *opt.boot_hwid : acpi::any_boot_cpu;
+    r.boot_hwid_origin = opt.boot_hwid ? "--boot-hwid" : "first enabled CPU entry";
+    const uint32_t cap = opt.max_cpus ? opt.max_cpus : 1;
+    std::vector<cpu_desc> out(cap);
+    uint32_t count = 0;
+    acpi::madt_info info;
+    collector col;
+    const acpi::status st = acpi::scan_madt(madt, len, boot, out.data(), cap, count, info, &collector::fn, &col);
+    if (!st) r.errors.push_back(describe(st));
+    // A structural error stops the scan before any structure is reported.
+    if (col.entries.empty() && !st) return;
+
+    if (len >= 36) {
+        r.facts.push_back({"madt_revision", fmt::format("MADT revision {}{}", info.revision,
+                                                        info.revision >= acpi::madt_rev_online_capable
+                                                            ? " (Online Capable flag defined)"
+                                                            : " (before ACPI 6.3: no Online Capable flag)"),
+                           info.revision, {}});
+        r.facts.push_back({"madt_length", fmt::format("{} bytes, {} structures", rd32(madt + 4), info.entries),
+                           rd32(madt + 4), {}});
+    }
+    r.facts.push_back({"lapic_address", fmt::format("local APIC at {}{}", hex(info.lapic_phys),
+                                                    info.lapic_override ? " (from a type 5 override)" : ""),
+                       info.lapic_phys, {}});
+    r.facts.push_back({"madt_flags", fmt::format("flags {}{}", hex(info.flags), info.flags & 1 ? " PCAT_COMPAT" : ""),
+                       info.flags, {}});
+    r.facts.push_back({"madt_cpus", fmt::format("{} present, {} possible (hot-pluggable), {} disabled, {} rejected, {} past --max-cpus",
+                                                info.present, info.possible, info.disabled, info.rejected, info.dropped),
+                       {}, {}});
+
+    for (const acpi::madt_entry& e : col.entries) {
+        madt_struct ms{e.index, e.offset, e.type, e.length, type_name(e.type), acpi::to_string(e.use), "", {}};
+        if (e.problem) ms.problem = e.problem;
+        const bool x2 = e.type == uint8_t(acpi::madt_type::local_x2apic);
+        if (e.type == uint8_t(acpi::madt_type::local_apic) || x2) {
+            ms.summary = fmt::format("{} {} uid {} flags {}", x2 ? "x2APIC ID" : "APIC ID", hex(e.hwid), e.uid,
+                                     hex(e.flags));
+            cpu_row row;
+            row.node = std::to_string(e.index);
+            row.where = fmt::format("MADT entry {} at offset {}", e.index, hex(e.offset));
+            row.hwid = e.hwid;
+            row.enable_method = x2 ? "x2apic" : "apic";
+            row.usable = e.use == acpi::usage::present;
+            row.boot = e.boot;
+            row.enabled = (e.flags & acpi::lapic_enabled) != 0;
+            row.online_capable = (e.flags & acpi::lapic_online_capable) != 0;
+            row.uid = e.uid;
+            row.use = acpi::to_string(e.use);
+            if (e.logical != no_cpu) row.logical = e.logical;
+            switch (e.use) {
+            case acpi::usage::present:
+                if (e.problem) row.note = e.problem;
+                break;
+            case acpi::usage::possible:
+                row.problem = "not enabled; online capable, so it may be hot-added later";
+                break;
+            case acpi::usage::disabled:
+                row.problem = "disabled (Enabled clear, not online capable)";
+                break;
+            default:
+                row.problem = e.problem ? e.problem : acpi::to_string(e.use);
+                break;
+            }
+            if (e.problem) r.errors.push_back(fmt::format("{}: {}", row.where, e.problem));
+            r.cpus.push_back(std::move(row));
+        } else {
+            if (e.type == uint8_t(acpi::madt_type::local_apic_override))
+                ms.summary = fmt::format("address {}", hex(e.address));
+            if (e.problem)
+                r.errors.push_back(fmt::format("MADT entry {} at offset {}: {}", e.index, hex(e.offset), e.problem));
+        }
+        r.madt.push_back(std::move(ms));
+    }
+    if (!st) return;
+
+    // The plan: logical order, the boot CPU first; possible CPUs wait for a hot-add.
+    for (uint32_t c = 0; c < count; ++c) {
+        plan_step s{c, out[c].hwid, "", ""};
+        if (c == 0) {
+            s.method = "boot";
+            s.detail = "running already (boot CPU)";
+            r.boot_hwid = out[c].hwid;
+        } else if (!out[c].present) {
+            s.method = "none";
+            s.detail = "possible only: not started until the platform hot-adds it";
+        } else {
+            s.method = "init-sipi-sipi";
+            // Intel SDM Vol. 3A 10.6.1 / 10.12.10: an xAPIC ICR destination is 8 bits.
+            s.detail = out[c].hwid > 0xfe ? fmt::format("INIT, SIPI, SIPI to x2APIC ID {} (needs x2APIC mode)", hex(out[c].hwid))
+                                          : fmt::format("INIT, SIPI, SIPI to APIC ID {}", hex(out[c].hwid));
+        }
+        r.plan.push_back(std::move(s));
+    }
+    r.usable_input = count > 0;
+}
+
+}  // namespace
+
+report inspect_madt(const std::string& file, const std::vector<uint8_t>& data, const options& opt) {
+    report r;
+    r.source = "madt";
+    r.file = file;
+    scan(r, data.data(), data.size(), opt);
+    return r;
+}
+
+report inspect_acpi_dir(const std::string& dir, const options& opt) {
+    namespace fs = std::filesystem;
+    report r;
+    r.source = "madt";
+    r.file = dir;
+
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (const auto& de : fs::directory_iterator(dir, ec))
+        if (de.is_regular_file()) files.push_back(de.path());
+    if (ec) {
+        r.errors.push_back(fmt::format("{}: {}", dir, ec.message()));
+        return r;
+    }
+    std::sort(files.begin(), files.end());
+
+    std::vector<uint8_t> madt;
+    std::string madt_file;
+    for (const fs::path& p : files) {
+        std::ifstream in(p, std::ios::binary);
+        std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        table_file tf;
+        tf.file = p.filename().string();
+        tf.length = uint32_t(data.size());
+        // Tables are named by their contents, not their file names.
+        if (data.size() >= 8 && std::equal(data.begin(), data.begin() + 8, "RSD PTR ")) {
+            tf.signature = "RSDP";
+            acpi::rsdp_info info;
+            const acpi::status st = acpi::parse_rsdp(data.data(), data.size(), 0, info);
+            tf.valid = st.ok();
+            if (!st) tf.problem = describe(st);
+            else
+                r.facts.push_back({"rsdp", fmt::format("RSDP revision {}: RSDT {}, XSDT {}", info.revision,
+                                                       hex(info.rsdt), hex(info.xsdt)),
+                                   {}, {}});
+        } else {
+            tf.signature = sig_text(data.data(), data.size());
+            const acpi::status st = acpi::check_table(data.data(), data.size(), nullptr, tf.signature.c_str());
+            tf.valid = st.ok();
+            if (!st) tf.problem = describe(st);
+            else tf.length = rd32(data.data() + 4);
+            if (tf.signature == "APIC") {
+                if (madt_file.empty()) {
+                    madt = data;
+                    madt_file = tf.file;
+                } else {
+                    r.errors.push_back(fmt::format("{}: a second MADT (ignored; {} is used)", tf.file, madt_file));
+                }
+            }
+        }
+        if (!tf.valid) r.errors.push_back(fmt::format("{}: {}", tf.file, tf.problem));
+        r.tables.push_back(std::move(tf));
+    }
+    if (madt_file.empty()) {
+        r.errors.push_back(fmt::format("{}: no MADT (a table with signature APIC)", dir));
+        return r;
+    }
+    r.facts.push_back({"madt_file", fmt::format("MADT from {}", madt_file), {}, madt_file});
+    scan(r, madt.data(), madt.size(), opt);
+    return r;
+}
+
+}  // namespace smpboot::inspect

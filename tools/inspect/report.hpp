@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+// The inspector's model of one input: what the parsers found, CPU by CPU,
+// the bring-up plan that follows, and every problem with where it came from.
+// Both output formats (text, JSON) print this and nothing else, so they
+// cannot disagree.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace smpboot::inspect {
+
+struct topology {
+    uint32_t package = 0, cluster = 0, core = 0, thread = 0;
+    bool from_cpu_map = false;
+};
+
+/// One DT cpu node or one MADT CPU structure, usable or not.
+struct cpu_row {
+    std::string node;                         ///< DT node name, or MADT entry index
+    std::string where;                        ///< DT path, or "MADT entry N at offset 0x.."
+    std::optional<uint64_t> hwid;             ///< reg / APIC ID; empty if unreadable
+    std::optional<std::string> enable_method; ///< as written in the DT; "apic"/"x2apic" for MADT
+    std::optional<uint64_t> release_addr;     ///< cpu-release-addr
+    bool usable = false;                      ///< will be (or is) brought online now
+    std::optional<std::string> problem;       ///< why not usable
+    std::optional<std::string> note;          ///< a non-fatal remark on a usable CPU
+    std::optional<uint32_t> logical;          ///< logical id, also for possible-only MADT CPUs
+    bool boot = false;
+    // MADT only.
+    std::optional<bool> enabled, online_capable;
+    std::optional<uint32_t> uid;
+    std::optional<std::string> use;           ///< present/possible/disabled/rejected/dropped
+    std::optional<topology> topo;
+};
+
+/// One step of the bring-up plan, in the order the library takes them.
+struct plan_step {
+    uint32_t logical = 0;
+    uint64_t hwid = 0;
+    std::string method;   ///< "boot", "psci", "spin-table", "init-sipi-sipi", "none"
+    std::string detail;   ///< the firmware call or the write that starts it
+};
+
+/// A line of facts for the text header and a key of the JSON "input" object.
+struct fact {
+    std::string key;
+    std::string text;                 ///< human form
+    std::optional<uint64_t> number;   ///< JSON value when numeric
+    std::optional<std::string> str;   ///< JSON value when a string
+};
+
+/// One ACPI table file of a directory.
+struct table_file {
+    std::string file, signature;
+    uint32_t length = 0;
+    bool valid = false;
+    std::string problem;
+};
+
+/// One MADT structure (CPU or not), for the text listing and JSON "madt".
+struct madt_struct {
+    uint32_t index = 0, offset = 0;
+    uint8_t type = 0, length = 0;
+    std::string type_name, use, summary;
+    std::optional<std::string> problem;
+};
+
+struct report {
+    std::string source;                       ///< "dtb" or "madt"
+    std::string file;
+    bool usable_input = false;                ///< false: exit status 1
+    std::optional<std::string> psci_method;   ///< "hvc"/"smc" as the DT names it
+    std::optional<uint64_t> boot_hwid;
+    std::string boot_hwid_origin;             ///< "--boot-hwid", "first cpu node", ...
+    std::vector<fact> facts;
+    std::vector<cpu_row> cpus;
+    std::vector<plan_step> plan;
+    std::vector<std::string> errors;          ///< every problem, prefixed with where
+    std::vector<madt_struct> madt;
+    std::vector<table_file> tables;
+};
+
+struct options {
+    std::optional<uint64_t> boot_hwid;
+    uint32_t max_cpus = 4096;
+};
+
+/// The inspectors; `data` is the whole file. They never throw on bad input.
+report inspect_dtb(const std::string& file, const std::vector<uint8_t>& data, const options& opt);
+report inspect_madt(const std::string& file, const std::vector<uint8_t>& data, const options& opt);
+report inspect_acpi_dir(const std::string& dir, const options& opt);
+
+std::string to_json(const report& r);
+std::string to_text(const report& r);
+
+std::string hex(uint64_t v);
+
+}  // namespace smpboot::inspect
