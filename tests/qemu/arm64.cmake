@@ -47,10 +47,14 @@ function(arm64_virt_test)
   set(args -M ${V_MACHINE} -cpu ${V_CPU} -smp ${V_SMP})
   set(expect dtb)
   if(SMPBOOT_QEMU_AARCH64 AND SMPBOOT_FDTGET)
-    set(dtb ${CMAKE_CURRENT_BINARY_DIR}/arm64-dt/${V_NAME}.dtb)
-    file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/arm64-dt)
-    execute_process(COMMAND ${SMPBOOT_QEMU_AARCH64} -m 256M ${args} -machine dumpdtb=${dtb}
-                    -display none OUTPUT_QUIET ERROR_QUIET)
+    # One dump per distinct machine configuration, kept across reconfigures.
+    string(MD5 key "${args}")
+    set(dtb ${CMAKE_CURRENT_BINARY_DIR}/arm64-dt/${key}.dtb)
+    if(NOT EXISTS ${dtb})
+      file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/arm64-dt)
+      execute_process(COMMAND ${SMPBOOT_QEMU_AARCH64} -m 256M ${args} -machine dumpdtb=${dtb}
+                      -display none OUTPUT_QUIET ERROR_QUIET)
+    endif()
     if(EXISTS ${dtb})
       arm64_dt_mpidrs(expect ${dtb})
       string(REPLACE "," ";" expect "${expect}")
