@@ -18,6 +18,8 @@
 //   smpboot.fail=CPU:SECTION       the example's prepare|starting|online step
 //                                  fails for logical CPU (prepare runs on the BP)
 //   smpboot.ghost=APICID           add a CPU that does not exist: it never calls in
+//   smpboot.callin_ms=MS           how long an AP may take to call in (default
+//                                  5000: a hang detector, TCG on a loaded host is slow)
 //   smpboot.guest=CPU              first run the guest image on that CPU, then
 //                                  take the CPU back (INIT) and bring it up
 #include "guest/mailbox.hpp"
@@ -430,7 +432,9 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     if (result r = the_backend.init(cfg, host); !r) fail(to_string(r.code));
     the_backend.apic().enable_this_cpu(pc::spurious_vector);
 
-    hp = new (hp_storage) hotplug_t(the_backend, host);
+    timeouts limits;
+    limits.callin_ns = example::cmdline_number(cmdline, "smpboot.callin_ms", 5000) * 1'000'000;
+    hp = new (hp_storage) hotplug_t(the_backend, host, limits);
     hp->set_trace(&trace);
     if (result r = hp->init(cpus, n); !r) fail(to_string(r.code));
     if (!hp->add_state(section::prepare, "example:prepare", on_prepare, on_teardown_prepare) ||

@@ -87,10 +87,10 @@ x86_fail_test(starting seq "prepare=1 starting=0 online=0")
 # CPU is abandoned with INIT, everyone else comes online.
 smpboot_qemu_test(NAME x86_64.q35.ghost.parallel EXAMPLE x86_64 EXPECT_HWIDS x86 EXPECT_FAILED 9
   EXPECT_LINES "^smpboot: cpu 4 hwid 0x9 failed: callin timeout at bp:bringup$"
-  ARGS -smp 4 -append smpboot.ghost=9)
+  ARGS -smp 4 -append smpboot.ghost=9 -append smpboot.callin_ms=1000)
 smpboot_qemu_test(NAME x86_64.q35.ghost.seq EXAMPLE x86_64 EXPECT_HWIDS x86 EXPECT_FAILED 0x20
   MODE seq EXPECT_LINES "^smpboot: cpu 2 hwid 0x20 failed: callin timeout at bp:bringup$"
-  ARGS -smp 2 -append smpboot.ghost=0x20)
+  ARGS -smp 2 -append smpboot.ghost=0x20 -append smpboot.callin_ms=1000)
 
 # The guest image (built separately) runs on CPU 2, prints from there and
 # answers through shared memory; then the kernel takes the CPU back.
