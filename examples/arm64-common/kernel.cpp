@@ -280,6 +280,43 @@ bool run_guest(hotplug_t& hp, backend_t& be, cpu_id cpu, const cpu_desc* descs, 
     return ok;
 }
 
+// ---- Our own starting and online steps: each counts its runs and checks
+// that it runs on the CPU it is for (MPIDR_EL1 == that CPU's hwid).
+
+atomic<uint32_t> runs_starting[max_cpus], runs_online[max_cpus];
+atomic<uint32_t> runs_elsewhere{0};
+
+int count_run(cpu_id cpu, atomic<uint32_t>* runs) {
+    runs[cpu].fetch_add(1, memory_order::relaxed);
+    if ((MRS(mpidr_el1) & arm64::mpidr_affinity_mask) != g_hp->hwid_of(cpu))
+        runs_elsewhere.fetch_add(1, memory_order::relaxed);
+    return 0;
+}
+int on_starting(cpu_id cpu, void*) { return count_run(cpu, runs_starting); }
+int on_online(cpu_id cpu, void*) { return count_run(cpu, runs_online); }
+int on_teardown(cpu_id, void*) { return 0; }
+
+/// One line saying on how many online APs both steps ran, on the AP itself.
+bool report_ap_steps(const hotplug_t& hp) {
+    uint32_t aps = 0, good = 0, starting = 0, online = 0;
+    for (cpu_id c : hp.online()) {
+        if (c == 0) continue;
+        ++aps;
+        const uint32_t s = runs_starting[c].load(memory_order::relaxed);
+        const uint32_t o = runs_online[c].load(memory_order::relaxed);
+        starting += s;
+        online += o;
+        good += s > 0 && o > 0;
+    }
+    const uint32_t elsewhere = runs_elsewhere.load(memory_order::relaxed);
+    line<200> l;
+    l.str(the_board.name).str(": starting and online steps ran on the AP itself for ").dec(good).chr('/').dec(aps);
+    l.str(" online APs (runs: starting ").dec(starting).str(", online ").dec(online).str(", on another cpu ");
+    l.dec(elsewhere).chr(')');
+    console_puts(l.c_str());
+    return good == aps && elsewhere == 0;
+}
+
 const char* bootargs(const fdt::tree& t) {
     fdt::property p;
     const char* s = t.find_property(t.path("/chosen"), "bootargs", p) ? p.str() : nullptr;
@@ -371,8 +408,13 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.guest", ~0ull); g != ~0ull)
         guest_ok = run_guest(hp, backend, cpu_id(g), descs, ncpus);
 
+    if (!hp.add_state(section::starting, "arm64:starting", on_starting, on_teardown) ||
+        !hp.add_state(section::online, "arm64:online", on_online, on_teardown))
+        fail("add_state");
+
     static demo_t demo{hp, example::platform{"arm64", cmdline, console_puts, now_ns, relax}};
     g_demo = &demo;
     const bool all_online = demo.run();
-    semihost_exit(all_online && guest_ok ? 0 : 1);
+    const bool steps_ok = report_ap_steps(hp);
+    semihost_exit(all_online && guest_ok && steps_ok ? 0 : 1);
 }
