@@ -24,6 +24,17 @@
 // the block addresses, the entry address and cpu-release-addr; null means
 // identity. Everything an AP reads with the MMU off is cleaned to the point
 // of coherency first (Arm ARM D7.5.9, DC CVAC).
+//
+// One backend per kernel: the spin-table entry finds a CPU's block through
+// one global table (smpboot_arm64_ap_table), which init() points at this
+// backend's blocks.
+//
+// Leaving: ap_leave() calls PSCI CPU_OFF when the CPU's enable-method is
+// psci (wait_off() then polls AFFINITY_INFO until OFF, or trusts the CPU_OFF
+// mark when firmware lacks it), otherwise - spin-table, or a CPU_OFF that
+// returned - the CPU turns its MMU off and waits in a WFE loop on its own
+// release word in its block; the next kick writes that word instead of
+// going to firmware, so a spin-table CPU can come back any number of times.
 #pragma once
 
 #include <smpboot/arm64/discovery.hpp>
