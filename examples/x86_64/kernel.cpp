@@ -404,6 +404,11 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
         l.str(" disabled ").dec(info.disabled).str(" rejected ").dec(info.rejected);
         l.str(", lapic ").hex(info.lapic_phys).str(info.lapic_override ? " (override)" : "");
         say(l.c_str());
+        if (info.dropped) {
+            line<120> w;
+            w.str("warning: ").dec(info.dropped).str(" CPUs beyond this kernel's ").dec(max_cpus).str(" ignored");
+            say(w.c_str());
+        }
     }
 
     if (uint64_t ghost = example::cmdline_number(cmdline, "smpboot.ghost", ~0ull); ghost != ~0ull) {
