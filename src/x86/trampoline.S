@@ -8,16 +8,17 @@
  * off until we load CR0), no stack, no IDT. Any number of APs may run this
  * at the same time: the page is never written except the STARTED counter.
  *
- * Registers used: EBP = P throughout (the page's linear address), EAX/ECX/EDX
- * scratch, ESI the slot pointer in long mode.
+ * Registers used: EBP = P throughout (the page's linear address), EAX/EBX/
+ * ECX/EDX scratch (CPUID), RSI the slot pointer in long mode.
  *
  * CPU state on exit (the call to smpboot_x86_ap_entry, or to the slot's
  * image entry with RDI = the slot's argument instead): 64-bit mode, paging
  * with the host's CR3, CR0 from the boot CPU (less CD/NW), CR4 = PAE only,
  * EFER = LME (+ NXE if the boot CPU has it), CS = 0x08 from the trampoline's
  * GDT (which stays in the page), DS = ES = SS = 0, interrupts disabled,
- * RSP = the slot's stack top, RDI = the slot. An image that returns parks. An AP whose APIC ID is in no
- * armed slot parks in a HLT loop with interrupts off (an INIT resets it).
+ * RSP = the slot's stack top, RDI = the slot. An image that returns parks,
+ * and so does an AP whose APIC ID is in no armed slot: a HLT loop with
+ * interrupts off, until an INIT resets it.
  *
  * smpboot_x86_park: called from C++ on the AP (RDI = &slot.parked); never
  * returns. It writes 1 to *RDI, after which it no longer touches memory,
