@@ -1,0 +1,659 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""smpboot's bring-up benchmark against Debian's Linux on the same QEMU.
+
+Run through scripts/bench (which installs the kernels and builds first):
+
+    scripts/bench [--reps 3] [--linux-reps R] [--ns 2,8,16,64] [--archs x86_64,arm64]
+
+For each arch and N: boots the example kernel (scripts/run-example, sequential
+and parallel) and Debian's kernel with no initrd on the very same QEMU command
+line (taken from run-example's own echo of it), interleaved, several times.
+smpboot's time is the guest-measured bringup_us of its result line; Linux's is
+the printk time from "smp: Bringing up secondary CPUs" to "smp: Brought up"
+(QEMU is killed there: with no rootfs it would only panic later). Writes
+bench/results/results.md, results.json, bringup.svg and 64-CPU timelines.
+Standard library only.
+"""
+import argparse
+import datetime
+import glob
+import gzip
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK = os.path.join(ROOT, "build", "bench")
+LOGS = os.path.join(WORK, "logs")
+
+ARCHS = {
+    # example, Linux console, Debian kernel package dir
+    "x86_64": {"example": "x86_64", "console": "ttyS0", "deb": "amd64"},
+    "arm64": {"example": "arm64-virt", "console": "ttyAMA0", "deb": "arm64"},
+}
+# run-example adds these to every QEMU command line it runs (but does not echo them).
+RUNNER_FIXED = ["-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
+                "-accel", "tcg,thread=multi"]
+
+PRINTK = re.compile(r"^\[\s*(\d+)\.(\d+)\]\s*(.*)$")
+
+
+def log(msg):
+    print(f"[{datetime.datetime.now():%H:%M:%S}] {msg}", flush=True)
+
+
+# ---- the example kernels ---------------------------------------------------
+
+def run_smpboot(arch, n, mode, tag, timeout):
+    example = ARCHS[arch]["example"]
+    logfile = os.path.join(LOGS, f"smpboot-{arch}-{n}-{mode}-{tag}.log")
+    cmd = [os.path.join(ROOT, "scripts", "run-example"), example, "-smp", str(n)]
+    if mode == "seq":
+        cmd += ["-append", "smpboot.mode=seq"]
+    env = dict(os.environ, SMPBOOT_LOG=logfile, SMPBOOT_TIMEOUT=str(timeout))
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                       errors="replace")
+    wall = time.monotonic() - t0
+    res = {"kind": "smpboot", "arch": arch, "n": n, "mode": mode, "ok": p.returncode == 0,
+           "wall_s": round(wall, 2), "log": os.path.relpath(logfile, ROOT)}
+    for line in p.stderr.splitlines():
+        if line.startswith("run-example: qemu-system"):
+            res["qemu"] = line[len("run-example: "):]
+    text = open(logfile, errors="replace").read() if os.path.exists(logfile) else ""
+    m = re.search(r"^smpboot: result arch=\S+ online=(\d+)/(\d+) mode=(\S+) bringup_us=(\d+)", text, re.M)
+    if m:
+        res.update(online=int(m[1]), present=int(m[2]), bringup_us=int(m[4]))
+        res["ok"] = res["ok"] and int(m[1]) == int(m[2]) == n and m[3] == mode
+    else:
+        res["ok"] = False
+    m = re.search(r"TSC (\d+) kHz", text)
+    if m:
+        res["tsc_khz"] = int(m[1])
+    return res
+
+
+# ---- Debian's Linux ----------------------------------------------------------
+
+def linux_kernel(arch):
+    paths = sorted(glob.glob(os.path.join(ROOT, "build", "debian", ARCHS[arch]["deb"], "root", "boot",
+                                          "vmlinuz-*")))
+    if not paths:
+        sys.exit(f"bench: no Debian {arch} kernel under build/debian; run scripts/install-deps --bench")
+    path = paths[-1]
+    with open(path, "rb") as f:
+        gz = f.read(2) == b"\x1f\x8b"
+    if not gz:
+        return path   # x86 bzImage, or an arm64 Image that Debian shipped uncompressed
+    # arm64 vmlinuz is a gzip'd Image: QEMU's virt loader wants the Image.
+    out = os.path.join(WORK, os.path.basename(path) + ".Image")
+    if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(path):
+        with gzip.open(path) as src, open(out + ".tmp", "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        os.replace(out + ".tmp", out)
+    return out
+
+
+def linux_command(smpboot_qemu, kernel, append, n=None):
+    """The example's QEMU command line with Debian's kernel and command line
+    in, and (if given) N CPUs: QEMU takes the last -smp."""
+    words = smpboot_qemu.split(" -append ")[0].split()
+    words[words.index("-kernel") + 1] = kernel
+    if n is not None:
+        words[max(j for j, w in enumerate(words) if w == "-smp") + 1] = str(n)
+    return words + RUNNER_FIXED + ["-append", append]
+
+
+def run_linux(cmd, stop, tag, timeout):
+    """Boot until a line matching `stop` (then kill QEMU) or the timeout."""
+    logfile = os.path.join(LOGS, f"linux-{tag}.log")
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    timer = threading.Timer(timeout, p.kill)
+    timer.start()
+    lines, hit = [], False
+    try:
+        for raw in p.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            lines.append(line)
+            if re.search(stop, line):
+                hit = True
+                break
+    finally:
+        timer.cancel()
+        p.kill()
+        p.wait()
+    with open(logfile, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return lines, hit, time.monotonic() - t0, os.path.relpath(logfile, ROOT)
+
+
+def printk_time(lines, pattern):
+    for line in lines:
+        m = PRINTK.match(line)
+        if m and re.search(pattern, m[3]):
+            return int(m[1]) * 1_000_000 + int(m[2].ljust(6, "0")[:6])
+    return None
+
+
+def measure_linux(arch, n, variant, base_qemu, lpj, tag, timeout):
+    append = f"console={ARCHS[arch]['console']} panic=-1"
+    if variant == "lpj":
+        append += f" lpj={lpj}"
+    cmd = linux_command(base_qemu, linux_kernel(arch), append, n)
+    lines, hit, wall, logfile = run_linux(cmd, r"smp: Brought up", f"{arch}-{n}-{variant}-{tag}", timeout)
+    res = {"kind": "linux", "arch": arch, "n": n, "mode": variant, "ok": False, "wall_s": round(wall, 2),
+           "log": logfile, "qemu": " ".join(cmd)}
+    start = printk_time(lines, r"smp: Bringing up secondary CPUs")
+    end = printk_time(lines, r"smp: Brought up")
+    m = next((re.search(r"smp: Brought up \d+ nodes?, (\d+) CPUs", l) for l in lines
+              if "smp: Brought up" in l), None)
+    if hit and start is not None and end is not None and m:
+        res.update(ok=int(m[1]) == n, bringup_us=end - start, online=int(m[1]))
+    return res
+
+
+def calibrate(arch, base_qemu, timeout):
+    """One uniprocessor Linux boot: the lpj it computes, and the TSC frequency."""
+    cmd = linux_command(base_qemu, linux_kernel(arch), f"console={ARCHS[arch]['console']} panic=-1", 1)
+    lines, _, _, _ = run_linux(cmd, r"lpj=\d+", f"{arch}-calibrate", timeout)
+    lpj = tsc = None
+    for line in lines:
+        m = re.search(r"lpj=(\d+)", line)
+        if m:
+            lpj = int(m[1])
+        m = re.search(r"tsc: Detected ([\d.]+) MHz", line)
+        if m:
+            tsc = float(m[1])
+    return lpj, tsc
+
+
+# ---- sizes -------------------------------------------------------------------
+
+def section_sizes(archive):
+    """Per archive: code (.text*), read-only data, data, bss, summed over its objects."""
+    out = {"text": 0, "rodata": 0, "data": 0, "bss": 0}
+    p = subprocess.run(["llvm-size", "-A", archive], capture_output=True, text=True)
+    for line in p.stdout.splitlines():
+        w = line.split()
+        if len(w) < 2 or not w[1].isdigit():
+            continue
+        name, size = w[0], int(w[1])
+        for key, prefix in (("text", ".text"), ("rodata", ".rodata"), ("data", ".data"), ("bss", ".bss")):
+            if name == prefix or name.startswith(prefix + "."):
+                out[key] += size
+    return out
+
+
+def linked_symbols(elf):
+    """(demangled name, size) of every function and object in an ELF."""
+    p = subprocess.run(["llvm-nm", "-S", "-C", elf], capture_output=True, text=True)
+    syms = []
+    for line in p.stdout.splitlines():
+        w = line.split(None, 3)
+        if len(w) == 4 and w[2] in "tTwWrRdDbB":
+            syms.append((w[3], int(w[1], 16), w[2], int(w[0], 16)))
+    return syms
+
+
+LIBS = {
+    "x86_64": {"core": "src/core/libsmpboot_core.a", "backend": "src/x86/libsmpboot_x86.a"},
+    "arm64": {"core": "src/core/libsmpboot_core.a", "backend": "src/arm64/libsmpboot_arm64.a",
+              "fdt": "src/fdt/libsmpboot_fdt.a"},
+}
+KERNELS = {"x86_64": "examples/x86_64/kernel.elf", "arm64": "examples/arm64-virt/kernel.elf"}
+
+
+def sizes_of(build, arch):
+    s = {name: section_sizes(os.path.join(build, path)) for name, path in LIBS[arch].items()
+         if os.path.exists(os.path.join(build, path))}
+    elf = os.path.join(build, KERNELS[arch])
+    if os.path.exists(elf):
+        syms = linked_symbols(elf)
+        # hotplug<> is a template: its code exists only where a kernel instantiates it.
+        s["hotplug_instance_text"] = sum(size for name, size, t, _ in syms
+                                         if t in "tTwW" and name.startswith("smpboot::hotplug<"))
+        addr = {name: a for name, _, _, a in syms}
+        if "smpboot_x86_tramp_start" in addr and "smpboot_x86_tramp_end" in addr:
+            s["trampoline"] = addr["smpboot_x86_tramp_end"] - addr["smpboot_x86_tramp_start"]
+    return s
+
+
+def core_plus_backend(s):
+    parts = [p for p in ("core", "backend", "fdt") if p in s]
+    return sum(s[p]["text"] for p in parts) + s.get("hotplug_instance_text", 0)
+
+
+def sizes(archs):
+    """Sizes of the preset builds (RelWithDebInfo, -O2), and of a MinSizeRel
+    (-Os) build of the same sources made here for comparison."""
+    out = {"RelWithDebInfo": {}, "MinSizeRel": {}}
+    for arch in archs:
+        out["RelWithDebInfo"][arch] = sizes_of(os.path.join(ROOT, "build", arch), arch)
+        ms = os.path.join(WORK, f"minsize-{arch}")
+        ok = subprocess.run(["cmake", "--preset", arch, "-S", ROOT, "-B", ms, "-DCMAKE_BUILD_TYPE=MinSizeRel",
+                             "-DSMPBOOT_TESTS=OFF"], cwd=ROOT, capture_output=True).returncode == 0
+        ok = ok and subprocess.run(["cmake", "--build", ms], capture_output=True).returncode == 0
+        if ok:
+            out["MinSizeRel"][arch] = sizes_of(ms, arch)
+    return out
+
+
+# ---- statistics and reports ----------------------------------------------------
+
+def stats(values):
+    if not values:
+        return None
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+
+
+def summarise(results):
+    table = {}
+    for r in results:
+        if not r.get("ok") or "bringup_us" not in r:
+            continue
+        key = (r["arch"], r["n"], r["kind"], r["mode"])
+        table.setdefault(key, []).append(r.get("bringup_us_ref", r["bringup_us"]))
+    return {k: stats(v) for k, v in table.items()}
+
+
+def fmt_us(us):
+    if us is None:
+        return "–"
+    if us >= 100_000:
+        return f"{us / 1000:,.0f} ms"
+    if us >= 10_000:
+        return f"{us / 1000:.1f} ms"
+    if us >= 1000:
+        return f"{us / 1000:.2f} ms"
+    return f"{us:.0f} µs"
+
+
+def cell(st):
+    if not st:
+        return "–"
+    return f"{fmt_us(st['median'])} ({fmt_us(st['min'])}–{fmt_us(st['max'])})"
+
+
+def ratio(a, b):
+    if not a or not b or not b["median"]:
+        return None
+    return a["median"] / b["median"]
+
+
+def fmt_ratio(r):
+    return "–" if r is None else (f"{r:,.0f}×" if r >= 100 else f"{r:.1f}×")
+
+
+SERIES = [  # kind, mode, label, colour, dash, marker
+    ("smpboot", "parallel", "smpboot parallel", "#238b45", "", "circle"),
+    ("smpboot", "seq", "smpboot sequential", "#2171b5", "6,3", "square"),
+    ("linux", "shipped", "Linux 6.1 (as shipped)", "#cb181d", "", "triangle"),
+    ("linux", "lpj", "Linux 6.1 with lpj=", "#fd8d3c", "2,2", "diamond"),
+]
+
+
+def plot_svg(summary, ns, archs, path):
+    """Bring-up time against N, log-log, one panel per arch, min–max bars."""
+    import math
+    pw, ph, ml, mt, gap = 460, 330, 70, 70, 85
+    width = ml + len(archs) * (pw + gap) + 10
+    height = mt + ph + 120
+    vals = [v[k] for v in summary.values() if v for k in ("min", "max")]
+    lo = 10 ** math.floor(math.log10(max(1, min(vals)))) if vals else 1
+    hi = 10 ** math.ceil(math.log10(max(vals))) if vals else 10
+    if hi <= lo:
+        hi = lo * 10
+    xs = sorted(ns)
+    lx0, lx1 = math.log2(xs[0]), math.log2(xs[-1]) if len(xs) > 1 else math.log2(xs[0]) + 1
+
+    def X(i, n):
+        left = ml + i * (pw + gap)
+        return left + 20 + (pw - 40) * (math.log2(n) - lx0) / ((lx1 - lx0) or 1)
+
+    def Y(us):
+        return mt + ph - ph * (math.log10(us) - math.log10(lo)) / (math.log10(hi) - math.log10(lo))
+
+    o = [f'<?xml version="1.0" encoding="UTF-8"?>',
+         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+         f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">',
+         f'<rect width="{width}" height="{height}" fill="#fff"/>',
+         f'<text x="{ml}" y="28" font-size="18" font-weight="bold">Secondary-CPU bring-up time under QEMU TCG '
+         f'(guest clock, median, bars = min–max)</text>']
+    for i, arch in enumerate(archs):
+        left = ml + i * (pw + gap)
+        o.append(f'<text x="{left + pw / 2}" y="{mt - 12}" font-size="15" text-anchor="middle" '
+                 f'font-weight="bold">{arch}</text>')
+        o.append(f'<rect x="{left}" y="{mt}" width="{pw}" height="{ph}" fill="none" stroke="#444"/>')
+        d = lo
+        while d <= hi:
+            for m in (1, 2, 5):
+                v = d * m
+                if lo <= v <= hi:
+                    y = Y(v)
+                    o.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" '
+                             f'stroke="{"#ccc" if m == 1 else "#eee"}"/>')
+                    if m == 1:
+                        o.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">'
+                                 f'{axis_us(v)}</text>')
+            d *= 10
+        for n in xs:
+            x = X(i, n)
+            o.append(f'<line x1="{x:.1f}" y1="{mt}" x2="{x:.1f}" y2="{mt + ph}" stroke="#eee"/>')
+            o.append(f'<text x="{x:.1f}" y="{mt + ph + 18}" font-size="12" text-anchor="middle">{n}</text>')
+        o.append(f'<text x="{left + pw / 2}" y="{mt + ph + 38}" font-size="12" text-anchor="middle">'
+                 f'CPUs (-smp N)</text>')
+        for kind, mode, label, colour, dash, marker in SERIES:
+            pts = [(n, summary.get((arch, n, kind, mode))) for n in xs]
+            pts = [(n, s) for n, s in pts if s]
+            if not pts:
+                continue
+            path_d = " ".join(f"{'M' if j == 0 else 'L'}{X(i, n):.1f},{Y(s['median']):.1f}"
+                              for j, (n, s) in enumerate(pts))
+            o.append(f'<path d="{path_d}" fill="none" stroke="{colour}" stroke-width="2" '
+                     f'stroke-dasharray="{dash}"/>')
+            for n, s in pts:
+                x, y = X(i, n), Y(s["median"])
+                o.append(f'<line x1="{x:.1f}" y1="{Y(s["min"]):.1f}" x2="{x:.1f}" y2="{Y(s["max"]):.1f}" '
+                         f'stroke="{colour}" stroke-width="1.5"/>')
+                o.append(marker_svg(marker, x, y, colour, f"{label}, N={n}: {fmt_us(s['median'])}"))
+    # Legend under the panels.
+    lx, ly = ml, mt + ph + 70
+    for kind, mode, label, colour, dash, marker in SERIES:
+        if not any(k[2] == kind and k[3] == mode for k in summary):
+            continue
+        o.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 30}" y2="{ly}" stroke="{colour}" stroke-width="2" '
+                 f'stroke-dasharray="{dash}"/>')
+        o.append(marker_svg(marker, lx + 15, ly, colour, label))
+        o.append(f'<text x="{lx + 38}" y="{ly + 4}" font-size="12">{label}</text>')
+        lx += 60 + len(label) * 7
+    o.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(o) + "\n")
+
+
+def axis_us(us):
+    if us >= 1_000_000:
+        return f"{us / 1_000_000:g} s"
+    if us >= 1000:
+        return f"{us / 1000:g} ms"
+    return f"{us:g} µs"
+
+
+def marker_svg(kind, x, y, colour, tip):
+    t = f"<title>{tip}</title>"
+    if kind == "circle":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="{colour}">{t}</circle>'
+    if kind == "square":
+        return f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{colour}">{t}</rect>'
+    if kind == "triangle":
+        return f'<path d="M{x:.1f},{y - 5:.1f} L{x + 5:.1f},{y + 4:.1f} L{x - 5:.1f},{y + 4:.1f} Z" fill="{colour}">{t}</path>'
+    return f'<path d="M{x:.1f},{y - 5:.1f} L{x + 5:.1f},{y:.1f} L{x:.1f},{y + 5:.1f} L{x - 5:.1f},{y:.1f} Z" fill="{colour}">{t}</path>'
+
+
+def host_info():
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout
+    qemu = qemu.splitlines()[0] if qemu else "QEMU ?"
+    kernels = {a: os.path.basename(linux_kernel(a)) for a in ARCHS}
+    return {"cpu": cpu, "cores": os.cpu_count(), "qemu": qemu, "kernels": kernels,
+            "date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def report(results, meta, size, timelines, args):
+    summary = summarise(results)
+    ns, archs = args.ns, args.archs
+    o = ["<!-- SPDX-License-Identifier: MIT -->", "# smpboot bring-up benchmark", ""]
+    o.append(f"Measured {meta['host']['date']} on {meta['host']['cpu']} ({meta['host']['cores']} cores), "
+             f"{meta['host']['qemu']}, TCG multi-threaded, Debian kernels "
+             f"{', '.join(meta['host']['kernels'].values())}.")
+    o.append("")
+    o.append(f"Command: `{meta['command']}` (wall time {meta['wall_min']:.1f} min).")
+    o.append("")
+    o.append("Each cell: median (min–max) of the guest-measured time over "
+             f"{args.reps} smpboot runs and {args.linux_reps} Linux runs, interleaved. smpboot: "
+             "`bringup_us` of the result line (first kick to last CPU online). Linux: printk time "
+             "from `smp: Bringing up secondary CPUs` to `smp: Brought up` on the same QEMU command line "
+             "(no initrd; QEMU killed at `Brought up`). Linux 6.1 brings CPUs up one at a time, so it "
+             "has no parallel mode. Ratios: Linux median / smpboot parallel median.")
+    o.append("")
+    qemu_of = meta.get("base_qemu", {})
+    for arch in archs:
+        o.append(f"## {arch}")
+        o.append("")
+        if arch in qemu_of:
+            o.append(f"QEMU: `{qemu_of[arch]}` plus `{' '.join(RUNNER_FIXED)}` (the N = 2 warm-up; "
+                     "the last -smp is N; Linux gets the same with its own -kernel and -append).")
+            o.append("")
+        x86 = arch == "x86_64"
+        head = ["N", "smpboot seq", "smpboot parallel", "Linux"] + (["Linux lpj="] if x86 else []) + \
+               ["Linux / parallel"] + (["Linux lpj= / parallel"] if x86 else [])
+        o.append("| " + " | ".join(head) + " |")
+        o.append("|" + "---|" * len(head))
+        for n in ns:
+            g = lambda kind, mode: summary.get((arch, n, kind, mode))
+            row = [str(n), cell(g("smpboot", "seq")), cell(g("smpboot", "parallel")), cell(g("linux", "shipped"))]
+            if x86:
+                row.append(cell(g("linux", "lpj")))
+            row.append(fmt_ratio(ratio(g("linux", "shipped"), g("smpboot", "parallel"))))
+            if x86:
+                row.append(fmt_ratio(ratio(g("linux", "lpj"), g("smpboot", "parallel"))))
+            o.append("| " + " | ".join(row) + " |")
+        o.append("")
+
+    # Targets (issue 6).
+    o += ["## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
+
+    def verdict(ok, miss):
+        return "met" if ok else f"**missed** ({miss})"
+
+    big = max(ns)
+    for arch, variant, what in (("x86_64", "lpj", "Linux with lpj="), ("arm64", "shipped", "Linux")):
+        if arch not in archs:
+            continue
+        r = ratio(summary.get((arch, big, "linux", variant)), summary.get((arch, big, "smpboot", "parallel")))
+        o.append(f"| {arch}: parallel bring-up of {big} CPUs ≥ 20× faster than {what} | {fmt_ratio(r)} | "
+                 f"{verdict(r is not None and r >= 20, 'no data' if r is None else f'{20 / r:.1f}× short')} |")
+    small = 8 if 8 in ns else min(ns)
+    for arch in archs:
+        r = ratio(summary.get((arch, big, "smpboot", "parallel")), summary.get((arch, small, "smpboot", "parallel")))
+        o.append(f"| {arch}: parallel time({big}) / time({small}) ≤ 3 | {'–' if r is None else f'{r:.2f}'} | "
+                 f"{verdict(r is not None and r <= 3, 'no data' if r is None else f'{r / 3:.1f}× over')} |")
+    rel, small_build = size.get("RelWithDebInfo", {}), size.get("MinSizeRel", {})
+    tramp = rel.get("x86_64", {}).get("trampoline")
+    o.append(f"| x86 trampoline ≤ 4 KiB | {tramp if tramp is not None else '–'} bytes | "
+             f"{verdict(tramp is not None and tramp <= 4096, 'no data')} |")
+    for arch in archs:
+        if arch not in rel:
+            continue
+        text = core_plus_backend(rel[arch])
+        other = core_plus_backend(small_build[arch]) if arch in small_build else None
+        extra = f"; -Os: {other} bytes ({other / 1024:.1f} KiB)" if other else ""
+        o.append(f"| {arch}: core + backend ≤ 16 KiB .text | {text} bytes ({text / 1024:.1f} KiB) at -O2{extra} | "
+                 f"{verdict(text <= 16384, f'{text - 16384} bytes over at -O2' + ('' if other is None else (', met at -Os' if other <= 16384 else f', {other - 16384} over at -Os')))} |")
+    o.append("")
+    o.append("core + backend .text = the code sections of the static libraries (core, backend — with "
+             "the FDT reader on arm64, which its discovery needs — including firmware-table "
+             "discovery) plus the code of `smpboot::hotplug<>` as instantiated in the example kernel "
+             "(a template: it has no code in libsmpboot_core.a; functions the compiler inlined "
+             "into the kernel are not counted). Read-only data is not counted; see below.")
+    o.append("")
+
+    o += ["## Sizes (bytes)", "",
+          "| arch | part | .text -O2 | .rodata | .data | .bss | .text -Os |", "|---|---|---|---|---|---|---|"]
+    names = {"core": "libsmpboot_core.a", "backend": "backend library", "fdt": "libsmpboot_fdt.a"}
+    for arch in archs:
+        for part, s in rel.get(arch, {}).items():
+            ms = small_build.get(arch, {}).get(part)
+            if isinstance(s, dict):
+                o.append(f"| {arch} | {names.get(part, part)} | {s['text']} | {s['rodata']} | {s['data']} | "
+                         f"{s['bss']} | {ms['text'] if ms else '–'} |")
+        if "hotplug_instance_text" in rel.get(arch, {}):
+            ms = small_build.get(arch, {}).get("hotplug_instance_text", "–")
+            o.append(f"| {arch} | hotplug<> in the example kernel | {rel[arch]['hotplug_instance_text']} | | | | {ms} |")
+    if tramp is not None:
+        ms = small_build.get("x86_64", {}).get("trampoline", "–")
+        o.append(f"| x86_64 | trampoline blob (copied below 1 MiB) | {tramp} | | | | {ms} |")
+    o.append("")
+    o.append("-O2: the presets' RelWithDebInfo cross builds (build/x86_64, build/arm64). -Os: the same "
+             "sources built MinSizeRel by the benchmark (build/bench/minsize-*). The x86 backend's "
+             ".rodata includes the trampoline's page-sized section (the blob plus padding to 4 KiB).")
+    o.append("")
+
+    if timelines:
+        o += [f"## Where the time goes ({big} CPUs, parallel)", ""]
+        for arch, (svg, text) in timelines.items():
+            o.append(f"{arch}: timeline [{os.path.basename(svg)}]({os.path.basename(svg)}) "
+                     "(from the last run; `smpboot-trace --summary`):")
+            o.append("")
+            o.append("```")
+            o.append(text.rstrip())
+            o.append("```")
+            o.append("")
+
+    notes = meta.get("notes", [])
+    failed = [r for r in results if not r.get("ok")]
+    if failed:
+        notes.append(f"{len(failed)} run(s) failed or timed out and are left out of the statistics: " +
+                     ", ".join(f"{r['kind']} {r['arch']} N={r['n']} {r['mode']} ({r['log']})" for r in failed))
+    if notes:
+        o += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+    o.append(f"Plot: [bringup.svg](bringup.svg). Raw runs: [results.json](results.json).")
+    return "\n".join(o) + "\n", summary
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reps", type=int, default=3, help="runs per smpboot configuration")
+    ap.add_argument("--linux-reps", type=int, default=None, help="runs per Linux configuration (default: --reps)")
+    ap.add_argument("--ns", default="2,8,16,64", help="CPU counts")
+    ap.add_argument("--archs", default="x86_64,arm64")
+    ap.add_argument("--no-linux", action="store_true", help="smpboot only")
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
+    ap.add_argument("--timeout", type=int, default=600, help="per boot, seconds (a hang detector)")
+    args = ap.parse_args()
+    args.ns = [int(x) for x in args.ns.split(",")]
+    args.archs = [a for a in args.archs.split(",") if a]
+    if args.linux_reps is None:
+        args.linux_reps = args.reps
+    for a in args.archs:
+        if a not in ARCHS:
+            sys.exit(f"bench: unknown arch {a}")
+    os.makedirs(LOGS, exist_ok=True)
+    os.makedirs(args.out, exist_ok=True)
+    started = time.monotonic()
+    meta = {"command": "scripts/bench " + " ".join(sys.argv[1:]), "host": host_info(), "notes": []}
+    results = []
+
+    def save():
+        with open(os.path.join(args.out, "results.json"), "w") as f:
+            json.dump({"meta": meta, "runs": results}, f, indent=1)
+
+    # A warm-up boot per arch: builds what is missing, and its echoed QEMU
+    # command line is the one Linux gets. Not measured.
+    base, ref_tsc_khz, lpj = {}, None, None
+    for arch in args.archs:
+        w = run_smpboot(arch, 2, "parallel", "warmup", args.timeout)
+        if "qemu" not in w:
+            sys.exit(f"bench: the {arch} example did not run (see {w['log']})")
+        base[arch] = w["qemu"]
+        meta.setdefault("base_qemu", {})[arch] = w["qemu"]
+        log(f"warm-up {arch}: {'ok' if w['ok'] else 'FAILED'} ({w['wall_s']} s)")
+    if "x86_64" in args.archs and not args.no_linux:
+        lpj, tsc_mhz = calibrate("x86_64", base["x86_64"], args.timeout)
+        if lpj is None:
+            sys.exit("bench: the calibration boot of Linux printed no lpj=")
+        ref_tsc_khz = tsc_mhz * 1000 if tsc_mhz else None
+        meta["lpj"] = lpj
+        meta["notes"].append(f"lpj={lpj}: what a uniprocessor boot of the same kernel on the same QEMU "
+                             f"printed (\"Calibrating delay loop (skipped) ... lpj=\"), read at the start of the run; "
+                             f"Linux detected a {tsc_mhz} MHz TSC.")
+        log(f"x86 Linux: lpj={lpj}, TSC {tsc_mhz} MHz")
+
+    plan = []
+    for arch in args.archs:
+        for n in args.ns:
+            plan.append(("smpboot", arch, n, "seq"))
+            plan.append(("smpboot", arch, n, "parallel"))
+            if not args.no_linux:
+                plan.append(("linux", arch, n, "shipped"))
+                if arch == "x86_64":
+                    plan.append(("linux", arch, n, "lpj"))
+    reps = max(args.reps, 0 if args.no_linux else args.linux_reps)
+    last_big = {}
+    for rep in range(reps):
+        # Interleaved: every configuration once per round, the order rotated each round.
+        order = plan[rep * len(plan) // max(reps, 1):] + plan[:rep * len(plan) // max(reps, 1)]
+        for kind, arch, n, mode in order:
+            if (kind == "smpboot" and rep >= args.reps) or (kind == "linux" and rep >= args.linux_reps):
+                continue
+            tag = f"r{rep}"
+            if kind == "smpboot":
+                r = run_smpboot(arch, n, mode, tag, args.timeout)
+                if arch == "x86_64" and ref_tsc_khz and r.get("tsc_khz") and "bringup_us" in r:
+                    # The example calibrates its TSC against the PIT once; under a loaded
+                    # host that can be far off. Rescale with Linux's calibration.
+                    f = r["tsc_khz"] / ref_tsc_khz
+                    if abs(f - 1) > 0.05:
+                        r["bringup_us_ref"] = round(r["bringup_us"] * f)
+                if n == max(args.ns) and mode == "parallel" and r["ok"]:
+                    last_big[arch] = r["log"]
+            else:
+                r = measure_linux(arch, n, mode, base[arch], lpj, tag, args.timeout)
+            r["rep"] = rep
+            results.append(r)
+            save()
+            shown = r.get("bringup_us_ref", r.get("bringup_us"))
+            log(f"{kind:7} {arch:6} N={n:<3} {mode:8} rep {rep}: "
+                f"{fmt_us(shown) if shown is not None else 'FAILED'} (wall {r['wall_s']} s)"
+                + (f" [guest TSC {r['tsc_khz']} kHz, rescaled from {r['bringup_us']} us]" if "bringup_us_ref" in r else ""))
+
+    rescaled = [r for r in results if "bringup_us_ref" in r]
+    if rescaled:
+        meta["notes"].append(
+            f"{len(rescaled)} x86 smpboot run(s) had a guest TSC calibration more than 5% away from Linux's "
+            f"({ref_tsc_khz / 1000:.0f} MHz) — the example calibrates once against the PIT and a descheduled "
+            "vCPU skews it — and were rescaled by guest/reference frequency: " +
+            ", ".join(f"N={r['n']} {r['mode']} {r['tsc_khz']} kHz" for r in rescaled) + ".")
+
+    # Timelines of the last large parallel run per arch.
+    timelines = {}
+    tool = os.path.join(ROOT, "build", "host", "tools", "smpboot-trace")
+    for arch, logfile in last_big.items():
+        if not os.path.exists(tool):
+            break
+        svg = os.path.join(args.out, f"timeline-{arch}-{max(args.ns)}.svg")
+        p = subprocess.run([tool, os.path.join(ROOT, logfile), "--svg", svg,
+                            "--json", os.path.join(args.out, f"timeline-{arch}-{max(args.ns)}.trace.json"),
+                            "--summary"], capture_output=True, text=True)
+        if p.returncode == 0:
+            timelines[arch] = (svg, p.stdout)
+
+    meta["wall_min"] = (time.monotonic() - started) / 60
+    size = sizes(args.archs)
+    meta["sizes"] = size
+    save()
+    md, summary = report(results, meta, size, timelines, args)
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write(md)
+    plot_svg(summary, args.ns, args.archs, os.path.join(args.out, "bringup.svg"))
+    print(md)
+    log(f"wrote {os.path.relpath(args.out, ROOT)}/results.md, bringup.svg, results.json")
+
+
+if __name__ == "__main__":
+    main()
