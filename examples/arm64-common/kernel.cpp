@@ -8,6 +8,7 @@
 //   smpboot.ghost=MPIDR        add a spin-table CPU that does not exist: its
 //                              release word is polled by nobody, so it never
 //                              calls in (callin timeout)
+//   smpboot.callin_ms=MS       how long to wait for a CPU to call in (5000)
 //   smpboot.guest=CPU          first run the separately built guest image
 //                              (guest/) on that logical CPU with
 //                              hotplug::start_image, print what it reports,
@@ -385,7 +386,10 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
 
     static cpu_desc descs[max_cpus];
     arm64::to_cpu_descs(cpus, ncpus, descs);
-    static hotplug_t hp{backend, host};
+    // Callin timeout: a hang detector, generous for loaded hosts.
+    timeouts limits;
+    limits.callin_ns = example::cmdline_number(cmdline, "smpboot.callin_ms", 5000) * 1'000'000;
+    static hotplug_t hp{backend, host, limits};
     g_hp = &hp;
     if (result r = hp.init(descs, ncpus); !r) fail(to_string(r.code));
 

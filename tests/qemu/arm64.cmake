@@ -136,7 +136,7 @@ smpboot_qemu_test(NAME arm64-raspi3b-fail-starting-seq EXAMPLE arm64-raspi3b MOD
 # A CPU that never calls in (a spin-table release word nobody polls), and one
 # whose PSCI CPU_ON firmware refuses (an MPIDR QEMU does not have).
 arm64_virt_test(NAME arm64-virt-ghost MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4
-  APPEND smpboot.ghost=0x55 FAILED 0x55
+  APPEND smpboot.ghost=0x55 smpboot.callin_ms=1000 FAILED 0x55
   LINES "^smpboot: cpu 4 hwid 0x55 failed: callin timeout at bp:bringup$")
 arm64_virt_test(NAME arm64-virt-psci-ghost-seq MODE seq MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4
   APPEND smpboot.psci_ghost=0x203 FAILED 0x203
@@ -144,7 +144,7 @@ arm64_virt_test(NAME arm64-virt-psci-ghost-seq MODE seq MACHINE virt,gic-version
 smpboot_qemu_test(NAME arm64-raspi3b-ghost EXAMPLE arm64-raspi3b
   EXPECT_HWIDS 0x0,0x1,0x2,0x3 EXPECT_FAILED 0x100
   EXPECT_LINES "^smpboot: cpu 4 hwid 0x100 failed: callin timeout at bp:bringup$"
-  ARGS -append smpboot.ghost=0x100)
+  ARGS -append smpboot.ghost=0x100 -append smpboot.callin_ms=1000)
 
 # Another image on an AP (the multikernel case): the separately built guest
 # runs on one CPU (entered by CPU_ON / spin-table release with x0 = its
