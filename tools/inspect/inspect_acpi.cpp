@@ -206,12 +206,16 @@ report inspect_acpi_dir(const std::string& dir, const options& opt) {
                                    {}, {}});
         } else {
             tf.signature = sig_text(data.data(), data.size());
-            const acpi::status st = acpi::check_table(data.data(), data.size(), nullptr, tf.signature.c_str());
+            // ACPI 6.5 Table 5.5: the tables' usual names.
+            const char* name = tf.signature == "APIC" ? "MADT" : tf.signature == "FACP" ? "FADT" : tf.signature.c_str();
+            const acpi::status st = acpi::check_table(data.data(), data.size(), nullptr, name);
             tf.valid = st.ok();
             if (!st) tf.problem = describe(st);
             else tf.length = rd32(data.data() + 4);
             if (tf.signature == "APIC") {
-                if (madt_file.empty()) {
+                if (!st) {
+                    // Listed below; scanning it would only say the same again.
+                } else if (madt_file.empty()) {
                     madt = data;
                     madt_file = tf.file;
                 } else {
@@ -223,7 +227,7 @@ report inspect_acpi_dir(const std::string& dir, const options& opt) {
         r.tables.push_back(std::move(tf));
     }
     if (madt_file.empty()) {
-        r.errors.push_back(fmt::format("{}: no MADT (a table with signature APIC)", dir));
+        r.errors.push_back(fmt::format("{}: no usable MADT (a valid table with signature APIC)", dir));
         return r;
     }
     r.facts.push_back({"madt_file", fmt::format("MADT from {}", madt_file), {}, madt_file});

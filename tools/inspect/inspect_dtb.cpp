@@ -103,6 +103,7 @@ report inspect_dtb(const std::string& file, const std::vector<uint8_t>& data, co
     // The boot CPU: --boot-hwid, else the first cpu node with a readable reg
     // (what a kernel booted on that CPU would read from MPIDR_EL1).
     uint64_t boot = 0;
+    bool boot_found = false;
     if (opt.boot_hwid) {
         boot = *opt.boot_hwid;
         r.boot_hwid_origin = "--boot-hwid";
@@ -112,12 +113,13 @@ report inspect_dtb(const std::string& file, const std::vector<uint8_t>& data, co
             if (!is_cpu_node(t, n)) continue;
             if (auto v = raw_reg(t, n, cells)) {
                 boot = *v;
+                boot_found = true;
                 r.boot_hwid_origin = fmt::format("first cpu node ({})", t.name(n));
                 break;
             }
         }
     }
-    r.boot_hwid = boot & arm64::mpidr_affinity_mask;
+    if (opt.boot_hwid || boot_found) r.boot_hwid = boot & arm64::mpidr_affinity_mask;
 
     const uint32_t cap = opt.max_cpus ? opt.max_cpus : 1;
     std::vector<arm64::cpu_info> cpus(cap);
