@@ -13,10 +13,7 @@
 //   smpboot.x2apic=on              switch the boot CPU to x2APIC first, as
 //                                  firmware does on big machines (needs a CPU
 //                                  with x2APIC: QEMU TCG 7.2 has none, KVM has)
-//   smpboot.stress=CYCLES          after bring-up, take random APs down and up
-//   smpboot.seed=N                 the stress test's random seed
-//   smpboot.fail=CPU:SECTION       the example's prepare|starting|online step
-//                                  fails for logical CPU (prepare runs on the BP)
+//   smpboot.stress / .seed / .fail / .callin_ms: see examples/common/demo.hpp
 //   smpboot.ghost=APICID           add a CPU that does not exist: it never calls in
 //   smpboot.callin_ms=MS           how long an AP may take to call in (default
 //                                  5000: a hang detector, TCG on a loaded host is slow)
@@ -26,7 +23,7 @@
 #include "platform.hpp"
 
 #include <cmdline.hpp>
-#include <report.hpp>
+#include <demo.hpp>
 #include <smpboot/hotplug.hpp>
 #include <smpboot/x86/backend.hpp>
 #include <smpboot/x86/cpu.hpp>
@@ -56,20 +53,6 @@ backend_t the_backend;
 alignas(hotplug_t) unsigned char hp_storage[sizeof(hotplug_t)];
 hotplug_t* hp = nullptr;
 
-trace_event trace_events[max_cpus * 32];
-trace_buffer trace{trace_events, sizeof trace_events / sizeof trace_events[0]};
-
-// What the host callbacks saw, to prove they ran on each AP.
-atomic<uint32_t> starting_calls{0};
-atomic<uint32_t> online_calls{0};
-atomic<uint32_t> teardowns[3];        // per section: prepare, starting, online
-atomic<uint64_t> self_id[max_cpus];   // APIC ID + 1 as the AP read it itself
-atomic<uint32_t> ran_starting[max_cpus];
-atomic<uint64_t> work[max_cpus];      // each AP's idle-loop counter
-
-// smpboot.fail=CPU:SECTION
-cpu_id fail_cpu = no_cpu;
-section fail_section = section::prepare;
 
 guest::mailbox guest_box;
 alignas(16) uint8_t guest_stack[8192];
@@ -101,49 +84,17 @@ stack_region host_alloc_stack(void*, cpu_id cpu) {
 void* host_map_mmio(void*, uint64_t phys, size_t) { return pc::map_uncached(phys); }
 void host_wake(void*, cpu_id cpu) { (void)the_backend.send_fixed(cpu, pc::wake_vector); }
 
-/// The AP idle loop: halt until an IPI, then look for a down request.
-[[noreturn]] void host_ap_main(void*, cpu_id cpu) {
-    for (;;) {
-        hp->ap_poll(cpu);
-        work[cpu].fetch_add(1, memory_order::relaxed);
-        // STI's one-instruction shadow: a wake IPI between the poll and the
-        // HLT still ends the HLT.
-        asm volatile("sti; hlt; cli" ::: "memory");
-    }
-}
+example::demo<hotplug_t>* demo = nullptr;
 
-// ---- the host's own hotplug steps, on each AP --------------------------------
+void host_ap_main(void*, cpu_id cpu) { demo->ap_idle(cpu); }
 
-// Injected failures return this, so the failed line shows it as "(rc -5)".
-constexpr int injected_rc = -5;
-bool should_fail(cpu_id cpu, section s) { return cpu == fail_cpu && s == fail_section; }
-
-int on_prepare(cpu_id cpu, void*) { return should_fail(cpu, section::prepare) ? injected_rc : 0; }
-int on_starting(cpu_id cpu, void*) {
-    pc::load_tables();   // leave the trampoline's GDT, get the kernel's IDT
-    if (should_fail(cpu, section::starting)) return injected_rc;
-    starting_calls.fetch_add(1, memory_order::relaxed);
-    ran_starting[cpu].store(1, memory_order::relaxed);
-    return 0;
-}
-int on_online(cpu_id cpu, void*) {
-    if (should_fail(cpu, section::online)) return injected_rc;
-    self_id[cpu].store(the_backend.apic().id() + 1, memory_order::relaxed);
-    online_calls.fetch_add(1, memory_order::relaxed);
-    return 0;
-}
-int on_teardown_prepare(cpu_id, void*) {
-    teardowns[0].fetch_add(1, memory_order::relaxed);
-    return 0;
-}
-int on_teardown_starting(cpu_id, void*) {
-    teardowns[1].fetch_add(1, memory_order::relaxed);
-    return 0;
-}
-int on_teardown_online(cpu_id, void*) {
-    teardowns[2].fetch_add(1, memory_order::relaxed);
-    return 0;
-}
+// The demo's platform hooks.
+uint64_t now() { return pc::now_ns(); }
+void relax() { asm volatile("pause"); }
+// STI's one-instruction shadow: a wake IPI that arrives between the poll
+// and the HLT still ends the HLT.
+void ap_wait() { asm volatile("sti; hlt; cli" ::: "memory"); }
+hwid_t own_apic_id() { return the_backend.apic().id(); }
 
 // ---- ACPI through the identity map -----------------------------------------
 
@@ -202,27 +153,6 @@ bool option_is(const char* key, const char* value) {
     return example::cmdline_value(cmdline, key, buf, sizeof buf) && example::str_eq(buf, value);
 }
 
-/// smpboot.fail=CPU:SECTION
-void parse_fail_option() {
-    char buf[32];
-    if (!example::cmdline_value(cmdline, "smpboot.fail", buf, sizeof buf)) return;
-    char* colon = buf;
-    while (*colon && *colon != ':') ++colon;
-    if (*colon != ':') fail("smpboot.fail wants CPU:prepare|starting|online");
-    *colon = '\0';
-    const char* sec = colon + 1;
-    if (example::str_eq(sec, "prepare")) fail_section = section::prepare;
-    else if (example::str_eq(sec, "starting")) fail_section = section::starting;
-    else if (example::str_eq(sec, "online")) fail_section = section::online;
-    else fail("smpboot.fail: section must be prepare, starting or online");
-    cpu_id cpu = 0;
-    for (const char* p = buf; *p; ++p) {
-        if (*p < '0' || *p > '9') fail("smpboot.fail: CPU must be a decimal number");
-        cpu = cpu * 10 + cpu_id(*p - '0');
-    }
-    fail_cpu = cpu;
-}
-
 uint64_t virt_to_phys(const void* p) {
     return uint64_t(uintptr_t(p) - uintptr_t(kernel_vma));
 }
@@ -264,81 +194,6 @@ bool run_guest(cpu_id cpu, const cpu_desc* cpus, uint32_t n) {
     return ok;
 }
 
-/// smpboot.stress=CYCLES (issue 7): random APs go down and up; every online
-/// AP's counter must move and every offline AP's must not.
-bool stress(uint32_t cycles, uint64_t seed) {
-    hp->set_trace(nullptr);   // the bring-up trace is what gets printed
-    cpu_id cand[max_cpus];
-    uint32_t ncand = 0;
-    for (cpu_id c : hp->online())
-        if (c != 0) cand[ncand++] = c;
-    static uint64_t frozen[max_cpus];
-    uint32_t downs = 0, ups = 0, errors = 0;
-    auto error = [&](cpu_id c, const char* what, const char* why) {
-        if (++errors <= 10) {
-            line<160> l;
-            l.str("stress: cpu ").dec(c).str(": ").str(what).str(why);
-            say(l.c_str());
-        }
-    };
-    auto rnd = [&] {
-        seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
-        return seed;
-    };
-    auto verify = [&] {
-        for (uint32_t i = 0; i < ncand; ++i) {
-            const cpu_id c = cand[i];
-            if (hp->is_stuck(c)) {
-                error(c, "stuck", "");
-            } else if (hp->online().test(c)) {
-                const uint64_t before = work[c].load(memory_order::relaxed);
-                host_wake(nullptr, c);
-                const uint64_t deadline = pc::now_ns() + 1'000'000'000;
-                while (work[c].load(memory_order::relaxed) == before && pc::now_ns() < deadline)
-                    asm volatile("pause");
-                if (work[c].load(memory_order::relaxed) == before)
-                    error(c, "online but its counter did not move", "");
-            } else if (work[c].load(memory_order::relaxed) != frozen[c]) {
-                error(c, "its counter moved while offline", "");
-            }
-        }
-    };
-    for (uint32_t cycle = 0; cycle < cycles && ncand; ++cycle) {
-        const cpu_id c = cand[rnd() % ncand];
-        if (hp->online().test(c)) {
-            result r = hp->cpu_down(c);
-            frozen[c] = work[c].load(memory_order::relaxed);
-            if (r) ++downs;
-            else error(c, "cpu_down: ", to_string(r.code));
-        } else {
-            result r = hp->cpu_up(c);
-            if (r) ++ups;
-            else error(c, "cpu_up: ", to_string(r.code));
-        }
-        verify();
-    }
-    for (uint32_t i = 0; i < ncand; ++i) {
-        if (hp->online().test(cand[i])) continue;
-        result r = hp->cpu_up(cand[i]);
-        if (r) ++ups;
-        else error(cand[i], "cpu_up: ", to_string(r.code));
-    }
-    verify();
-    {
-        uint64_t total = 0;
-        for (uint32_t i = 0; i < ncand; ++i) total += work[cand[i]].load(memory_order::relaxed);
-        line<128> l;
-        l.str("stress: trampoline entered ").dec(the_backend.trampoline_entries());
-        l.str(" times in all; idle-loop counters total ").dec(total);
-        say(l.c_str());
-    }
-    line<128> l;
-    l.str("smpboot: stress cycles=").dec(cycles).str(" downs=").dec(downs).str(" ups=").dec(ups);
-    l.str(" errors=").dec(errors);
-    out(l.c_str());
-    return errors == 0;
-}
-
 }  // namespace
 
 /// isr.S: the wake IPI.
@@ -366,8 +221,6 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
         l.str("TSC ").dec(pc::tsc_hz() / 1000).str(" kHz");
         say(l.c_str());
     }
-    parse_fail_option();
-    const bool parallel = !option_is("smpboot.mode", "seq");
     const bool legacy = option_is("smpboot.delays", "legacy");
     if (option_is("smpboot.rsdp", "scan")) rsdp = 0;
 
@@ -437,70 +290,23 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     if (result r = the_backend.init(cfg, host); !r) fail(to_string(r.code));
     the_backend.apic().enable_this_cpu(pc::spurious_vector);
 
-    timeouts limits;
-    limits.callin_ns = example::cmdline_number(cmdline, "smpboot.callin_ms", 5000) * 1'000'000;
-    hp = new (hp_storage) hotplug_t(the_backend, host, limits);
-    hp->set_trace(&trace);
+    hp = new (hp_storage) hotplug_t(the_backend, host, example::timeouts_from(cmdline));
     if (result r = hp->init(cpus, n); !r) fail(to_string(r.code));
-    if (!hp->add_state(section::prepare, "example:prepare", on_prepare, on_teardown_prepare) ||
-        !hp->add_state(section::starting, "example:starting", on_starting, on_teardown_starting) ||
-        !hp->add_state(section::online, "example:online", on_online, on_teardown_online))
-        fail("add_state");
-
     bool ok = true;
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.guest", ~0ull); g != ~0ull)
         ok = run_guest(cpu_id(g), cpus, n) && ok;
 
-    const bringup_summary sum = hp->bring_up_all(parallel ? bringup_mode::parallel : bringup_mode::sequential);
-    const uint64_t bringup_ns = sum.last_online_ns > sum.first_kick_ns ? sum.last_online_ns - sum.first_kick_ns : 0;
-
-    // Check what the APs' own callbacks recorded against what the library says.
-    for (cpu_id c : hp->online()) {
-        if (c == 0) continue;
-        if (!ran_starting[c].load(memory_order::relaxed)) {
-            line<80> l;
-            l.str("cpu ").dec(c).str(" is online but its starting callback never ran");
-            say("error: ", l.c_str());
-            ok = false;
-        }
-        const uint64_t seen = self_id[c].load(memory_order::relaxed);
-        if (seen != hp->hwid_of(c) + 1) {
-            line<120> l;
-            l.str("cpu ").dec(c).str(" reported APIC ID ").hex(seen - 1).str(", MADT says ").hex(hp->hwid_of(c));
-            say("error: ", l.c_str());
-            ok = false;
-        }
-    }
+    static example::demo<hotplug_t> the_demo{
+        *hp, {"x86_64", "x86_64", cmdline, out, now, relax, ap_wait, own_apic_id, pc::load_tables}};
+    demo = &the_demo;
+    ok = the_demo.run() && ok;
     {
         line<160> l;
-        l.str("trampoline ").dec(x86::backend_base::trampoline_size()).str(" bytes at ").hex(trampoline_phys);
-        l.str(", entered ").dec(the_backend.trampoline_entries()).str(" times; ");
+        l.str("x86_64: trampoline ").dec(x86::backend_base::trampoline_size()).str(" bytes at ");
+        l.hex(trampoline_phys).str(", entered ").dec(the_backend.trampoline_entries()).str(" times; ");
         l.str(x86::current_apic_mode() == x86::apic_mode::x2apic ? "x2APIC" : "xAPIC");
         l.str(legacy ? ", legacy delays" : ", modern delays");
-        l.str("; callbacks starting=").dec(starting_calls.load(memory_order::relaxed));
-        l.str(" online=").dec(online_calls.load(memory_order::relaxed));
-        l.str("; teardowns prepare=").dec(teardowns[0].load(memory_order::relaxed));
-        l.str(" starting=").dec(teardowns[1].load(memory_order::relaxed));
-        l.str(" online=").dec(teardowns[2].load(memory_order::relaxed));
         say(l.c_str());
     }
-    // A CPU that failed must be back at offline with its steps undone.
-    for (cpu_id c : hp->present()) {
-        if (hp->online().test(c)) continue;
-        line<120> l;
-        l.str("cpu ").dec(c);
-        if (hp->state_of(c) == state::offline && !hp->is_stuck(c)) {
-            say(l.str(" rolled back to offline").c_str());
-        } else {
-            say("error: ", l.str(" left in state ").str(hp->state_name(hp->state_of(c))).c_str());
-            ok = false;
-        }
-    }
-    if (uint64_t cycles = example::cmdline_number(cmdline, "smpboot.stress", 0))
-        ok = stress(uint32_t(cycles), example::cmdline_number(cmdline, "smpboot.seed", 0x5eed)) && ok;
-
-    example::print_cpu_lines(*hp, out);
-    example::print_trace_lines(*hp, trace, sum.first_kick_ns, out);
-    ok = example::print_result_line(*hp, "x86_64", parallel, bringup_ns, out) && ok;
     pc::exit_qemu(ok ? 0 : 1);
 }

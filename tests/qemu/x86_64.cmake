@@ -1,14 +1,14 @@
 # SPDX-License-Identifier: MIT
 # QEMU tests of the x86-64 example (issue 4, section 7). Each run checks the
 # cpu lines against the APIC IDs QEMU assigns for that -smp (check_run.py
-# "x86"), the result line, the exit status, and the example's own line that
-# counts the starting/online callbacks that ran on the APs.
+# "x86"), the result line, the exit status, and the demo's line saying the
+# starting/online steps ran on each AP itself (examples/common/demo.hpp).
 # Small runs take about a second; -smp 255 about 5-60 s depending on load.
 
 # x86_test(name mode smp-spec aps [qemu args...])
 function(x86_test name mode smp aps)
   smpboot_qemu_test(NAME x86_64.${name} EXAMPLE x86_64 EXPECT_HWIDS x86 MODE ${mode}
-    EXPECT_LINES "callbacks starting=${aps} online=${aps};"
+    EXPECT_LINES "ran on the AP itself for ${aps}/${aps} online APs \\(runs: starting ${aps}, online ${aps}, on another cpu 0\\)"
     ARGS -smp ${smp} ${ARGN})
 endfunction()
 
@@ -22,7 +22,7 @@ foreach(mode parallel seq)
   x86_test(q35.smp64.${mode} ${mode} 64 63)
 endforeach()
 smpboot_qemu_test(NAME x86_64.q35.smp255.parallel EXAMPLE x86_64 EXPECT_HWIDS x86 MODE parallel
-  TIMEOUT 300 EXPECT_LINES "callbacks starting=254 online=254;" ARGS -smp 255)
+  TIMEOUT 300 EXPECT_LINES "ran on the AP itself for 254/254 online APs \\(runs: starting 254, online 254, on another cpu 0\\)" ARGS -smp 255)
 
 # i440fx (-M pc) and -cpu max.
 foreach(mode parallel seq)
@@ -39,17 +39,17 @@ x86_test(pc.topo-2x2x2.parallel parallel 8,sockets=2,cores=2,threads=2 7 -M pc)
 
 # Hot-pluggable slots are disabled MADT entries: N must be 2, not 8.
 smpboot_qemu_test(NAME x86_64.q35.maxcpus.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
-  EXPECT_LINES "callbacks starting=1 online=1;" "present 2 possible 0 disabled 6"
+  EXPECT_LINES "ran on the AP itself for 1/1 online APs \\(runs: starting 1, online 1, on another cpu 0\\)" "present 2 possible 0 disabled 6"
                "madt entry 1 type 0 apic 0x1 flags 0x1 present cpu 1$"
                "madt entry 7 type 0 apic 0x7 flags 0x0 disabled$"
   ARGS -smp 2,maxcpus=8 -append smpboot.madt=list)
 
 # The SDM's legacy INIT-SIPI-SIPI pacing (10 ms, 200 us, 200 us).
 smpboot_qemu_test(NAME x86_64.q35.legacy-delays.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
-  EXPECT_LINES "callbacks starting=7 online=7;" "legacy delays"
+  EXPECT_LINES "ran on the AP itself for 7/7 online APs \\(runs: starting 7, online 7, on another cpu 0\\)" "legacy delays"
   ARGS -smp 8 -append smpboot.delays=legacy)
 smpboot_qemu_test(NAME x86_64.pc.legacy-delays.seq EXAMPLE x86_64 EXPECT_HWIDS x86 MODE seq
-  EXPECT_LINES "callbacks starting=3 online=3;" "legacy delays"
+  EXPECT_LINES "ran on the AP itself for 3/3 online APs \\(runs: starting 3, online 3, on another cpu 0\\)" "legacy delays"
   ARGS -M pc -smp 4 -append smpboot.delays=legacy)
 
 # The RSDP found by the legacy EBDA / BIOS-area search instead of PVH's.
@@ -74,7 +74,7 @@ smpboot_qemu_test(NAME x86_64.pc.stress50.seq EXAMPLE x86_64 EXPECT_HWIDS x86 MO
 function(x86_fail_test section mode teardowns)
   smpboot_qemu_test(NAME x86_64.q35.fail-${section}.${mode} EXAMPLE x86_64 MODE ${mode}
     EXPECT_HWIDS 0,1,3 EXPECT_FAILED 2
-    EXPECT_LINES "^smpboot: cpu 2 hwid 0x2 failed: callback failed at example:${section} \\(rc -5\\)$"
+    EXPECT_LINES "^smpboot: cpu 2 hwid 0x2 failed: callback failed at demo:${section} \\(rc -22\\)$"
                  "cpu 2 rolled back to offline" "teardowns ${teardowns}$"
     ARGS -smp 4 -append smpboot.fail=2:${section})
 endfunction()
@@ -108,7 +108,7 @@ option(SMPBOOT_X86_KVM_TESTS "Register the x86 QEMU tests that need KVM (x2APIC)
 if(SMPBOOT_X86_KVM_TESTS)
   foreach(mode parallel seq)
     smpboot_qemu_test(NAME x86_64.kvm.x2apic.smp8.${mode} EXAMPLE x86_64 EXPECT_HWIDS x86
-      MODE ${mode} EXPECT_LINES "; x2APIC, " "callbacks starting=7 online=7;"
+      MODE ${mode} EXPECT_LINES "; x2APIC, " "ran on the AP itself for 7/7 online APs \\(runs: starting 7, online 7, on another cpu 0\\)"
       ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on)
     set_tests_properties(qemu.x86_64.kvm.x2apic.smp8.${mode} PROPERTIES ENVIRONMENT SMPBOOT_X86_ACCEL=kvm)
   endforeach()
