@@ -1,0 +1,183 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# Writes the seed corpora of the fuzz targets from real blobs:
+#   fdt, arm64_cpus  the repo's test DTBs, QEMU's own DTBs (-machine dumpdtb),
+#                    a sample of Debian's arm64 DTBs whole, and many more of
+#                    them cut down to their root, /cpus and PSCI nodes (small
+#                    seeds fuzz faster and keep what discovery reads);
+#   acpi_madt        every MADT source in tests/data/{madt,acpi} compiled by iasl;
+#   acpi_tables      memory images RSDP -> XSDT or RSDT -> MADT built around them.
+#
+#   seeds.py SOURCE_DIR OUT_DIR
+import hashlib
+import pathlib
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+SRC, OUT = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+
+
+def put(target, data, stem=None):
+    d = OUT / target
+    d.mkdir(parents=True, exist_ok=True)
+    name = (stem + "-" if stem else "") + hashlib.sha1(data).hexdigest()[:12]
+    (d / name).write_bytes(data)
+
+
+def dtb_seeds():
+    for p in sorted((SRC / "tests/data/dtb").glob("*.dtb")):
+        for t in ("fdt", "arm64_cpus"):
+            put(t, p.read_bytes(), p.stem)
+    # QEMU's DTBs, repacked by dtc (QEMU pads them to 1 MiB).
+    qemu = shutil.which("qemu-system-aarch64")
+    if qemu and shutil.which("dtc"):
+        with tempfile.TemporaryDirectory() as tmp:
+            for i, (machine, args) in enumerate([
+                    ("virt,gic-version=3", ["-cpu", "cortex-a72", "-smp", "8"]),
+                    ("virt,gic-version=2", ["-cpu", "cortex-a53", "-smp", "4"]),
+                    ("virt,gic-version=3,virtualization=on", ["-cpu", "max", "-smp", "3"]),
+                    ("virt,gic-version=3", ["-cpu", "max", "-smp", "64", "-m", "512"])]):
+                raw, packed = pathlib.Path(tmp) / f"{i}.raw", pathlib.Path(tmp) / f"{i}.dtb"
+                r = subprocess.run([qemu, "-M", f"{machine},dumpdtb={raw}", *args, "-display", "none"],
+                                   capture_output=True)
+                if r.returncode == 0 and raw.exists():
+                    subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dtb", "-o", str(packed), str(raw)], check=True)
+                    for t in ("fdt", "arm64_cpus"):
+                        put(t, packed.read_bytes(), f"qemu-virt{i}")
+    debian = sorted((SRC / "build/debian/arm64/root/usr/lib").rglob("*.dtb"))
+    if not debian:
+        print("seeds: no Debian DTBs (scripts/install-deps unpacks them); using the others", file=sys.stderr)
+        return
+    # Whole blobs: the small ones, one per vendor directory.
+    vendors = {}
+    for p in debian:
+        if p.stat().st_size <= 16384:
+            vendors.setdefault(p.parent.name, p)
+    for p in vendors.values():
+        put("fdt", p.read_bytes(), "debian-" + p.stem)
+    try:
+        import libfdt
+    except ImportError:
+        print("seeds: python3-libfdt missing, no cut-down Debian DTBs", file=sys.stderr)
+        return
+    # Cut-down blobs: one per distinct /cpus shape.
+    shapes = {}
+    for p in debian:
+        try:
+            small = cut_down(libfdt, p.read_bytes())
+        except Exception as e:  # a blob libfdt cannot walk is not a seed
+            print(f"seeds: {p.name}: {e}", file=sys.stderr)
+            continue
+        if small is not None:
+            shapes.setdefault(small[1], (p, small[0]))
+    for p, data in shapes.values():
+        for t in ("fdt", "arm64_cpus"):
+            put(t, data, "debian-cpus-" + p.stem)
+
+
+def cut_down(libfdt, blob):
+    """The root's properties, /cpus and the PSCI node, as a new DTB; and a
+    key describing the /cpus shape (so similar boards give one seed)."""
+    Q = (libfdt.NOTFOUND,)
+    fdt = libfdt.Fdt(blob)
+    cpus = fdt.path_offset("/cpus", quiet=Q)
+    if cpus < 0:
+        return None
+    psci = fdt.path_offset("/psci", quiet=Q)
+    sw = libfdt.FdtSw(len(blob) + 1024)
+    sw.finish_reservemap()
+    shape = []
+
+    def props(node):
+        off = fdt.first_property_offset(node, quiet=Q)
+        while off >= 0:
+            pr = fdt.get_property_by_offset(off)
+            yield pr.name, bytes(pr)
+            off = fdt.next_property_offset(off, quiet=Q)
+
+    def copy(node, name, depth):
+        sw.begin_node(name)
+        for k, v in props(node):
+            sw.property(k, v)
+            if k in ("enable-method", "reg", "cpu-release-addr", "#address-cells", "method", "compatible") and depth:
+                shape.append((depth, k, len(v), v if k != "reg" else b""))
+        child = fdt.first_subnode(node, quiet=Q)
+        while child >= 0:
+            copy(child, fdt.get_name(child), depth + 1)
+            child = fdt.next_subnode(child, quiet=Q)
+        sw.end_node()
+
+    sw.begin_node("")
+    for k, v in props(0):
+        if k in ("#address-cells", "#size-cells", "compatible", "model"):
+            sw.property(k, v)
+    copy(cpus, "cpus", 1)
+    if psci >= 0:
+        copy(psci, "psci", 1)
+    sw.end_node()
+    out = sw.as_fdt()
+    out.pack()
+    data = bytes(out.as_bytearray())
+    return data, repr(shape)
+
+
+def madt_seeds():
+    iasl = shutil.which("iasl")
+    if not iasl:
+        print("seeds: iasl missing, no ACPI seeds", file=sys.stderr)
+        return
+    madts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for dsl in sorted((SRC / "tests/data/madt").glob("*.dsl")) + sorted((SRC / "tests/data/acpi").glob("*.dsl")):
+            out = pathlib.Path(tmp) / dsl.stem
+            subprocess.run([iasl, "-vs", "-p", str(out), str(dsl)], check=True, capture_output=True)
+            data = out.with_suffix(".aml").read_bytes()
+            if data[:4] == b"APIC":
+                put("acpi_madt", data, dsl.stem)
+                madts.append((dsl.stem, data))
+    for stem, madt in madts:
+        if len(madt) > 4096:
+            continue
+        for variant in ("xsdt", "rsdt", "search"):
+            put("acpi_tables", image(madt, variant), f"{stem}-{variant}")
+
+
+def checksum(b, at, length=None):
+    b[at] = 0
+    b[at] = (-sum(b[:length] if length else b)) & 0xFF
+
+
+def image(madt, variant):
+    """16-byte fuzz header, then memory from 0xE0000: RSDP, root table, FACP, MADT."""
+    base = 0xE0000
+    rsdp_off = 0x100 if variant == "search" else 0
+    root_off, facp_off, madt_off = 0x200, 0x300, 0x400
+    facp = bytearray(b"FACP" + struct.pack("<I", 116) + bytes(108))
+    checksum(facp, 9)
+    if variant == "rsdt":
+        root = bytearray(b"RSDT" + struct.pack("<I", 44) + bytes(28) + struct.pack("<II", base + facp_off, base + madt_off))
+        rsdp = bytearray(b"RSD PTR " + bytes(1) + b"SMPBT " + bytes([0]) + struct.pack("<I", base + root_off))
+        checksum(rsdp, 8, 20)
+    else:
+        root = bytearray(b"XSDT" + struct.pack("<I", 52) + bytes(28) + struct.pack("<QQ", base + facp_off, base + madt_off))
+        rsdp = bytearray(b"RSD PTR " + bytes(1) + b"SMPBT " + bytes([2]) + struct.pack("<I", 0) +
+                         struct.pack("<IQ", 36, base + root_off) + bytes(4))
+        checksum(rsdp, 8, 20)
+        checksum(rsdp, 32)
+    checksum(root, 9)
+    mem = bytearray(madt_off + len(madt))
+    for off, blob in ((rsdp_off, rsdp), (root_off, root), (facp_off, facp), (madt_off, madt)):
+        mem[off:off + len(blob)] = blob
+    mode = 1 if variant == "search" else 0
+    return bytes([mode]) + bytes(15) + bytes(mem)
+
+
+if __name__ == "__main__":
+    shutil.rmtree(OUT, ignore_errors=True)
+    dtb_seeds()
+    madt_seeds()
+    for d in sorted(OUT.iterdir()):
+        print(f"seeds: {d.name}: {len(list(d.iterdir()))} files")
