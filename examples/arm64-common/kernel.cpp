@@ -4,11 +4,10 @@
 // demo (examples/common/demo.hpp) and a semihosting exit.
 //
 // Command line (/chosen/bootargs, QEMU's -append), besides the demo's
-// smpboot.mode / smpboot.stress / smpboot.seed / smpboot.fail:
+// smpboot.mode / .stress / .seed / .fail / .callin_ms:
 //   smpboot.ghost=MPIDR        add a spin-table CPU that does not exist: its
 //                              release word is polled by nobody, so it never
 //                              calls in (callin timeout)
-//   smpboot.callin_ms=MS       how long to wait for a CPU to call in (5000)
 //   smpboot.guest=CPU          first run the separately built guest image
 //                              (guest/) on that logical CPU with
 //                              hotplug::start_image, print what it reports,
@@ -178,35 +177,22 @@ stack_region host_alloc_stack(void*, cpu_id cpu) {
 void host_free_stack(void*, cpu_id, stack_region) {}
 hotplug_t* g_hp;
 
-// APs sleep in WFI (woken by an SGI) until the boot CPU first waits for one
-// of them to do work (the demo's stress mode): with many vCPUs on few host
-// cores, spinning APs would slow the bring-up being measured (TOOLCHAIN-NOTES).
-atomic<uint32_t> aps_quiet{1};
-
-bool on_boot_cpu() { return MRS(tpidr_el1) == 0; }
-
 void host_ap_main(void*, cpu_id cpu) {
-    MSR(tpidr_el1, cpu);
     example::arm64::gic_init_cpu(cpu);
     g_demo->ap_idle(cpu);
 }
 void host_wake(void*, cpu_id cpu) {
     example::arm64::gic_wake(cpu, g_hp->hwid_of(cpu));
-    asm volatile("sev" ::: "memory");
+    asm volatile("sev" ::: "memory");   // boards without a GIC wait in WFE
 }
-void relax() {
-    if (aps_quiet.load(memory_order::relaxed)) {
-        if (!on_boot_cpu() && example::arm64::gic_present()) {
-            example::arm64::gic_sleep();
-            return;
-        }
-        if (on_boot_cpu()) {
-            aps_quiet.store(0, memory_order::relaxed);
-            example::arm64::gic_wake_all_others();
-        }
-    }
-    asm volatile("yield" ::: "memory");
+// The demo's platform hooks. Idle APs sleep, so with many vCPUs on few host
+// cores they do not slow the boot CPU down (TOOLCHAIN-NOTES).
+void relax() { asm volatile("yield" ::: "memory"); }
+void ap_wait() {
+    if (example::arm64::gic_present()) example::arm64::gic_sleep();
+    else asm volatile("wfe" ::: "memory");
 }
+hwid_t own_mpidr() { return MRS(mpidr_el1) & arm64::mpidr_affinity_mask; }
 
 [[noreturn]] void fail(const char* what);
 
@@ -281,42 +267,6 @@ bool run_guest(hotplug_t& hp, backend_t& be, cpu_id cpu, const cpu_desc* descs, 
     return ok;
 }
 
-// ---- Our own starting and online steps: each counts its runs and checks
-// that it runs on the CPU it is for (MPIDR_EL1 == that CPU's hwid).
-
-atomic<uint32_t> runs_starting[max_cpus], runs_online[max_cpus];
-atomic<uint32_t> runs_elsewhere{0};
-
-int count_run(cpu_id cpu, atomic<uint32_t>* runs) {
-    runs[cpu].fetch_add(1, memory_order::relaxed);
-    if ((MRS(mpidr_el1) & arm64::mpidr_affinity_mask) != g_hp->hwid_of(cpu))
-        runs_elsewhere.fetch_add(1, memory_order::relaxed);
-    return 0;
-}
-int on_starting(cpu_id cpu, void*) { return count_run(cpu, runs_starting); }
-int on_online(cpu_id cpu, void*) { return count_run(cpu, runs_online); }
-int on_teardown(cpu_id, void*) { return 0; }
-
-/// One line saying on how many online APs both steps ran, on the AP itself.
-bool report_ap_steps(const hotplug_t& hp) {
-    uint32_t aps = 0, good = 0, starting = 0, online = 0;
-    for (cpu_id c : hp.online()) {
-        if (c == 0) continue;
-        ++aps;
-        const uint32_t s = runs_starting[c].load(memory_order::relaxed);
-        const uint32_t o = runs_online[c].load(memory_order::relaxed);
-        starting += s;
-        online += o;
-        good += s > 0 && o > 0;
-    }
-    const uint32_t elsewhere = runs_elsewhere.load(memory_order::relaxed);
-    line<200> l;
-    l.str(the_board.name).str(": starting and online steps ran on the AP itself for ").dec(good).chr('/').dec(aps);
-    l.str(" online APs (runs: starting ").dec(starting).str(", online ").dec(online).str(", on another cpu ");
-    l.dec(elsewhere).chr(')');
-    console_puts(l.c_str());
-    return good == aps && elsewhere == 0;
-}
 
 const char* bootargs(const fdt::tree& t) {
     fdt::property p;
@@ -349,7 +299,6 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
     const fdt::status st = fdt::tree::open(dtb, fdt::tree::size_hint(dtb), tree);
     if (!st) fail(fdt::to_string(st.code));
     const char* cmdline = bootargs(tree);
-    MSR(tpidr_el1, 0);
     if (example::arm64::gic_probe(tree)) example::arm64::gic_init_cpu(0);
 
     static host_ops host;
@@ -386,10 +335,7 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
 
     static cpu_desc descs[max_cpus];
     arm64::to_cpu_descs(cpus, ncpus, descs);
-    // Callin timeout: a hang detector, generous for loaded hosts.
-    timeouts limits;
-    limits.callin_ns = example::cmdline_number(cmdline, "smpboot.callin_ms", 5000) * 1'000'000;
-    static hotplug_t hp{backend, host, limits};
+    static hotplug_t hp{backend, host, example::timeouts_from(cmdline)};
     g_hp = &hp;
     if (result r = hp.init(descs, ncpus); !r) fail(to_string(r.code));
 
@@ -412,13 +358,8 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.guest", ~0ull); g != ~0ull)
         guest_ok = run_guest(hp, backend, cpu_id(g), descs, ncpus);
 
-    if (!hp.add_state(section::starting, "arm64:starting", on_starting, on_teardown) ||
-        !hp.add_state(section::online, "arm64:online", on_online, on_teardown))
-        fail("add_state");
-
-    static demo_t demo{hp, example::platform{"arm64", cmdline, console_puts, now_ns, relax}};
+    static demo_t demo{hp, {"arm64", the_board.name, cmdline, console_puts, now_ns, relax, ap_wait, own_mpidr}};
     g_demo = &demo;
     const bool all_online = demo.run();
-    const bool steps_ok = report_ap_steps(hp);
-    semihost_exit(all_online && guest_ok && steps_ok ? 0 : 1);
+    semihost_exit(all_online && guest_ok ? 0 : 1);
 }

@@ -302,7 +302,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     ok = the_demo.run() && ok;
     {
         line<160> l;
-        l.str("x86_64: trampoline ").dec(x86::backend_base::trampoline_size()).str(" bytes at ");
+        l.str("trampoline ").dec(x86::backend_base::trampoline_size()).str(" bytes at ");
         l.hex(trampoline_phys).str(", entered ").dec(the_backend.trampoline_entries()).str(" times; ");
         l.str(x86::current_apic_mode() == x86::apic_mode::x2apic ? "x2APIC" : "xAPIC");
         l.str(legacy ? ", legacy delays" : ", modern delays");

@@ -3,6 +3,12 @@
 
 namespace smpboot::sim {
 
+namespace {
+thread_local hwid_t running_hwid = 0;
+}
+
+hwid_t machine::this_cpu_hwid() { return running_hwid; }
+
 machine::machine(uint32_t cpus) : cpus_(cpus) {}
 
 machine::~machine() { shut_down(); }
@@ -33,7 +39,9 @@ result machine::kick(ap_boot& boot) {
     reap(boot.cpu);
     c.running.store(true);
     const uint64_t delay = c.f.callin_delay_ns;
-    c.thread = std::thread([&c, &boot, delay] {
+    const hwid_t hwid = boot.hwid;
+    c.thread = std::thread([&c, &boot, delay, hwid] {
+        running_hwid = hwid;
         if (delay) std::this_thread::sleep_for(std::chrono::nanoseconds(delay));
         try {
             boot.enter();

@@ -58,6 +58,9 @@ public:
     void relax() { std::this_thread::yield(); }
 
     static uint64_t now_ns();
+    /// The hardware ID of the simulated CPU running this thread (its
+    /// "MPIDR"): the kicked hwid on an AP's thread, 0 elsewhere.
+    static hwid_t this_cpu_hwid();
 
 private:
     struct sim_cpu {

@@ -88,12 +88,12 @@ arm64_virt_test(NAME arm64-virt-gicv2-smp8-seq MODE seq MACHINE virt,gic-version
 arm64_virt_test(NAME arm64-virt-gicv3-smp8-max MACHINE virt,gic-version=3 CPU max SMP 8)
 arm64_virt_test(NAME arm64-virt-gicv3-smp8-max-seq MODE seq MACHINE virt,gic-version=3 CPU max SMP 8)
 arm64_virt_test(NAME arm64-virt-gicv3-smp64 MACHINE virt,gic-version=3 CPU cortex-a72 SMP 64
-  LINES "^arm64-virt: starting and online steps ran on the AP itself for 63/63 online APs \\(runs: starting 63, online 63, on another cpu 0\\)$")
+  LINES "^arm64-virt: starting and online steps ran on the AP itself for 63/63 online APs \\(runs: starting 63, online 63, on another cpu 0\\); teardowns prepare=0 starting=0 online=0$")
 arm64_virt_test(NAME arm64-virt-gicv3-smp64-seq MODE seq MACHINE virt,gic-version=3 CPU cortex-a72 SMP 64
-  LINES "^arm64-virt: starting and online steps ran on the AP itself for 63/63 online APs \\(runs: starting 63, online 63, on another cpu 0\\)$")
+  LINES "^arm64-virt: starting and online steps ran on the AP itself for 63/63 online APs \\(runs: starting 63, online 63, on another cpu 0\\); teardowns prepare=0 starting=0 online=0$")
 # 16 CPUs per cluster with GICv3: CPUs 16-19 have MPIDR Aff1 = 1 (0x100-0x103).
 arm64_virt_test(NAME arm64-virt-gicv3-smp20-aff1 MACHINE virt,gic-version=3 CPU cortex-a53 SMP 20
-  LINES "^arm64-virt: starting and online steps ran on the AP itself for 19/19 online APs \\(runs: starting 19, online 19, on another cpu 0\\)$")
+  LINES "^arm64-virt: starting and online steps ran on the AP itself for 19/19 online APs \\(runs: starting 19, online 19, on another cpu 0\\); teardowns prepare=0 starting=0 online=0$")
 arm64_virt_test(NAME arm64-virt-gicv3-smp20-aff1-seq MODE seq MACHINE virt,gic-version=3 CPU cortex-a53 SMP 20)
 
 # Entered at EL2, PSCI by SMC: every CPU leaves EL2 in the library's entry.
@@ -102,7 +102,7 @@ arm64_virt_test(NAME arm64-virt-el2-seq MODE seq MACHINE virt,gic-version=3,virt
 
 # raspi3b: four Cortex-A53 released by spin-table from QEMU's firmware stub.
 smpboot_qemu_test(NAME arm64-raspi3b EXAMPLE arm64-raspi3b EXPECT_HWIDS 0x0,0x1,0x2,0x3
-  EXPECT_LINES "^arm64-raspi3b: starting and online steps ran on the AP itself for 3/3 online APs \\(runs: starting 3, online 3, on another cpu 0\\)$")
+  EXPECT_LINES "^arm64-raspi3b: starting and online steps ran on the AP itself for 3/3 online APs \\(runs: starting 3, online 3, on another cpu 0\\); teardowns prepare=0 starting=0 online=0$")
 smpboot_qemu_test(NAME arm64-raspi3b-seq EXAMPLE arm64-raspi3b EXPECT_HWIDS 0x0,0x1,0x2,0x3 MODE seq)
 
 # ---- Issue 7: runtime offline/online and fault injection ------------------

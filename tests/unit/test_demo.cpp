@@ -55,17 +55,20 @@ bool is_main_thread() {
 example::platform make_platform(const char* cmdline) {
     example::platform pf;
     pf.arch = "sim";
+    pf.name = "sim";
     pf.cmdline = cmdline;
     pf.puts = [](const char* line) {
         std::lock_guard<std::mutex> g(out_mu);
         out.emplace_back(line);
     };
     pf.now_ns = [] { return sim::machine::now_ns(); };
-    pf.relax = [] {
+    pf.relax = [] { std::this_thread::yield(); };
+    pf.ap_wait = [] {
         std::this_thread::yield();
         // The simulated CPUs' way out of the idle loop at the end of a test.
-        if (current_machine->shutting_down() && !is_main_thread()) throw sim::cpu_left{};
+        if (current_machine->shutting_down()) throw sim::cpu_left{};
     };
+    pf.own_hwid = [] { return sim::machine::this_cpu_hwid(); };
     return pf;
 }
 
@@ -90,7 +93,8 @@ TEST_CASE("the demo brings every CPU up and prints the contract with the result 
     CHECK(count_matching("^smpboot: trace [1-7] [0-9]+ up ap demo:online$") == 7);
     REQUIRE_FALSE(out.empty());
     CHECK(std::regex_match(out.back(), std::regex("smpboot: result arch=sim online=8/8 mode=seq bringup_us=[0-9]+")));
-    CHECK(count_matching("without its AP callbacks") == 0);
+    CHECK(count_matching("^sim: starting and online steps ran on the AP itself for 7/7 online APs "
+                         "\\(runs: starting 7, online 7, on another cpu 0\\); teardowns prepare=0 starting=0 online=0$") == 1);
 }
 
 TEST_CASE("smpboot.fail fails one CPU at the named section and no other") {
@@ -105,6 +109,7 @@ TEST_CASE("smpboot.fail fails one CPU at the named section and no other") {
         std::string want = std::string("^smpboot: cpu 2 hwid 0x20 failed: callback failed at demo:") + section +
                            " \\(rc -22\\)$";
         CHECK(count_matching(want.c_str()) == 1);
+        CHECK(count_matching("^sim: cpu 2 rolled back to offline$") == 1);
         CHECK(count_matching("^smpboot: cpu [013] hwid 0x[0-9a-f]+ online$") == 3);
         CHECK(e.hp.state_of(2) == state::offline);
         CHECK(std::regex_match(out.back(), std::regex("smpboot: result arch=sim online=3/4 mode=parallel .*")));
@@ -142,4 +147,15 @@ TEST_CASE("stress notices a CPU that will not go down") {
     e.machine.fault(2).never_off = true;      // ...but cpu 2 is never seen off
     CHECK_FALSE(d.run());
     CHECK(count_matching("errors=[1-9]") == 1);
+}
+
+TEST_CASE("the demo notices AP steps that did not run on their own CPU") {
+    is_main_thread();
+    demo_env e(4);
+    example::platform pf = make_platform("");
+    pf.own_hwid = [] { return hwid_t(0xdead); };   // every AP claims a foreign ID
+    example::demo<test::hotplug_t> d(e.hp, pf);
+    e.demo = &d;
+    CHECK_FALSE(d.run());
+    CHECK(count_matching("for 3/3 online APs \\(runs: starting 3, online 3, on another cpu 6\\)") == 1);
 }
