@@ -181,6 +181,9 @@ def case_flags():
     check(rep["boot_hwid"] == 0x100 and rep["cpus"][7]["boot"], "flags: --boot-hwid 0x100")
     rep = inspect_json("--boot-hwid", 0x77, AML / "madt-flags.aml", expect_rc=1)
     check(any("boot CPU's APIC ID is not listed" in e for e in rep["errors"]), f"flags: missing boot {rep['errors']}")
+    # The entries are still listed, none usable, and there is no plan.
+    check(len(rep["cpus"]) == 9 and not any(c["usable"] for c in rep["cpus"]) and rep["plan"] == [],
+          f"flags: missing boot lists {rep['cpus']}")
 
 
 def case_rev3():
@@ -224,6 +227,12 @@ def case_unusable():
         p.write_bytes(data)
         rep = inspect_json("--as", "madt", p, expect_rc=1)
         check(any(why in e for e in rep["errors"]), f"bad {name}: errors {rep['errors']} lack {why!r}")
+        check(not any(c["usable"] for c in rep["cpus"]) and rep["plan"] == [], f"bad {name}: something usable")
+    # Structures before a malformed one are still listed (refused with the table).
+    rep = inspect_json(WORK / "bad-zero-length-entry.aml", expect_rc=1)
+    check([c["node"] for c in rep["cpus"]] == ["0", "1"] and
+          all(c["problem"].startswith("the MADT is refused: MADT entry 2") for c in rep["cpus"]),
+          f"zero-length entry: {rep['cpus']}")
     p = WORK / "not-a-table.bin"
     p.write_bytes(b"hello, world\n" * 10)
     rep = inspect_json(p, expect_rc=1)

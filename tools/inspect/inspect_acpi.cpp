@@ -72,8 +72,33 @@ void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
     collector col;
     const acpi::status st = acpi::scan_madt(madt, len, boot, out.data(), cap, count, info, &collector::fn, &col);
     if (!st) r.errors.push_back(describe(st));
-    // A structural error stops the scan before any structure is reported.
-    if (col.entries.empty() && !st) return;
+    // A refused table is refused whole (the kernel boots no AP from it), and
+    // the parser then reports no structure. To still show what the table
+    // holds, scan it again: cut before a malformed structure, or with any
+    // boot CPU when the named one is missing. Those rows are never usable.
+    std::vector<uint8_t> cut;
+    const bool refused = !st;
+    if (!st && col.entries.empty()) {
+        hwid_t again_boot = boot;
+        const uint8_t* again = nullptr;
+        size_t again_len = 0;
+        if (st.entry != acpi::status::no_entry && st.offset >= 44 && st.offset <= len) {
+            cut.assign(madt, madt + st.offset);
+            const uint32_t n = st.offset;
+            cut[4] = uint8_t(n), cut[5] = uint8_t(n >> 8), cut[6] = uint8_t(n >> 16), cut[7] = uint8_t(n >> 24);
+            uint8_t sum = 0;
+            cut[9] = 0;
+            for (uint8_t b : cut) sum = uint8_t(sum + b);
+            cut[9] = uint8_t(-sum);
+            again = cut.data(), again_len = cut.size();
+        } else if (opt.boot_hwid) {
+            again = madt, again_len = len, again_boot = acpi::any_boot_cpu;
+        }
+        if (!again) return;
+        uint32_t c2 = 0;
+        (void)acpi::scan_madt(again, again_len, again_boot, out.data(), cap, c2, info, &collector::fn, &col);
+        if (col.entries.empty()) return;
+    }
 
     if (len >= 36) {
         r.facts.push_back({"madt_revision", fmt::format("MADT revision {}{}", info.revision,
@@ -81,7 +106,8 @@ void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
                                                             ? " (Online Capable flag defined)"
                                                             : " (before ACPI 6.3: no Online Capable flag)"),
                            info.revision, {}});
-        r.facts.push_back({"madt_length", fmt::format("{} bytes, {} structures", rd32(madt + 4), info.entries),
+        r.facts.push_back({"madt_length", fmt::format("{} bytes, {} structures{}", rd32(madt + 4), info.entries,
+                                                      cut.empty() ? "" : " before the malformed one"),
                            rd32(madt + 4), {}});
     }
     r.facts.push_back({"lapic_address", fmt::format("local APIC at {}{}", hex(info.lapic_phys),
@@ -89,7 +115,7 @@ void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
                        info.lapic_phys, {}});
     r.facts.push_back({"madt_flags", fmt::format("flags {}{}", hex(info.flags), info.flags & 1 ? " PCAT_COMPAT" : ""),
                        info.flags, {}});
-    r.facts.push_back({"madt_cpus", fmt::format("{} present, {} possible (hot-pluggable), {} disabled, {} rejected, {} past --max-cpus",
+    if (!refused) r.facts.push_back({"madt_cpus", fmt::format("{} present, {} possible (hot-pluggable), {} disabled, {} rejected, {} past --max-cpus",
                                                 info.present, info.possible, info.disabled, info.rejected, info.dropped),
                        {}, {}});
 
@@ -127,6 +153,12 @@ void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
                 break;
             }
             if (e.problem) r.errors.push_back(fmt::format("{}: {}", row.where, e.problem));
+            if (refused) {
+                row.usable = false;
+                row.boot = false;
+                row.logical.reset();
+                row.problem = "the MADT is refused: " + r.errors.front();
+            }
             r.cpus.push_back(std::move(row));
         } else {
             if (e.type == uint8_t(acpi::madt_type::local_apic_override))
@@ -136,7 +168,7 @@ void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
         }
         r.madt.push_back(std::move(ms));
     }
-    if (!st) return;
+    if (!st) return;   // no plan from a refused table
 
     // The plan: logical order, the boot CPU first; possible CPUs wait for a hot-add.
     for (uint32_t c = 0; c < count; ++c) {
