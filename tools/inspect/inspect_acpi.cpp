@@ -115,7 +115,7 @@ void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
                        info.lapic_phys, {}});
     r.facts.push_back({"madt_flags", fmt::format("flags {}{}", hex(info.flags), info.flags & 1 ? " PCAT_COMPAT" : ""),
                        info.flags, {}});
-    if (!refused) r.facts.push_back({"madt_cpus", fmt::format("{} present, {} possible (hot-pluggable), {} disabled, {} rejected, {} past --max-cpus",
+    if (!refused) r.facts.push_back({"madt_summary", fmt::format("{} present, {} possible (hot-pluggable), {} disabled, {} rejected, {} past --max-cpus",
                                                 info.present, info.possible, info.disabled, info.rejected, info.dropped),
                        {}, {}});
 

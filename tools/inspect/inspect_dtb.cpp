@@ -87,14 +87,16 @@ report inspect_dtb(const std::string& file, const std::vector<uint8_t>& data, co
         fdt::property p;
         const char* m = t.find_property(psci.node, "method", p) ? p.str() : nullptr;
         if (m && (std::strcmp(m, "hvc") == 0 || std::strcmp(m, "smc") == 0)) r.psci_method = m;
-        r.facts.push_back({"psci", fmt::format("PSCI {} at {}, method {}{}", psci_version_name(psci.dt_version),
-                                               path, m ? m : "(none)", psci.problem ? " — unusable" : ""),
+        r.facts.push_back({"psci_node", fmt::format("PSCI {} at {}, method {}{}", psci_version_name(psci.dt_version),
+                                                    path, m ? m : "(none)", psci.problem ? " — unusable" : ""),
                            {}, std::string(path)});
+        r.facts.push_back({"psci_version", "", psci.dt_version, {}, false});
+        r.facts.back().text.clear();
         if (psci.dt_version == 0x1)
             r.facts.push_back({"psci_0_1_cpu_on", fmt::format("PSCI 0.1 CPU_ON function id {}", hex(psci.fn_cpu_on)),
                                psci.fn_cpu_on, {}});
     } else {
-        r.facts.push_back({"psci", "no PSCI node", {}, {}});
+        r.facts.push_back({"psci_node", "no PSCI node", {}, {}, true});
     }
 
     const fdt::node cpus_node = t.path("/cpus");

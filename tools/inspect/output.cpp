@@ -67,7 +67,8 @@ std::string to_json(const report& r) {
     o.raw("psci_method", opt_str(r.psci_method));
     o.raw("boot_hwid", opt_num(r.boot_hwid)).raw("boot_hwid_origin", quote(r.boot_hwid_origin));
     object in;
-    for (const fact& f : r.facts) in.raw(f.key.c_str(), f.number ? fmt::format("{}", *f.number) : f.str ? quote(*f.str) : quote(f.text));
+    for (const fact& f : r.facts)
+        in.raw(f.key.c_str(), f.json_null ? "null" : f.number ? fmt::format("{}", *f.number) : f.str ? quote(*f.str) : quote(f.text));
     o.raw("input", in.done());
     o.raw("cpus", array(r.cpus, [](const cpu_row& c) {
         object j;
@@ -122,7 +123,8 @@ std::string to_text(const report& r) {
     fmt::format_to(out, "{}: {}\n", r.source == "dtb" ? "device tree" : "ACPI", r.file);
     for (const table_file& t : r.tables)
         fmt::format_to(out, "  table {:<4} {:<14} {:>7} bytes  {}\n", t.signature, t.file, t.length, t.valid ? "ok" : t.problem);
-    for (const fact& f : r.facts) fmt::format_to(out, "  {}\n", f.text);
+    for (const fact& f : r.facts)
+        if (!f.text.empty()) fmt::format_to(out, "  {}\n", f.text);
     if (r.boot_hwid) fmt::format_to(out, "  boot CPU: hwid {} ({})\n", hex(*r.boot_hwid), r.boot_hwid_origin);
 
     if (!r.madt.empty()) {

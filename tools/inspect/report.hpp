@@ -50,6 +50,7 @@ struct fact {
     std::string text;                 ///< human form
     std::optional<uint64_t> number;   ///< JSON value when numeric
     std::optional<std::string> str;   ///< JSON value when a string
+    bool json_null = false;           ///< JSON null (else the text when neither is set)
 };
 
 /// One ACPI table file of a directory.
