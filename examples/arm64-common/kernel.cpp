@@ -213,11 +213,11 @@ void clean_range(const void* p, size_t n, bool invalidate) {
     asm volatile("dsb sy" ::: "memory");
 }
 
-bool run_guest(hotplug_t& hp, backend_t& be, cpu_id cpu, const cpu_desc* descs, uint32_t n) {
+bool run_guest(hotplug_t& hp, backend_t& be, cpu_id cpu) {
     const size_t size = size_t(guest_image_end - guest_image_start);
     line<200> l;
     l.str("guest on cpu ").dec(cpu).str(": ");
-    if (cpu == 0 || cpu >= n || size > sizeof guest_area) {
+    if (cpu == 0 || cpu >= hp.cpu_count() || size > sizeof guest_area) {
         l.str("no such AP, or the image is too big");
         console_puts(l.c_str());
         return false;
@@ -255,15 +255,14 @@ bool run_guest(hotplug_t& hp, backend_t& be, cpu_id cpu, const cpu_desc* descs, 
     l.str(ok ? ": ok" : ": WRONG");
     console_puts(l.c_str());
     // The guest jumped to the library's image-return path: wait until the
-    // CPU sits in the park loop, then clear the library's "foreign" mark so
-    // bring-up treats it like any other CPU.
+    // CPU sits in the park loop, then take it back for the kernel.
     if (result r = be.wait_off(cpu, now_ns() + 2'000'000'000); !r) {
         line<96> e;
         e.str("guest on cpu ").dec(cpu).str(": did not hand the cpu back: ").str(to_string(r.code));
         console_puts(e.c_str());
         return false;
     }
-    if (result r = hp.init(descs, n); !r) fail(to_string(r.code));
+    if (result r = hp.reclaim(cpu); !r) fail(to_string(r.code));
     return ok;
 }
 
@@ -356,7 +355,7 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
 
     bool guest_ok = true;
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.guest", ~0ull); g != ~0ull)
-        guest_ok = run_guest(hp, backend, cpu_id(g), descs, ncpus);
+        guest_ok = run_guest(hp, backend, cpu_id(g));
 
     static demo_t demo{hp, {"arm64", the_board.name, cmdline, console_puts, now_ns, relax, ap_wait, own_mpidr}};
     g_demo = &demo;

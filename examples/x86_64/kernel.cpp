@@ -159,7 +159,7 @@ uint64_t virt_to_phys(const void* p) {
 
 /// smpboot.guest=CPU: run the separately built guest image on `cpu`, print
 /// what it reports, then INIT the CPU and give it back to the kernel.
-bool run_guest(cpu_id cpu, const cpu_desc* cpus, uint32_t n) {
+bool run_guest(cpu_id cpu) {
     auto* dst = reinterpret_cast<char*>(uintptr_t(guest::load_phys));
     for (const char* p = guest_image_start; p < guest_image_end; ++p) *dst++ = *p;
     guest_box = {};
@@ -187,10 +187,9 @@ bool run_guest(cpu_id cpu, const cpu_desc* cpus, uint32_t n) {
     const bool ok = done && guest_box.sum == want && guest_box.apic_id == hp->hwid_of(cpu);
     l.str(ok ? ": ok" : ": WRONG");
     say(l.c_str());
-    // Take the CPU back: INIT stops the guest, and a fresh init() clears the
-    // library's "foreign" mark, so bring-up treats it like any other CPU.
+    // Take the CPU back: INIT stops the guest.
     the_backend.abandon(cpu);
-    if (result ri = hp->init(cpus, n); !ri) fail(to_string(ri.code));
+    if (result ri = hp->reclaim(cpu); !ri) fail(to_string(ri.code));
     return ok;
 }
 
@@ -294,7 +293,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     if (result r = hp->init(cpus, n); !r) fail(to_string(r.code));
     bool ok = true;
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.guest", ~0ull); g != ~0ull)
-        ok = run_guest(cpu_id(g), cpus, n) && ok;
+        ok = run_guest(cpu_id(g)) && ok;
 
     static example::demo<hotplug_t> the_demo{
         *hp, {"x86_64", "x86_64", cmdline, out, now, relax, ap_wait, own_apic_id, pc::load_tables}};

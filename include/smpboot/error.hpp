@@ -21,6 +21,7 @@ enum class errc : uint16_t {
     busy,               ///< registration after APs came up, or an operation in flight
     table_full,         ///< no free dynamic state slot in that section
     not_initialized,    ///< init() was not called or failed
+    no_image,           ///< reclaim() of a CPU that start_image() did not give away
     // Failures during bring-up or teardown.
     callback_failed,    ///< a startup or teardown callback returned non-zero
     no_stack,           ///< host's alloc_stack returned nothing

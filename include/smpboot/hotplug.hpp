@@ -231,6 +231,20 @@ public:
         return remember(cpu, r);
     }
 
+    /// Take back a CPU given to another image with start_image(), once the
+    /// host has made sure the image no longer runs (x86: INIT it, e.g. with
+    /// the backend's abandon(); arm64: the image returned to the library's
+    /// park loop, or firmware reports it off). It is offline to the kernel
+    /// again, and cpu_up() or bring_up_all() start it as usual.
+    result reclaim(cpu_id cpu) {
+        op_guard g(this);
+        if (!g) return result::fail(errc::busy, cpu);
+        if (cpu >= cpu_count_ || !foreign_.test(cpu)) return result::fail(errc::no_image, cpu);
+        slots_[cpu].sync.store(ap_sync::idle, memory_order::relaxed);
+        foreign_.clear(cpu);
+        return remember(cpu, result::success(cpu));
+    }
+
     /// Call on an online AP from its idle loop (or the IPI that host.wake
     /// sends). Returns at once unless the CPU is being taken down, in which
     /// case it runs the AP teardowns and the CPU leaves: it does not return.

@@ -17,6 +17,7 @@ const char* to_string(errc e) {
     case errc::busy: return "busy";
     case errc::table_full: return "no free state slot";
     case errc::not_initialized: return "not initialized";
+    case errc::no_image: return "cpu runs no other image";
     case errc::callback_failed: return "callback failed";
     case errc::no_stack: return "no stack";
     case errc::callin_timeout: return "callin timeout";

@@ -395,4 +395,12 @@ TEST_CASE("start_image hands a CPU to another image - which the kernel then leav
     bringup_summary s = e.hp().bring_up_all(bringup_mode::parallel);
     CHECK(s.attempted == 1);
     CHECK(e.hp().online().count() == 2);
+
+    // Once the host has stopped the image, the kernel takes the CPU back.
+    CHECK(e.hp().reclaim(1).code == errc::no_image);
+    REQUIRE(e.hp().reclaim(2).ok());
+    CHECK_FALSE(e.hp().foreign().test(2));
+    e.machine().fault(2).never_calls_in = false;
+    REQUIRE(e.hp().cpu_up(2).ok());
+    CHECK(e.hp().online().count() == 3);
 }
