@@ -238,6 +238,18 @@ report inspect_acpi_dir(const std::string& dir, const options& opt) {
                                    {}, {}});
         } else {
             tf.signature = sig_text(data.data(), data.size());
+            // ACPI 6.5 5.2.6: signatures are four upper-case letters or digits.
+            const bool sig_ok = tf.signature.size() == 4 &&
+                                std::all_of(tf.signature.begin(), tf.signature.end(), [](char c) {
+                                    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+                                });
+            if (!sig_ok) {
+                tf.problem = "not an ACPI table (no signature)";
+                tf.signature.clear();
+                r.errors.push_back(fmt::format("{}: {}", tf.file, tf.problem));
+                r.tables.push_back(std::move(tf));
+                continue;
+            }
             // ACPI 6.5 Table 5.5: the tables' usual names.
             const char* name = tf.signature == "APIC" ? "MADT" : tf.signature == "FACP" ? "FADT" : tf.signature.c_str();
             const acpi::status st = acpi::check_table(data.data(), data.size(), nullptr, name);

@@ -122,7 +122,7 @@ std::string to_text(const report& r) {
     auto out = std::back_inserter(s);
     fmt::format_to(out, "{}: {}\n", r.source == "dtb" ? "device tree" : "ACPI", r.file);
     for (const table_file& t : r.tables)
-        fmt::format_to(out, "  table {:<4} {:<14} {:>7} bytes  {}\n", t.signature, t.file, t.length, t.valid ? "ok" : t.problem);
+        fmt::format_to(out, "  table {:<4} {:<14} {:>7} bytes  {}\n", t.signature.empty() ? "-" : t.signature, t.file, t.length, t.valid ? "ok" : t.problem);
     for (const fact& f : r.facts)
         if (!f.text.empty()) fmt::format_to(out, "  {}\n", f.text);
     if (r.boot_hwid) fmt::format_to(out, "  boot CPU: hwid {} ({})\n", hex(*r.boot_hwid), r.boot_hwid_origin);
