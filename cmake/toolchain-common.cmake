@@ -14,8 +14,10 @@ set(CMAKE_RANLIB llvm-ranlib CACHE FILEPATH "")
 set(CMAKE_OBJCOPY llvm-objcopy CACHE FILEPATH "")
 
 # -nostdlibinc keeps clang's own stdint.h/stddef.h and drops the host's libc.
+# set, not append: CMake reads a toolchain file more than once.
 set(smpboot_freestanding "-ffreestanding -nostdlibinc -fno-builtin -fno-stack-protector -fno-pic")
-string(APPEND CMAKE_C_FLAGS_INIT " ${smpboot_freestanding} ${SMPBOOT_ARCH_FLAGS}")
-string(APPEND CMAKE_CXX_FLAGS_INIT " ${smpboot_freestanding} ${SMPBOOT_ARCH_FLAGS} -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit")
-string(APPEND CMAKE_ASM_FLAGS_INIT " ${SMPBOOT_ARCH_FLAGS}")
-string(APPEND CMAKE_EXE_LINKER_FLAGS_INIT " -fuse-ld=lld -nostdlib -static")
+set(CMAKE_C_FLAGS_INIT "${smpboot_freestanding} ${SMPBOOT_ARCH_FLAGS}")
+set(CMAKE_CXX_FLAGS_INIT "${smpboot_freestanding} ${SMPBOOT_ARCH_FLAGS} -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit")
+set(CMAKE_ASM_FLAGS_INIT "${SMPBOOT_ARCH_FLAGS}")
+# The compile flags reach the link line too, where -nostdlibinc means nothing.
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-fuse-ld=lld -nostdlib -static -Wno-unused-command-line-argument")

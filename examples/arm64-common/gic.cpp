@@ -85,7 +85,7 @@ void gic_init_cpu(uint32_t cpu) {
     if (version == 3) {
         const uintptr_t rd = my_redistributor();
         if (!rd) return;
-        reg32(rd, 0x14) &= ~(1u << 1);                 // GICR_WAKER.ProcessorSleep
+        reg32(rd, 0x14) = reg32(rd, 0x14) & ~(1u << 1);               // GICR_WAKER.ProcessorSleep
         while (reg32(rd, 0x14) & (1u << 2)) {}         // ChildrenAsleep
         const uintptr_t sgi = rd + 0x10000;
         reg32(sgi, 0x80) = ~0u;                        // GICR_IGROUPR0: group 1
