@@ -78,7 +78,8 @@ void walk(const fdt::tree& t) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    sink = sink + fdt::tree::size_hint(size >= 4 ? data : nullptr);
+    // size_hint reads the 8-byte magic + totalsize from a bare pointer.
+    if (size >= 8) sink = sink + fdt::tree::size_hint(data);
     // An exact-size copy: any read past `size` lands in ASan's redzone.
     std::vector<uint8_t> blob(data, data + size);
     fdt::tree t;
