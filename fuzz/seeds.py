@@ -143,6 +143,68 @@ def madt_seeds():
             continue
         for variant in ("xsdt", "rsdt", "search"):
             put("acpi_tables", image(madt, variant), f"{stem}-{variant}")
+    # QEMU 7.2's own tables, dumped by the x86_64 example (tests/data/acpi/README.md).
+    for p in sorted((SRC / "tests/data/acpi").glob("qemu72-*.madt.bin")):
+        put("acpi_madt", p.read_bytes(), p.name.split(".")[0])
+    for p in sorted((SRC / "tests/data/acpi").glob("qemu72-*.tables")):
+        for search in (False, True):
+            data = qemu_image(p.read_bytes(), search)
+            if data:
+                put("acpi_tables", data, p.name.split(".")[0] + ("-search" if search else ""))
+
+
+def qemu_image(dump, search):
+    """A dump of acpidump-to-bin.py ("SMPBACPI", then u64 phys, u32 len, u32 0,
+    bytes padded to 8) as a fuzz input: the RSDP where QEMU put it (found by
+    the search) or at 0xE0000, the RSDT and the MADT moved into the window and
+    the pointers to them rewritten; pointers to tables not dumped stay as they
+    were (unmapped, as a parser must expect)."""
+    base, size = 0xE0000, 0x20000
+    if dump[:8] != b"SMPBACPI":
+        return None
+    tables, off = [], 8
+    while off + 16 <= len(dump):
+        phys, length, _ = struct.unpack_from("<QII", dump, off)
+        tables.append((phys, bytearray(dump[off + 16:off + 16 + length])))
+        off += 16 + length + (-length % 8)
+    rsdp = next((t for t in tables if t[1][:8] == b"RSD PTR "), None)
+    if rsdp is None:
+        return None
+    rsdp_off = rsdp[0] - base if search and base <= rsdp[0] < base + size else 0
+    mem = bytearray(rsdp_off + 0x40)
+    moved, at = {}, 0x1000 if rsdp_off < 0x1000 else 0x100
+    for phys, blob in tables:
+        if blob[:8] == b"RSD PTR ":
+            continue
+        if at + len(blob) > size or (rsdp_off <= at < rsdp_off + 0x40):
+            return None
+        moved[phys] = base + at
+        mem.extend(bytes(max(0, at + len(blob) - len(mem))))
+        mem[at:at + len(blob)] = blob
+        at += (len(blob) + 15) & ~15
+    r = bytearray(rsdp[1])
+    for phys, blob in tables:
+        sig = blob[:4]
+        if sig in (b"RSDT", b"XSDT"):
+            new = moved[phys]
+            start = moved[phys] - base
+            ptr = 4 if sig == b"RSDT" else 8
+            t = mem[start:start + len(blob)]
+            for o in range(36, len(t) - ptr + 1, ptr):
+                old = int.from_bytes(t[o:o + ptr], "little")
+                if old in moved:
+                    t[o:o + ptr] = moved[old].to_bytes(ptr, "little")
+            checksum(t, 9)
+            mem[start:start + len(t)] = t
+            if sig == b"RSDT":
+                r[16:20] = new.to_bytes(4, "little")
+            elif len(r) >= 36:
+                r[24:32] = new.to_bytes(8, "little")
+    checksum(r, 8, 20)
+    if len(r) >= 36:
+        checksum(r, 32)
+    mem[rsdp_off:rsdp_off + len(r)] = r
+    return bytes([1 if search else 0]) + bytes(15) + bytes(mem)
 
 
 def checksum(b, at, length=None):

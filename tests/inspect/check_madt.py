@@ -285,8 +285,34 @@ def case_dirs():
     check(any("a second MADT" in e for e in rep["errors"]), f"dir two madts: {rep['errors']}")
 
 
+def case_qemu():
+    # QEMU 7.2's own MADTs and table dumps (the x86 example's smpboot.acpidump=1;
+    # tests/data/acpi/README.md): the MADT alone, and the dump as an acpidump -b directory.
+    data = pathlib.Path(__file__).resolve().parents[1] / "data" / "acpi"
+    madts = sorted(data.glob("qemu72-*.madt.bin"))
+    check(len(madts) >= 4, f"only {len(madts)} QEMU MADTs in {data}")
+    for p in madts:
+        t = p.read_bytes()
+        rep = inspect_json(p)
+        want = compare(rep, t, p.name)
+        check(sum(c["usable"] for c in rep["cpus"]) == sum(c["usable"] for c in want) > 0, f"{p.name}: usable")
+        dump = p.with_name(p.name.replace(".madt.bin", ".tables")).read_bytes()
+        files, off = {}, 8
+        while off + 16 <= len(dump):
+            _, length, _ = struct.unpack_from("<QII", dump, off)
+            blob = dump[off + 16:off + 16 + length]
+            files[("rsdp" if blob[:8] == b"RSD PTR " else blob[:4].decode().lower()) + ".dat"] = blob
+            off += 16 + length + (-length % 8)
+        d = make_dir("qemu-" + p.name.split(".")[0], files)
+        rep = inspect_json(d)
+        compare(rep, t, f"{p.name} as a directory")
+        check(all(tb["valid"] for tb in rep["tables"]) and len(rep["tables"]) == 3, f"{d}: tables {rep['tables']}")
+    rep = inspect_json(data / "qemu72-q35-smp255.madt.bin")
+    check(sum(c["usable"] for c in rep["cpus"]) == 255 and rep["cpus"][-1]["hwid"] == 254, "q35 smp255")
+
+
 CASES = {"many": case_many, "override": case_override, "flags": case_flags, "rev3": case_rev3,
-         "x2apic": case_x2apic, "unusable": case_unusable, "dirs": case_dirs}
+         "x2apic": case_x2apic, "unusable": case_unusable, "dirs": case_dirs, "qemu": case_qemu}
 
 if __name__ == "__main__":
     WORK.mkdir(parents=True, exist_ok=True)
