@@ -647,7 +647,7 @@ def main():
     meta["wall_min"] = (time.monotonic() - started) / 60
     meta["load_end"] = os.getloadavg()
     meta["notes"].append(
-        "Host load average (1/5/15 min) at the start {} and at the end {}: the host's 2 cores run all "
+        "Host load average (1/5/15 min) at the start {} and at the end {}: the host cores run all "
         "vCPUs of a guest, and other jobs shared them; TCG guest time stretches with both, hence the "
         "spread.".format("/".join(f"{x:.1f}" for x in meta["load_start"]),
                          "/".join(f"{x:.1f}" for x in meta["load_end"])))

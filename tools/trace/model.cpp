@@ -296,8 +296,13 @@ timeline build_timeline(const run& r) {
     }
 
     for (auto& [cpu, l] : lanes) tl.lanes.push_back(l);
+    // In parallel mode a kick event only says when the boot CPU looked at the
+    // kick status (possibly long after the CPU came up): it does not stretch the
+    // picture.
+    const bool parallel = r.result && r.result->mode == "parallel";
     uint64_t last = 0;
-    for (const event& e : r.events) last = std::max(last, e.t_ns);
+    for (const event& e : r.events)
+        if (!(parallel && e.k == kind::kick)) last = std::max(last, e.t_ns);
     tl.total_ns = r.result ? r.result->bringup_us * 1000 : last;
     tl.end_ns = std::max(last, tl.total_ns);
     return tl;

@@ -101,8 +101,13 @@ std::string svg(const run& r, const timeline& tl) {
     for (const slice& s : tl.slices) present.insert(s.cat);
     bool any_idle = false;
     for (const lane& l : tl.lanes) any_idle |= l.online_ns.has_value();
+    // Parallel mode: the kick_all slice says when kicking ended; per-CPU kick
+    // events are only when the boot CPU read each status, so they are not drawn.
+    const bool parallel = r.result && r.result->mode == "parallel";
+    auto drawn = [&](const instant& i) { return !(parallel && i.k == kind::kick); };
     std::set<kind> marks;
-    for (const instant& i : tl.instants) marks.insert(i.k);
+    for (const instant& i : tl.instants)
+        if (drawn(i)) marks.insert(i.k);
 
     struct legend_item {
         std::string text;
@@ -232,7 +237,7 @@ std::string svg(const run& r, const timeline& tl) {
     // Markers on top of the slices.
     for (const instant& i : tl.instants) {
         auto it = lane_y.find(i.cpu);
-        if (it == lane_y.end()) continue;
+        if (it == lane_y.end() || !drawn(i)) continue;
         const double x = x_of(i.t_ns), y = it->second, m = std::min(5.0, lane_h / 3);
         const std::string tip = fmt::format("cpu {}: {} at {}", i.cpu,
                                             i.k == kind::kick ? "kick" : i.k == kind::callin ? "callin"
