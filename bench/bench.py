@@ -52,8 +52,20 @@ def log(msg):
 # ---- the example kernels ---------------------------------------------------
 
 def run_smpboot(arch, n, mode, tag, timeout):
+    r = run_smpboot_once(arch, n, mode, tag, timeout)
+    if not r["ok"] and not os.path.exists(os.path.join(ROOT, r["log"])):
+        # No serial log at all: the build failed (someone is editing the tree).
+        time.sleep(20)
+        r = run_smpboot_once(arch, n, mode, tag, timeout)
+        r["retried"] = True
+    return r
+
+
+def run_smpboot_once(arch, n, mode, tag, timeout):
     example = ARCHS[arch]["example"]
     logfile = os.path.join(LOGS, f"smpboot-{arch}-{n}-{mode}-{tag}.log")
+    if os.path.exists(logfile):
+        os.remove(logfile)   # a stale log must not pass for this run's
     cmd = [os.path.join(ROOT, "scripts", "run-example"), example, "-smp", str(n)]
     if mode == "seq":
         cmd += ["-append", "smpboot.mode=seq"]
@@ -64,6 +76,8 @@ def run_smpboot(arch, n, mode, tag, timeout):
     wall = time.monotonic() - t0
     res = {"kind": "smpboot", "arch": arch, "n": n, "mode": mode, "ok": p.returncode == 0,
            "wall_s": round(wall, 2), "log": os.path.relpath(logfile, ROOT)}
+    if p.returncode != 0:
+        res["error"] = p.stderr.strip().splitlines()[-3:]
     for line in p.stderr.splitlines():
         if line.startswith("run-example: qemu-system"):
             res["qemu"] = line[len("run-example: "):]
@@ -538,8 +552,8 @@ def report(results, meta, size, timelines, args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--reps", type=int, default=3, help="runs per smpboot configuration")
-    ap.add_argument("--linux-reps", type=int, default=None, help="runs per Linux configuration (default: --reps)")
+    ap.add_argument("--reps", type=int, default=5, help="runs per smpboot configuration")
+    ap.add_argument("--linux-reps", type=int, default=3, help="runs per Linux configuration")
     ap.add_argument("--ns", default="2,8,16,64", help="CPU counts")
     ap.add_argument("--archs", default="x86_64,arm64")
     ap.add_argument("--no-linux", action="store_true", help="smpboot only")
@@ -548,8 +562,6 @@ def main():
     args = ap.parse_args()
     args.ns = [int(x) for x in args.ns.split(",")]
     args.archs = [a for a in args.archs.split(",") if a]
-    if args.linux_reps is None:
-        args.linux_reps = args.reps
     for a in args.archs:
         if a not in ARCHS:
             sys.exit(f"bench: unknown arch {a}")
