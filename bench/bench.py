@@ -193,9 +193,14 @@ def calibrate(arch, base_qemu, timeout):
 
 def section_sizes(archive):
     """Per archive: code (.text*), read-only data, data, bss, summed over its objects."""
-    out = {"text": 0, "rodata": 0, "data": 0, "bss": 0}
+    out = {"text": 0, "rodata": 0, "data": 0, "bss": 0, "objects": {}}
     p = subprocess.run(["llvm-size", "-A", archive], capture_output=True, text=True)
+    obj = None
     for line in p.stdout.splitlines():
+        m = re.match(r"^(\S+)\s+\(ex ", line)
+        if m:
+            obj = m[1].removesuffix(".obj")
+            continue
         w = line.split()
         if len(w) < 2 or not w[1].isdigit():
             continue
@@ -203,6 +208,8 @@ def section_sizes(archive):
         for key, prefix in (("text", ".text"), ("rodata", ".rodata"), ("data", ".data"), ("bss", ".bss")):
             if name == prefix or name.startswith(prefix + "."):
                 out[key] += size
+                if key == "text" and obj:
+                    out["objects"][obj] = out["objects"].get(obj, 0) + size
     return out
 
 
@@ -523,6 +530,14 @@ def report(results, meta, size, timelines, args):
         ms = small_build.get("x86_64", {}).get("trampoline", "–")
         o.append(f"| x86_64 | trampoline blob (copied below 1 MiB) | {tramp} | | | | {ms} |")
     o.append("")
+    objs = []
+    for arch in archs:
+        for part, s in rel.get(arch, {}).items():
+            if isinstance(s, dict):
+                objs += [f"{arch} {o_}: {t}" for o_, t in s.get("objects", {}).items()]
+    if objs:
+        o.append("Code (.text, -O2) per object: " + ", ".join(objs) + ".")
+        o.append("")
     o.append("-O2: the presets' RelWithDebInfo cross builds (build/x86_64, build/arm64). -Os: the same "
              "sources built MinSizeRel by the benchmark (build/bench/minsize-*). The x86 backend's "
              ".rodata includes the trampoline's page-sized section (the blob plus padding to 4 KiB).")
