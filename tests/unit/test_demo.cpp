@@ -8,6 +8,7 @@
 
 #include <demo.hpp>
 
+#include <memory>
 #include <mutex>
 #include <regex>
 #include <string>
@@ -25,7 +26,7 @@ struct demo_env {
     sim::machine machine;
     host_ops host;
     test::hotplug_t hp;
-    example::demo<test::hotplug_t>* demo = nullptr;
+    std::unique_ptr<example::demo<test::hotplug_t>> demo;   // outlived by nothing that runs
 
     explicit demo_env(uint32_t n) : machine(n), host(make_host()), hp(machine, host, test::fast_timeouts()) {
         std::vector<cpu_desc> cpus(n);
@@ -34,7 +35,12 @@ struct demo_env {
         current_machine = &machine;
         out.clear();
     }
-    ~demo_env() { machine.shut_down(); }
+    ~demo_env() { machine.shut_down(); }   // before the demo the APs run in goes
+
+    example::demo<test::hotplug_t>& make_demo(const example::platform& pf) {
+        demo = std::make_unique<example::demo<test::hotplug_t>>(hp, pf);
+        return *demo;
+    }
 
     host_ops make_host() {
         host_ops h;
@@ -84,8 +90,7 @@ int count_matching(const char* pattern) {
 TEST_CASE("the demo brings every CPU up and prints the contract with the result last") {
     is_main_thread();
     demo_env e(8);
-    example::demo<test::hotplug_t> d(e.hp, make_platform("smpboot.mode=seq"));
-    e.demo = &d;
+    auto& d = e.make_demo(make_platform("smpboot.mode=seq"));
     CHECK(d.run());
     CHECK(count_matching("^smpboot: cpu [0-7] hwid 0x[0-9a-f]+ online$") == 8);
     CHECK(count_matching("^smpboot: cpu 5 hwid 0x50 online$") == 1);
@@ -103,8 +108,7 @@ TEST_CASE("smpboot.fail fails one CPU at the named section and no other") {
         CAPTURE(section);
         demo_env e(4);
         std::string cmd = std::string("smpboot.fail=2:") + section;
-        example::demo<test::hotplug_t> d(e.hp, make_platform(cmd.c_str()));
-        e.demo = &d;
+        auto& d = e.make_demo(make_platform(cmd.c_str()));
         CHECK_FALSE(d.run());
         std::string want = std::string("^smpboot: cpu 2 hwid 0x20 failed: callback failed at demo:") + section +
                            " \\(rc -22\\)$";
@@ -119,8 +123,7 @@ TEST_CASE("smpboot.fail fails one CPU at the named section and no other") {
 TEST_CASE("stress: CPUs go down and up at random and every check holds") {
     is_main_thread();
     demo_env e(8);
-    example::demo<test::hotplug_t> d(e.hp, make_platform("smpboot.stress=200 smpboot.seed=7"));
-    e.demo = &d;
+    auto& d = e.make_demo(make_platform("smpboot.stress=200 smpboot.seed=7"));
     CHECK(d.run());
     std::smatch m;
     bool found = false;
@@ -141,10 +144,8 @@ TEST_CASE("stress: CPUs go down and up at random and every check holds") {
 TEST_CASE("stress notices a CPU that will not go down") {
     is_main_thread();
     demo_env e(4);
-    example::demo<test::hotplug_t> d(e.hp, make_platform("smpboot.stress=20"));
-    e.demo = &d;
-    e.machine.fault(1).ignores_down = true;   // note: the demo's idle loop still polls...
-    e.machine.fault(2).never_off = true;      // ...but cpu 2 is never seen off
+    auto& d = e.make_demo(make_platform("smpboot.stress=20"));
+    e.machine.fault(2).never_off = true;   // cpu 2 says goodbye but is never seen off
     CHECK_FALSE(d.run());
     CHECK(count_matching("errors=[1-9]") == 1);
 }
@@ -154,8 +155,7 @@ TEST_CASE("the demo notices AP steps that did not run on their own CPU") {
     demo_env e(4);
     example::platform pf = make_platform("");
     pf.own_hwid = [] { return hwid_t(0xdead); };   // every AP claims a foreign ID
-    example::demo<test::hotplug_t> d(e.hp, pf);
-    e.demo = &d;
+    auto& d = e.make_demo(pf);
     CHECK_FALSE(d.run());
     CHECK(count_matching("for 3/3 online APs \\(runs: starting 3, online 3, on another cpu 6\\)") == 1);
 }
