@@ -228,6 +228,10 @@ def case_unusable():
         rep = inspect_json("--as", "madt", p, expect_rc=1)
         check(any(why in e for e in rep["errors"]), f"bad {name}: errors {rep['errors']} lack {why!r}")
         check(not any(c["usable"] for c in rep["cpus"]) and rep["plan"] == [], f"bad {name}: something usable")
+    # A bad checksum refuses the table; its entries are still listed, refused.
+    rep = inspect_json(WORK / "bad-checksum.aml", expect_rc=1)
+    check(len(rep["cpus"]) == 9 and all(c["problem"].startswith("the MADT is refused: MADT at offset 0x9: bad checksum")
+                                        for c in rep["cpus"]), f"bad checksum: {rep['cpus']}")
     # Structures before a malformed one are still listed (refused with the table).
     rep = inspect_json(WORK / "bad-zero-length-entry.aml", expect_rc=1)
     check([c["node"] for c in rep["cpus"]] == ["0", "1"] and

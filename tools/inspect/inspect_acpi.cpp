@@ -73,32 +73,27 @@ void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
     const acpi::status st = acpi::scan_madt(madt, len, boot, out.data(), cap, count, info, &collector::fn, &col);
     if (!st) r.errors.push_back(describe(st));
     // A refused table is refused whole (the kernel boots no AP from it), and
-    // the parser then reports no structure. To still show what the table
-    // holds, scan it again: cut before a malformed structure, or with any
-    // boot CPU when the named one is missing. Those rows are never usable.
+    // the parser then often reports no structure. To still show what the
+    // table holds, scan a repaired copy: any boot CPU, the length cut to what
+    // was read and to before a malformed structure, the checksum made right.
+    // Those rows are never usable.
     std::vector<uint8_t> cut;
     const bool refused = !st;
-    if (!st && col.entries.empty()) {
-        hwid_t again_boot = boot;
-        const uint8_t* again = nullptr;
-        size_t again_len = 0;
-        if (st.entry != acpi::status::no_entry && st.offset >= 44 && st.offset <= len) {
-            cut.assign(madt, madt + st.offset);
-            const uint32_t n = st.offset;
-            cut[4] = uint8_t(n), cut[5] = uint8_t(n >> 8), cut[6] = uint8_t(n >> 16), cut[7] = uint8_t(n >> 24);
-            uint8_t sum = 0;
-            cut[9] = 0;
-            for (uint8_t b : cut) sum = uint8_t(sum + b);
-            cut[9] = uint8_t(-sum);
-            again = cut.data(), again_len = cut.size();
-        } else if (opt.boot_hwid) {
-            again = madt, again_len = len, again_boot = acpi::any_boot_cpu;
-        }
-        if (!again) return;
+    const bool cut_at_entry = !st && st.entry != acpi::status::no_entry && st.offset >= 44 && st.offset <= len;
+    if (!st && col.entries.empty() && len >= 44) {
+        size_t keep = std::min<size_t>(len, std::max<uint32_t>(rd32(madt + 4), 44));
+        if (cut_at_entry) keep = std::min<size_t>(keep, st.offset);
+        cut.assign(madt, madt + keep);
+        const uint32_t n = uint32_t(keep);
+        cut[4] = uint8_t(n), cut[5] = uint8_t(n >> 8), cut[6] = uint8_t(n >> 16), cut[7] = uint8_t(n >> 24);
+        uint8_t sum = 0;
+        cut[9] = 0;
+        for (uint8_t b : cut) sum = uint8_t(sum + b);
+        cut[9] = uint8_t(-sum);
         uint32_t c2 = 0;
-        (void)acpi::scan_madt(again, again_len, again_boot, out.data(), cap, c2, info, &collector::fn, &col);
-        if (col.entries.empty()) return;
+        (void)acpi::scan_madt(cut.data(), cut.size(), acpi::any_boot_cpu, out.data(), cap, c2, info, &collector::fn, &col);
     }
+    if (col.entries.empty()) return;
 
     if (len >= 36) {
         r.facts.push_back({"madt_revision", fmt::format("MADT revision {}{}", info.revision,
@@ -107,7 +102,7 @@ void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
                                                             : " (before ACPI 6.3: no Online Capable flag)"),
                            info.revision, {}});
         r.facts.push_back({"madt_length", fmt::format("{} bytes, {} structures{}", rd32(madt + 4), info.entries,
-                                                      cut.empty() ? "" : " before the malformed one"),
+                                                      cut_at_entry ? " before the malformed one" : ""),
                            rd32(madt + 4), {}});
     }
     r.facts.push_back({"lapic_address", fmt::format("local APIC at {}{}", hex(info.lapic_phys),
