@@ -1,59 +1,48 @@
 // SPDX-License-Identifier: MIT
 // A fixed-capacity line builder for freestanding code (no printf, no heap).
-// Text past the capacity is cut, never overflowed.
+// Text past the capacity is cut, never overflowed. line<N> only holds the
+// storage; the formatting code is compiled once, in line_base, whatever N.
 #pragma once
 
 #include <smpboot/base.hpp>
 
 namespace smpboot {
 
-template <size_t N>
-class line {
+class line_base {
 public:
-    line() { buf_[0] = '\0'; }
-    line& str(const char* s) {
-        while (s && *s) put(*s++);
-        return *this;
-    }
-    line& chr(char c) {
-        put(c);
-        return *this;
-    }
-    line& dec(uint64_t v) {
-        char tmp[20];
-        int n = 0;
-        do tmp[n++] = char('0' + v % 10); while ((v /= 10) != 0);
-        while (n) put(tmp[--n]);
-        return *this;
-    }
-    line& sdec(int64_t v) {
-        if (v < 0) put('-');
-        return dec(v < 0 ? uint64_t(0) - uint64_t(v) : uint64_t(v));
-    }
+    line_base(const line_base&) = delete;
+    line_base& operator=(const line_base&) = delete;
+
+    line_base& str(const char* s);
+    line_base& chr(char c);
+    line_base& dec(uint64_t v);
+    line_base& sdec(int64_t v);
     /// Lower-case hex with a 0x prefix and no leading zeros.
-    line& hex(uint64_t v) {
-        str("0x");
-        int shift = 60;
-        while (shift > 0 && ((v >> shift) & 0xf) == 0) shift -= 4;
-        for (; shift >= 0; shift -= 4) put("0123456789abcdef"[(v >> shift) & 0xf]);
-        return *this;
-    }
+    line_base& hex(uint64_t v);
+
     const char* c_str() const { return buf_; }
     size_t size() const { return len_; }
-    void clear() {
-        len_ = 0;
-        buf_[0] = '\0';
-    }
+    void clear();
+
+protected:
+    line_base(char* buf, size_t cap) : buf_(buf), cap_(cap) { buf_[0] = '\0'; }
 
 private:
-    void put(char c) {
-        if (len_ + 1 < N) {
-            buf_[len_++] = c;
-            buf_[len_] = '\0';
-        }
-    }
-    char buf_[N];
+    void put(char c);
+    char* buf_;
+    size_t cap_;
     size_t len_ = 0;
+};
+
+template <size_t N>
+class line : public line_base {
+    static_assert(N > 0);
+
+public:
+    line() : line_base(storage_, N) {}
+
+private:
+    char storage_[N];
 };
 
 }  // namespace smpboot

@@ -40,8 +40,7 @@ struct status {
 };
 
 /// "MADT entry 3 at offset 0x44: length 6 is wrong for a Processor Local APIC (0x6)"
-template <size_t N>
-void describe(const status& s, line<N>& out) {
+inline void describe(const status& s, line_base& out) {
     if (s.ok()) {
         out.str("ok");
         return;
