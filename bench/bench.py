@@ -545,9 +545,9 @@ def report(results, meta, size, timelines, args):
 
     if timelines:
         o += [f"## Where the time goes ({big} CPUs, parallel)", ""]
-        for arch, (svg, text) in timelines.items():
-            o.append(f"{arch}: timeline [{os.path.basename(svg)}]({os.path.basename(svg)}) "
-                     "(from the last run; `smpboot-trace --summary`):")
+        for (arch, which), (svg, text, rep) in timelines.items():
+            o.append(f"{arch}, the {which} run (round {rep}): timeline "
+                     f"[{os.path.basename(svg)}]({os.path.basename(svg)}); `smpboot-trace --summary`:")
             o.append("")
             o.append("```")
             o.append(text.rstrip())
@@ -567,7 +567,7 @@ def report(results, meta, size, timelines, args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--reps", type=int, default=5, help="runs per smpboot configuration")
+    ap.add_argument("--reps", type=int, default=9, help="runs per smpboot configuration")
     ap.add_argument("--linux-reps", type=int, default=3, help="runs per Linux configuration")
     ap.add_argument("--ns", default="2,8,16,64", help="CPU counts")
     ap.add_argument("--archs", default="x86_64,arm64")
@@ -582,6 +582,8 @@ def main():
             sys.exit(f"bench: unknown arch {a}")
     os.makedirs(LOGS, exist_ok=True)
     os.makedirs(args.out, exist_ok=True)
+    for old in glob.glob(os.path.join(args.out, "timeline-*")):
+        os.remove(old)   # only this run's timelines
     started = time.monotonic()
     meta = {"command": " ".join(["scripts/bench"] + sys.argv[1:]), "host": host_info(), "notes": [],
             "load_start": os.getloadavg()}
@@ -658,18 +660,24 @@ def main():
             "vCPU skews it — and were rescaled by guest/reference frequency: " +
             ", ".join(f"N={r['n']} {r['mode']} {r['tsc_khz']} kHz" for r in rescaled) + ".")
 
-    # Timelines of the last large parallel run per arch.
+    # Timelines of the largest parallel runs per arch: the median run and the slowest.
     timelines = {}
     tool = os.path.join(ROOT, "build", "host", "tools", "smpboot-trace")
-    for arch, logfile in last_big.items():
-        if not os.path.exists(tool):
-            break
-        svg = os.path.join(args.out, f"timeline-{arch}-{max(args.ns)}.svg")
-        p = subprocess.run([tool, os.path.join(ROOT, logfile), "--svg", svg,
-                            "--json", os.path.join(args.out, f"timeline-{arch}-{max(args.ns)}.trace.json"),
-                            "--summary"], capture_output=True, text=True)
-        if p.returncode == 0:
-            timelines[arch] = (svg, p.stdout)
+    big = max(args.ns)
+    for arch in args.archs:
+        runs = sorted((r for r in results if r["kind"] == "smpboot" and r["arch"] == arch and r["n"] == big
+                       and r["mode"] == "parallel" and r["ok"]),
+                      key=lambda r: r.get("bringup_us_ref", r["bringup_us"]))
+        if not runs or not os.path.exists(tool):
+            continue
+        for which, r in (("median", runs[(len(runs) - 1) // 2]), ("slowest", runs[-1])):
+            if which == "slowest" and len(runs) < 2:
+                break
+            stem = os.path.join(args.out, f"timeline-{arch}-{big}-{which}")
+            p = subprocess.run([tool, os.path.join(ROOT, r["log"]), "--svg", stem + ".svg",
+                                "--json", stem + ".trace.json", "--summary"], capture_output=True, text=True)
+            if p.returncode == 0:
+                timelines[(arch, which)] = (stem + ".svg", p.stdout, r["rep"])
 
     meta["wall_min"] = (time.monotonic() - started) / 60
     meta["load_end"] = os.getloadavg()
