@@ -35,7 +35,7 @@ struct seen {
         }
         check((e.use == acpi::usage::rejected || e.use == acpi::usage::dropped) == (e.problem != nullptr) ||
               e.use == acpi::usage::present || e.use == acpi::usage::info);
-        sink = sink + e.hwid + e.flags + uint64_t(e.use) + (e.problem ? 1 : 0);
+        sink = sink + e.hwid + e.flags + uint64_t(e.use) + (e.problem ? 1 : 0) + *acpi::to_string(e.use);
     }
 };
 

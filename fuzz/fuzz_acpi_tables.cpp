@@ -8,7 +8,9 @@
 // bytes asked for, so a parser reading past what it mapped hits ASan.
 // Mode bit 0: search for the RSDP instead of using 0xE0000. Bit 1: leave the
 // checksums alone (else they are fixed up along RSDP -> root -> tables, so
-// the fuzzer gets past them).
+// the fuzzer gets past them). Bit 2: the BIOS data area word at 0x40E (the
+// EBDA segment, ACPI 6.5 5.2.5.1) is mapped and holds bytes 2-3; the EBDA
+// is readable where it falls inside the window.
 #include <smpboot/x86/acpi.hpp>
 
 #include <cstddef>
@@ -28,14 +30,28 @@ constexpr size_t header = 16;
 
 volatile uint64_t sink;
 
+constexpr uint64_t ebda_ptr = 0x40e;
+
 struct memory {
     std::vector<uint8_t> image;
     std::vector<std::unique_ptr<uint8_t[]>> maps;
+    bool bda = false;
+    bool capped = false;
+    uint8_t ebda_segment[2] = {};
 
     static const void* map(void* ctx, uint64_t phys, size_t len) {
         auto* m = static_cast<memory*>(ctx);
+        if (m->bda && phys >= ebda_ptr && len <= 2 && phys + len <= ebda_ptr + 2) {
+            auto p = std::make_unique<uint8_t[]>(len ? len : 1);
+            std::memcpy(p.get(), m->ebda_segment + (phys - ebda_ptr), len);
+            m->maps.push_back(std::move(p));
+            return m->maps.back().get();
+        }
         if (phys < area_base || len > area_size || phys - area_base > area_size - len) return nullptr;
-        if (m->maps.size() > 4096) return nullptr;   // a bound on what one input may allocate
+        if (m->maps.size() > 65536) {   // a bound on what one input may allocate
+            m->capped = true;
+            return nullptr;
+        }
         auto p = std::make_unique<uint8_t[]>(len ? len : 1);
         std::memcpy(p.get(), m->image.data() + (phys - area_base), len);
         m->maps.push_back(std::move(p));
@@ -87,6 +103,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size < header) return 0;
     const uint8_t mode = data[0];
     memory mem;
+    mem.bda = mode & 4;
+    mem.ebda_segment[0] = data[2];
+    mem.ebda_segment[1] = data[3];
     mem.image.assign(area_size, 0);
     std::memcpy(mem.image.data(), data + header, size - header < area_size ? size - header : area_size);
     if (!(mode & 2)) fix_checksums(mem.image, 0);
@@ -112,5 +131,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         acpi::discover(reader, (mode & 1) ? 0 : area_base, acpi::any_boot_cpu, out, 32, count, info, &collect, nullptr);
     if (d && count == 0) std::abort();   // success means at least the boot CPU
     sink = sink + count + info.entries;
+    // The library's own buffer reader on the same bytes must agree.
+    acpi::buffer_memory flat{mem.image.data(), area_base, mem.image.size()};
+    uint32_t count2 = 0;
+    acpi::madt_info info2;
+    const acpi::status d2 = acpi::discover(flat.reader(), area_base, acpi::any_boot_cpu, out, 32, count2, info2);
+    if (!(mode & 1) && !(mode & 4) && !mem.capped && (bool(d) != bool(d2) || count != count2)) std::abort();
     return 0;
 }

@@ -48,6 +48,7 @@ void run(const fdt::tree& t, uint64_t boot, uint32_t max_cpus, uint32_t cap, uin
     for (uint32_t i = 0; i < r.nodes && i < nodes_cap; ++i) {
         const arm64::cpu_node_report& n = nodes[i];
         check(n.usable == (n.problem == nullptr));
+        sink = sink + *arm64::to_string(n.method);
         check(std::memchr(n.path, 0, sizeof n.path) != nullptr && std::memchr(n.method_name, 0, sizeof n.method_name));
         if (n.usable) {
             check(n.logical < r.count && cpus[n.logical].hwid == (n.logical ? n.hwid : cpus[0].hwid));

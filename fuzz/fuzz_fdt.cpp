@@ -85,7 +85,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fdt::tree t;
     // Also let the blob claim less than the buffer holds.
     const size_t avail = size > 8 && (data[size - 1] & 1) ? size - 8 : size;
-    if (!fdt::tree::open(blob.data(), avail, t)) return 0;
+    const fdt::status st = fdt::tree::open(blob.data(), avail, t);
+    sink = sink + *fdt::to_string(st.code) + st.offset;
+    if (!st) return 0;
     walk(t);
     // Corrupt the accepted blob in place and walk the stale tree again.
     const uint32_t seed = uint32_t(size) * 2654435761u ^ data[size / 2];

@@ -6,7 +6,10 @@
 #                    them cut down to their root, /cpus and PSCI nodes (small
 #                    seeds fuzz faster and keep what discovery reads);
 #   acpi_madt        every MADT source in tests/data/{madt,acpi} compiled by iasl;
-#   acpi_tables      memory images RSDP -> XSDT or RSDT -> MADT built around them.
+#   acpi_tables      memory images RSDP -> XSDT or RSDT -> MADT built around them,
+#                    and QEMU 7.2's own tables (tests/data/acpi/qemu72-*.tables).
+#   The DTB targets also get small hand-written trees (DTS below) for cases
+#   no shipped DTB has.
 #
 #   seeds.py SOURCE_DIR OUT_DIR
 import hashlib
@@ -27,10 +30,59 @@ def put(target, data, stem=None):
     (d / name).write_bytes(data)
 
 
+# Small trees for what no shipped DTB has: a disabled or 0.1 PSCI node, an
+# odd conduit, a deep cpu-map with threads, one-cell addresses and release
+# words, three address cells, reservations, nesting at the depth limit.
+DTS = {
+    "psci-disabled": """/ { #address-cells = <2>; #size-cells = <2>;
+        psci { compatible = "arm,psci-1.0", "arm,psci-0.2", "arm,psci"; method = "hvc"; status = "disabled"; };
+        cpus { #address-cells = <1>; #size-cells = <0>;
+            cpu@0 { device_type = "cpu"; reg = <0>; enable-method = "psci"; };
+            cpu@1 { device_type = "cpu"; reg = <1>; enable-method = "psci"; }; }; };""",
+    "psci-0.1": """/ { psci { compatible = "arm,psci"; method = "smc"; cpu_on = <0x84000003>; cpu_off = <0x84000002>; };
+        cpus { #address-cells = <2>; #size-cells = <0>;
+            cpu@0 { device_type = "cpu"; reg = <0 0>; enable-method = "psci"; };
+            cpu@100000000 { device_type = "cpu"; reg = <1 0>; enable-method = "psci"; };
+            cpu@101 { device_type = "cpu"; reg = <0 0x101>; enable-method = "psci"; status = "okay"; }; }; };""",
+    "psci-0.1-no-cpu-on": """/ { psci { compatible = "arm,psci"; method = "hvc"; };
+        cpus { #address-cells = <1>; #size-cells = <0>;
+            cpu@0 { device_type = "cpu"; reg = <0>; enable-method = "psci"; };
+            cpu@1 { device_type = "cpu"; reg = <1>; enable-method = "psci"; }; }; };""",
+    "psci-bad-method": """/ { psci { compatible = "arm,psci-0.2"; method = "svc"; };
+        cpus { #address-cells = <1>; #size-cells = <0>;
+            cpu@0 { device_type = "cpu"; reg = <0>; enable-method = "psci"; };
+            cpu@1 { device_type = "cpu"; reg = <1>; enable-method = "psci"; }; }; };""",
+    "cpu-map-threads": """/ { cpus { #address-cells = <1>; #size-cells = <0>;
+            cpu-map { socket0 { cluster0 { core0 { thread0 { cpu = <&c0>; }; thread1 { cpu = <&c1>; }; };
+                                           core1 { thread0 { cpu = <&c2>; }; thread1 { cpu = <&c3>; }; }; }; };
+                      socket1 { cluster3 { core7 { cpu = <&c4>; }; }; }; };
+            c0: cpu@0 { device_type = "cpu"; reg = <0>; enable-method = "spin-table"; cpu-release-addr = <0xd8>; };
+            c1: cpu@1 { device_type = "cpu"; reg = <1>; enable-method = "spin-table"; cpu-release-addr = <0 0xe0>; };
+            c2: cpu@2 { device_type = "cpu"; reg = <2>; enable-method = "spin-table"; cpu-release-addr = <0 0 0>; };
+            c3: cpu@3 { device_type = "cpu"; reg = <3>; enable-method = "spin-table", "psci"; cpu-release-addr = <0 0>; };
+            c4: cpu@10000 { device_type = "cpu"; reg = <0x10000>; enable-method = "spin-table"; cpu-release-addr = <0 0xf0>; };
+            l2: l2-cache { compatible = "cache"; }; }; };""",
+    "three-address-cells": """/dts-v1/; /memreserve/ 0x1000 0x2000; /memreserve/ 0xffff0000 0x10000;
+        / { cpus { #address-cells = <3>; #size-cells = <0>;
+            cpu@0 { device_type = "cpu"; reg = <0 0 0>; }; }; };""",
+    "deep": "/ { " + "".join(f"n{i} {{ " for i in range(31)) + "x = <1>; " + "}; " * 31 + "};",
+    "too-deep": "/ { " + "".join(f"n{i} {{ " for i in range(33)) + "}; " * 33 + "};",
+}
+
+
 def dtb_seeds():
     for p in sorted((SRC / "tests/data/dtb").glob("*.dtb")):
         for t in ("fdt", "arm64_cpus"):
             put(t, p.read_bytes(), p.stem)
+    if shutil.which("dtc"):
+        for name, text in DTS.items():
+            src = text if text.startswith("/dts-v1/") else "/dts-v1/;\n" + text
+            r = subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-@"], input=src.encode(), capture_output=True)
+            if r.returncode != 0:
+                print(f"seeds: dtc refused {name}: {r.stderr.decode()}", file=sys.stderr)
+                continue
+            for t in ("fdt", "arm64_cpus"):
+                put(t, r.stdout, "dts-" + name)
     # QEMU's DTBs, repacked by dtc (QEMU pads them to 1 MiB).
     qemu = shutil.which("qemu-system-aarch64")
     if qemu and shutil.which("dtc"):
@@ -143,6 +195,10 @@ def madt_seeds():
             continue
         for variant in ("xsdt", "rsdt", "search"):
             put("acpi_tables", image(madt, variant), f"{stem}-{variant}")
+        # The RSDP found in the EBDA: mode bits 0 and 2, segment 0xE000.
+        data = bytearray(image(madt, "xsdt"))
+        data[0], data[2:4] = 5, (0xE000).to_bytes(2, "little")
+        put("acpi_tables", bytes(data), f"{stem}-ebda")
     # QEMU 7.2's own tables, dumped by the x86_64 example (tests/data/acpi/README.md).
     for p in sorted((SRC / "tests/data/acpi").glob("qemu72-*.madt.bin")):
         put("acpi_madt", p.read_bytes(), p.name.split(".")[0])
