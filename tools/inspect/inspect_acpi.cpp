@@ -59,6 +59,10 @@ std::string sig_text(const uint8_t* p, size_t n) {
     return s;
 }
 
+// ACPI 6.5 5.2.6 Table 5.4 and 5.2.12 Table 5.19: the SDT header and where
+// the MADT's structures start.
+constexpr uint32_t sdt_header_len = 36, sdt_len_off = 4, sdt_checksum_off = 9, madt_entries_off = 44;
+
 uint32_t rd32(const uint8_t* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24; }
 
 /// The MADT part shared by both inputs.
@@ -79,31 +83,31 @@ void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
     // Those rows are never usable.
     std::vector<uint8_t> cut;
     const bool refused = !st;
-    const bool cut_at_entry = !st && st.entry != acpi::status::no_entry && st.offset >= 44 && st.offset <= len;
-    if (!st && col.entries.empty() && len >= 44) {
-        size_t keep = std::min<size_t>(len, std::max<uint32_t>(rd32(madt + 4), 44));
+    const bool cut_at_entry = !st && st.entry != acpi::status::no_entry && st.offset >= madt_entries_off && st.offset <= len;
+    if (!st && col.entries.empty() && len >= madt_entries_off) {
+        size_t keep = std::min<size_t>(len, std::max<uint32_t>(rd32(madt + sdt_len_off), madt_entries_off));
         if (cut_at_entry) keep = std::min<size_t>(keep, st.offset);
         cut.assign(madt, madt + keep);
         const uint32_t n = uint32_t(keep);
-        cut[4] = uint8_t(n), cut[5] = uint8_t(n >> 8), cut[6] = uint8_t(n >> 16), cut[7] = uint8_t(n >> 24);
+        for (uint32_t i = 0; i < 4; ++i) cut[sdt_len_off + i] = uint8_t(n >> (8 * i));
         uint8_t sum = 0;
-        cut[9] = 0;
+        cut[sdt_checksum_off] = 0;
         for (uint8_t b : cut) sum = uint8_t(sum + b);
-        cut[9] = uint8_t(-sum);
+        cut[sdt_checksum_off] = uint8_t(-sum);
         uint32_t c2 = 0;
         (void)acpi::scan_madt(cut.data(), cut.size(), acpi::any_boot_cpu, out.data(), cap, c2, info, &collector::fn, &col);
     }
     if (col.entries.empty()) return;
 
-    if (len >= 36) {
+    if (len >= sdt_header_len) {
         r.facts.push_back({"madt_revision", fmt::format("MADT revision {}{}", info.revision,
                                                         info.revision >= acpi::madt_rev_online_capable
                                                             ? " (Online Capable flag defined)"
                                                             : " (before ACPI 6.3: no Online Capable flag)"),
                            info.revision, {}});
-        r.facts.push_back({"madt_length", fmt::format("{} bytes, {} structures{}", rd32(madt + 4), info.entries,
+        r.facts.push_back({"madt_length", fmt::format("{} bytes, {} structures{}", rd32(madt + sdt_len_off), info.entries,
                                                       cut_at_entry ? " before the malformed one" : ""),
-                           rd32(madt + 4), {}});
+                           rd32(madt + sdt_len_off), {}});
     }
     r.facts.push_back({"lapic_address", fmt::format("local APIC at {}{}", hex(info.lapic_phys),
                                                     info.lapic_override ? " (from a type 5 override)" : ""),
@@ -250,7 +254,7 @@ report inspect_acpi_dir(const std::string& dir, const options& opt) {
             const acpi::status st = acpi::check_table(data.data(), data.size(), nullptr, name);
             tf.valid = st.ok();
             if (!st) tf.problem = describe(st);
-            else tf.length = rd32(data.data() + 4);
+            else tf.length = rd32(data.data() + sdt_len_off);
             if (tf.signature == "APIC") {
                 if (!st) {
                     // Listed below; scanning it would only say the same again.
