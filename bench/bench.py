@@ -477,7 +477,8 @@ def report(results, meta, size, timelines, args):
         o.append("")
 
     # Targets (issue 6).
-    o += ["## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
+    o += ["## Targets", "", "A target counts as met only if both the medians and the fastest runs meet it.", "",
+          "| target | measured | verdict |", "|---|---|---|"]
 
     def verdict(ok, miss):
         return "met" if ok else f"**missed** ({miss})"
@@ -491,7 +492,7 @@ def report(results, meta, size, timelines, args):
         best = lin["min"] / sb["min"] if lin and sb and sb["min"] else None
         o.append(f"| {arch}: parallel bring-up of {big} CPUs ≥ 20× faster than {what} | {fmt_ratio(r)} "
                  f"(medians; fastest vs fastest run: {fmt_ratio(best)}) | "
-                 f"{verdict(r is not None and r >= 20, 'no data' if r is None else f'{20 / r:.1f}× short')} |")
+                 f"{verdict(r is not None and best is not None and min(r, best) >= 20, 'no data' if r is None else f'{20 / min(r, best):.1f}× short')} |")
     small = 8 if 8 in ns else min(ns)
     for arch in archs:
         hi_, lo_ = summary.get((arch, big, "smpboot", "parallel")), summary.get((arch, small, "smpboot", "parallel"))
@@ -499,7 +500,7 @@ def report(results, meta, size, timelines, args):
         best = hi_["min"] / lo_["min"] if hi_ and lo_ and lo_["min"] else None
         o.append(f"| {arch}: parallel time({big}) / time({small}) ≤ 3 | {'–' if r is None else f'{r:.2f}'} "
                  f"(medians; fastest runs: {'–' if best is None else f'{best:.2f}'}) | "
-                 f"{verdict(r is not None and r <= 3, 'no data' if r is None else f'{(r / 3 - 1) * 100:.0f}% over')} |")
+                 f"{verdict(r is not None and best is not None and max(r, best) <= 3, 'no data' if r is None else f'{(max(r, best) / 3 - 1) * 100:.0f}% over')} |")
     rel, small_build = size.get("RelWithDebInfo", {}), size.get("MinSizeRel", {})
     tramp = rel.get("x86_64", {}).get("trampoline")
     o.append(f"| x86 trampoline ≤ 4 KiB | {tramp if tramp is not None else '–'} bytes | "
