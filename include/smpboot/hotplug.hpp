@@ -451,10 +451,12 @@ private:
     }
 
     /// One step: startup(st) enters st; teardown(st) leaves it for prev(st).
+    /// An empty host slot is passed through untraced: it does nothing.
     result step(cpu_id cpu, state st, bool up, side by) {
         result r = run_step(cpu, st, up);
         if (r) slots_[cpu].set_state(up ? st : prev(st));
-        trace(cpu, st, !r ? trace_kind::fail : up ? trace_kind::up : trace_kind::down, by);
+        if (!r || !is_dynamic(st) || steps_[uint16_t(st)].used)
+            trace(cpu, st, !r ? trace_kind::fail : up ? trace_kind::up : trace_kind::down, by);
         return r;
     }
 
