@@ -9,7 +9,6 @@
 [0004]                       Oem Revision : 00000001
 [0004]                    Asl Compiler ID : "INTL"
 [0004]              Asl Compiler Revision : 20200925
-
 [0004]                 Local Apic Address : FEE00000
 [0004]              Flags (decoded below) : 00000001
                       PC-AT Compatibility : 1
