@@ -6,31 +6,21 @@
 #   check_dtb_cases.py INSPECT DTB_DIR WORK_DIR DEBIAN_DTB_ROOT
 #
 # DEBIAN_DTB_ROOT holds Debian's arm64 DTBs (scripts/install-deps unpacks them).
-import json
 import pathlib
-import subprocess
 import sys
+
+from harness import Checks
 
 INSPECT, DTBS, WORK = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
 RPI = next(pathlib.Path(sys.argv[4]).rglob("bcm2837-rpi-3-b.dtb"), None)
 if RPI is None:
     sys.exit(f"no bcm2837-rpi-3-b.dtb under {sys.argv[4]} (run scripts/install-deps)")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-
-
-def run(*args, expect_rc=0):
-    r = subprocess.run([INSPECT, *map(str, args)], capture_output=True, text=True)
-    check(r.returncode == expect_rc, f"{args}: exit {r.returncode}, expected {expect_rc}\n{r.stdout}{r.stderr}")
-    return r
+checks = Checks(INSPECT)
+check, run = checks.check, checks.run
 
 
 def js(*args, expect_rc=0):
-    return json.loads(run("--json", *args, expect_rc=expect_rc).stdout)
+    return checks.json(*args, expect_rc=expect_rc, fallback={"cpus": [], "errors": []})
 
 
 WORK.mkdir(parents=True, exist_ok=True)
@@ -107,7 +97,4 @@ for name, (data, why) in cases.items():
 rep = js(DTBS / "basic.dtb", expect_rc=1)
 check(rep["errors"] == ["/cpus: no /cpus node"] and rep["boot_hwid"] is None, f"no /cpus: {rep}")
 
-for f in failures:
-    print("FAIL", f)
-print(f"dtb cases: {len(failures)} failures")
-sys.exit(1 if failures else 0)
+checks.finish("dtb cases")

@@ -6,35 +6,20 @@
 # independently of the C++ parser, with the rules of ACPI 6.5 5.2.12.
 #
 #   check_madt.py INSPECT AML_DIR WORK_DIR CASE
-import json
 import pathlib
 import shutil
 import struct
-import subprocess
 import sys
 
+from harness import Checks
+
 INSPECT, AML, WORK = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-
-
-def run(*args, expect_rc=0):
-    r = subprocess.run([INSPECT, *map(str, args)], capture_output=True, text=True)
-    check(r.returncode == expect_rc, f"{args}: exit {r.returncode}, expected {expect_rc}\n{r.stdout}{r.stderr}")
-    return r
+checks = Checks(INSPECT)
+check, run, failures = checks.check, checks.run, checks.failures
 
 
 def inspect_json(*args, expect_rc=0):
-    r = run("--json", *args, expect_rc=expect_rc)
-    try:
-        return json.loads(r.stdout)
-    except json.JSONDecodeError as e:
-        failures.append(f"{args}: not JSON ({e}): {r.stdout!r}")
-        return {"cpus": [], "errors": [], "plan": [], "input": {}}
+    return checks.json(*args, expect_rc=expect_rc, fallback={"cpus": [], "errors": [], "plan": [], "input": {}})
 
 
 def fix_checksum(table):
@@ -321,7 +306,4 @@ CASES = {"many": case_many, "override": case_override, "flags": case_flags, "rev
 if __name__ == "__main__":
     WORK.mkdir(parents=True, exist_ok=True)
     CASES[sys.argv[4]]()
-    for f in failures:
-        print("FAIL", f)
-    print(f"{sys.argv[4]}: {len(failures)} failures")
-    sys.exit(1 if failures else 0)
+    checks.finish(sys.argv[4])
