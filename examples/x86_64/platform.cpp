@@ -139,6 +139,11 @@ void delay_us(uint32_t us) {
 }
 
 void tables_init() {
+    // Mask both 8259 PICs (OCW1 = 0xff on ports 0x21 and 0xa1): their
+    // default vectors 8-15 overlap CPU exceptions, and the boot CPU takes
+    // interrupts while it idles (host_ops.idle); only the local APIC is used.
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
     for (unsigned v = 0; v < 32; ++v) set_gate(v, isr_exception_stubs + 16 * v);
     for (unsigned v = 32; v < 256; ++v) set_gate(v, isr_ignore);
     set_gate(wake_vector, isr_wake);
