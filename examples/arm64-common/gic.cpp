@@ -121,16 +121,6 @@ void gic_wake(uint32_t cpu, uint64_t mpidr) {
     }
 }
 
-void gic_wake_all_others() {
-    asm volatile("dsb ish" ::: "memory");
-    if (version == 3) {
-        MSR_S(ICC_SGI1R_EL1, 1ull << 40 | uint64_t(wake_sgi) << 24);   // IRM: all but self
-        asm volatile("isb");
-    } else if (version == 2) {
-        reg32(gicd, 0xf00) = 1u << 24 | wake_sgi;      // TargetListFilter: all but self
-    }
-}
-
 void gic_sleep() {
     asm volatile("dsb sy\n\twfi" ::: "memory");
     if (version == 3) {
