@@ -217,13 +217,10 @@ public:
         result r = check_can_up(cpu);
         if (!r) return r;
         slot& s = slots_[cpu];
-        s.boot = ap_boot{};
-        s.boot.cpu = cpu;
-        s.boot.hwid = s.hwid;
-        s.boot.stack_top = stack_top;
-        s.boot.image_entry = entry_phys;
-        s.boot.image_arg = arg;
-        s.boot.sync = &s.sync;
+        ap_boot& b = fresh_boot(cpu);
+        b.stack_top = stack_top;
+        b.image_entry = entry_phys;
+        b.image_arg = arg;
         s.sync.store(ap_sync::kicked, memory_order::release);
         r = with_place(backend_.kick(s.boot), cpu, state::bp_bringup);
         s.sync.store(r ? ap_sync::abandoned : ap_sync::idle, memory_order::release);
@@ -520,16 +517,23 @@ private:
 
     // ---- Bring-up (BP side) ----------------------------------------------
 
-    /// Fill the CPU's boot block and publish it: the AP may run from here on.
-    void arm(cpu_id cpu) {
+    /// The CPU's boot block, reset to who it is and its handshake word.
+    ap_boot& fresh_boot(cpu_id cpu) {
         slot& s = slots_[cpu];
         s.boot = ap_boot{};
         s.boot.cpu = cpu;
         s.boot.hwid = s.hwid;
-        s.boot.stack_top = (uintptr_t(s.stack.base) + s.stack.size) & ~uintptr_t{15};
-        s.boot.entry = &hotplug::ap_entry;
-        s.boot.core = this;
         s.boot.sync = &s.sync;
+        return s.boot;
+    }
+
+    /// Fill the CPU's boot block and publish it: the AP may run from here on.
+    void arm(cpu_id cpu) {
+        slot& s = slots_[cpu];
+        ap_boot& b = fresh_boot(cpu);
+        b.stack_top = (uintptr_t(s.stack.base) + s.stack.size) & ~uintptr_t{15};
+        b.entry = &hotplug::ap_entry;
+        b.core = this;
         s.keep_stack = false;
         s.set_state(state::bp_bringup);
         // release: the boot block, the stack and every prepare step happen
