@@ -18,7 +18,7 @@ namespace example {
 
 using puts_fn = void (*)(const char* line);   // writes one line plus newline
 
-/// "online" or "failed: <reason> at <state>" for each present CPU, in
+/// "online" or "failed: <reason> [(<detail>)] at <state> [(rc N)]" for each present CPU, in
 /// logical order (the boot CPU, cpu 0, is online by definition).
 template <class Hotplug>
 void print_cpu_lines(const Hotplug& hp, puts_fn out) {
@@ -30,6 +30,7 @@ void print_cpu_lines(const Hotplug& hp, puts_fn out) {
         } else {
             const smpboot::result& r = hp.last_result(c);
             l.str(" failed: ").str(smpboot::to_string(r.code));
+            if (r.detail) l.str(" (").str(r.detail).chr(')');
             if (r.code != smpboot::errc::ok) l.str(" at ").str(hp.state_name(r.failed_state));
             if (r.rc) l.str(" (rc ").sdec(r.rc).chr(')');
         }

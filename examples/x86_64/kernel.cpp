@@ -275,7 +275,6 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     host.delay_us = host_delay;
     host.log = host_log;
     host.alloc_stack = host_alloc_stack;
-    host.map_mmio = host_map_mmio;
     host.ap_main = host_ap_main;
     host.wake = host_wake;
 
@@ -285,6 +284,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     cfg.cr3 = x86::read_cr3();
     cfg.delays = legacy ? x86::delay_policy::legacy : x86::delay_policy::modern;
     cfg.lapic_phys = info.lapic_phys;
+    cfg.map_mmio = host_map_mmio;
     cfg.spurious_vector = pc::spurious_vector;
     if (result r = the_backend.init(cfg, host); !r) fail(to_string(r.code));
     the_backend.apic().enable_this_cpu(pc::spurious_vector);

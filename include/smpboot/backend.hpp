@@ -5,7 +5,7 @@
 #pragma once
 
 #include <smpboot/base.hpp>
-#include <smpboot/error.hpp>
+#include <smpboot/result.hpp>
 
 namespace smpboot {
 

@@ -8,14 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <smpboot/cpu.hpp>
+
 namespace smpboot {
-
-/// A logical CPU number: 0 is the boot CPU, the rest follow firmware order.
-using cpu_id = uint32_t;
-/// A CPU's hardware identifier: APIC / x2APIC ID on x86, MPIDR affinity on arm64.
-using hwid_t = uint64_t;
-
-inline constexpr cpu_id no_cpu = ~cpu_id{0};
 
 namespace detail {
 template <class A, class B> inline constexpr bool is_same = false;

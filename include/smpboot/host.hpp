@@ -14,7 +14,7 @@
 // that backend needs them:
 //   x86_64 (smpboot/x86/backend.hpp): a 4 KiB page below 1 MiB for the
 //     trampoline (physical and virtual address), the CR3 value APs load (it
-//     must identity-map that page), and map_mmio() below for the xAPIC.
+//     must identity-map that page), and map_mmio() for the xAPIC.
 //   arm64 (smpboot/arm64/backend.hpp): the DTB, and the boot CPU's MMU
 //     configuration (TTBR0/1, TCR, MAIR, SCTLR) plus virt<->phys offset.
 #pragma once
@@ -46,10 +46,6 @@ struct host_ops {
     stack_region (*alloc_stack)(void* ctx, cpu_id cpu) = nullptr;
     /// Give back what alloc_stack returned, once the CPU is off. Boot CPU.
     void (*free_stack)(void* ctx, cpu_id cpu, stack_region stack) = nullptr;
-
-    /// Map device memory (the xAPIC page) uncached; return its virtual address.
-    /// Boot CPU. Needed by backends that use MMIO; may be null otherwise.
-    void* (*map_mmio)(void* ctx, uint64_t phys, size_t size) = nullptr;
 
     /// The AP's C++ entry: called on the new CPU once it is online, on the
     /// stack from alloc_stack. It must not return; its idle loop calls

@@ -15,10 +15,11 @@
 
 #include <smpboot/backend.hpp>
 #include <smpboot/base.hpp>
+#include <smpboot/cpu.hpp>
 #include <smpboot/cpumask.hpp>
-#include <smpboot/error.hpp>
 #include <smpboot/format.hpp>
 #include <smpboot/host.hpp>
+#include <smpboot/result.hpp>
 #include <smpboot/states.hpp>
 #include <smpboot/trace.hpp>
 
@@ -48,12 +49,6 @@ struct timeouts {
 using state_callback = int (*)(cpu_id cpu, void* ctx);
 
 enum class bringup_mode : uint8_t { sequential, parallel };
-
-/// One CPU as discovery found it. Entry 0 must be the boot CPU.
-struct cpu_desc {
-    hwid_t hwid = 0;
-    bool present = true;   ///< false: possible only (ACPI online-capable)
-};
 
 struct bringup_summary {
     uint32_t attempted = 0;

@@ -183,10 +183,10 @@ result backend_base::start(ap_boot& boot, bool sev) {
         const int64_t rc = psci_call(psci_.fn_cpu_on, b.mpidr,
                                      to_phys(reinterpret_cast<const void*>(&smpboot_arm64_entry_psci)),
                                      b.self_phys);
-        const errc e = psci::to_errc(int32_t(rc));
-        if (e != errc::ok) {
+        const result r = psci::to_result(rc, cpu, state::bp_bringup);
+        if (!r) {
             log(log_level::error, "PSCI CPU_ON failed", cpu, rc);
-            return result::fail(e, cpu, state::bp_bringup, int32_t(rc));
+            return r;
         }
         break;
     }
@@ -252,9 +252,8 @@ result backend_base::wait_off(cpu_id cpu, uint64_t deadline_ns) {
                 return result::success(cpu);
             }
             if (rc < 0) {
-                const errc e = psci::to_errc(int32_t(rc));
                 log(log_level::error, "PSCI AFFINITY_INFO failed", cpu, rc);
-                return result::fail(e, cpu, state::bp_bringup, int32_t(rc));
+                return psci::to_result(rc, cpu, state::bp_bringup);
             }
         }
         if (now() >= deadline_ns) {
@@ -294,9 +293,9 @@ uint32_t backend_base::psci_version() {
 }
 
 result backend_base::system_off() {
-    if (!psci_.fn_system_off) return result::fail(errc::fw_not_supported, 0);
+    if (!psci_.fn_system_off) return psci::to_result(psci::not_supported, 0, state::online);
     const int64_t rc = psci_call(psci_.fn_system_off, 0, 0, 0);
-    return result::fail(psci::to_errc(int32_t(rc)), 0, state::online, int32_t(rc));
+    return psci::to_result(rc, 0, state::online);
 }
 
 void backend_base::ap_enter(ap_block* block) {

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 // The texts behind errc and trace_kind: one copy in the compiled part of core.
-#include <smpboot/error.hpp>
+#include <smpboot/result.hpp>
+#include <smpboot/states.hpp>
 #include <smpboot/trace.hpp>
 
 namespace smpboot {
+
+// result.hpp only declares the state type; its default must be offline.
+static_assert(state{} == state::offline);
 
 const char* to_string(errc e) {
     switch (e) {
@@ -26,18 +30,9 @@ const char* to_string(errc e) {
     case errc::offline_timeout: return "cpu did not power off";
     case errc::cpu_stuck: return "cpu stuck after an earlier timeout";
     case errc::rollback_failed: return "rollback failed";
-    case errc::ipi_timeout: return "ipi delivery timeout";
+    case errc::hw_timeout: return "hardware did not respond";
     case errc::kick_failed: return "kick failed";
-    case errc::fw_not_supported: return "psci: not supported";
-    case errc::fw_invalid_parameters: return "psci: invalid parameters";
-    case errc::fw_denied: return "psci: denied";
-    case errc::fw_already_on: return "psci: already on";
-    case errc::fw_on_pending: return "psci: on pending";
-    case errc::fw_internal_failure: return "psci: internal failure";
-    case errc::fw_not_present: return "psci: not present";
-    case errc::fw_disabled: return "psci: disabled";
-    case errc::fw_invalid_address: return "psci: invalid address";
-    case errc::fw_unknown: return "psci: unknown error";
+    case errc::firmware_refused: return "firmware refused";
     case errc::no_enable_method: return "no enable method";
     case errc::bad_firmware_table: return "malformed firmware table";
     }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Local APIC access in xAPIC (MMIO) and x2APIC (MSR) mode.
+#include <smpboot/states.hpp>
 #include <smpboot/x86/apic.hpp>
 #include <smpboot/x86/cpu.hpp>
 
@@ -29,14 +30,14 @@ hwid_t current_apic_id() {
     return cpuid(1).ebx >> 24;
 }
 
-result local_apic::init(const host_ops& host, uint64_t phys) {
+result local_apic::init(const host_ops* host, uint64_t phys, map_mmio_fn map) {
     host_ = host;
     const apic_base_msr msr{rdmsr(msr_apic_base)};
     mode_ = msr.x2apic() ? apic_mode::x2apic : apic_mode::xapic;
     phys_ = phys ? phys : msr.base();
     if (mode_ == apic_mode::x2apic) return result::success();
-    if (!host.map_mmio) return result::fail(errc::kick_failed, 0, state::bp_prepare, 1);
-    mmio_ = static_cast<volatile uint32_t*>(host.map_mmio(host.ctx, phys_, xapic_page));
+    if (!map) return result::fail(errc::kick_failed, 0, state::bp_prepare, 1);
+    mmio_ = static_cast<volatile uint32_t*>(map(host->ctx, phys_, xapic_page));
     if (!mmio_) return result::fail(errc::kick_failed, 0, state::bp_prepare, 2);
     return result::success();
 }
@@ -85,10 +86,10 @@ result local_apic::send(icr cmd, hwid_t dest, uint64_t timeout_ns) {
     const uint64_t raw = cmd.raw();
     write(reg_icr_hi, uint32_t(dest) << 24);
     write(reg_icr_lo, uint32_t(raw));   // this write sends
-    const uint64_t deadline = host_.monotonic_ns(host_.ctx) + timeout_ns;
+    const uint64_t deadline = host_->monotonic_ns(host_->ctx) + timeout_ns;
     while (read(reg_icr_lo) & (1u << 12)) {   // delivery status: send pending
-        if (host_.monotonic_ns(host_.ctx) >= deadline)
-            return result::fail(errc::ipi_timeout, no_cpu, state::bp_bringup);
+        if (host_->monotonic_ns(host_->ctx) >= deadline)
+            return result::fail(errc::hw_timeout, no_cpu, state::bp_bringup, 0, ipi_timeout);
         cpu_relax();
     }
     return result::success();

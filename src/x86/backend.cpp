@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The x86-64 backend: trampoline install, INIT-SIPI-SIPI, the AP's first C++
 // and its way out (park, then INIT from the boot CPU).
+#include <smpboot/states.hpp>
 #include <smpboot/x86/backend.hpp>
 #include <smpboot/x86/cpu.hpp>
 
@@ -64,8 +65,8 @@ result backend_base::init(const config& cfg, const host_ops& host) {
     if (cfg.cr3 >> 32) return bad(cr3_above_4g);
     if (!host.monotonic_ns || !host.delay_us) return bad(no_clock);
     cfg_ = cfg;
-    host_ = host;
-    result r = apic_.init(host, cfg.lapic_phys);
+    host_ = &host;
+    result r = apic_.init(&host, cfg.lapic_phys, cfg.map_mmio);
     if (!r) return r;
 
     // Copy the blob, then patch what depends on where it landed.
@@ -161,12 +162,12 @@ void backend_base::kick_all(ap_boot* const* batch, uint32_t n) {
 
     // Intel SDM Vol. 3A 8.4.4.1: INIT, (10 ms), STARTUP, (200 us), STARTUP.
     each([&](ap_boot& b) { return send_init(b.hwid); });
-    if (legacy) host_.delay_us(host_.ctx, legacy_init_delay_us);
+    if (legacy) host_->delay_us(host_->ctx, legacy_init_delay_us);
     each([&](ap_boot& b) { return send(icr::startup(vector), b.hwid); });
     if (legacy) {
-        host_.delay_us(host_.ctx, legacy_sipi_delay_us);
+        host_->delay_us(host_->ctx, legacy_sipi_delay_us);
         each([&](ap_boot& b) { return send(icr::startup(vector), b.hwid); });
-        host_.delay_us(host_.ctx, legacy_sipi_delay_us);
+        host_->delay_us(host_->ctx, legacy_sipi_delay_us);
         return;
     }
     // modern: a second STARTUP only to the CPUs that have not shown up.
@@ -201,10 +202,10 @@ result backend_base::wait_off(cpu_id cpu, uint64_t deadline_ns) {
     // Either way INIT stops it; it then waits for a SIPI and can come back.
     result r = send_init(s.apic_id);
     if (!r) return result::fail(r.code, cpu, state::bp_bringup);
-    if (!parked && host_.log) {
+    if (!parked && host_->log) {
         line<96> l;
         l.str("x86: cpu ").dec(cpu).str(" did not park in time; sent INIT");
-        host_.log(host_.ctx, log_level::warning, l.c_str());
+        host_->log(host_->ctx, log_level::warning, l.c_str());
     }
     return result::success(cpu);
 }

@@ -140,7 +140,7 @@ arm64_virt_test(NAME arm64-virt-ghost MACHINE virt,gic-version=3 CPU cortex-a72 
   LINES "^smpboot: cpu 4 hwid 0x55 failed: callin timeout at bp:bringup$")
 arm64_virt_test(NAME arm64-virt-psci-ghost-seq MODE seq MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4
   APPEND smpboot.psci_ghost=0x203 FAILED 0x203
-  LINES "^smpboot: cpu 4 hwid 0x203 failed: psci: invalid parameters at bp:bringup \\(rc -2\\)$")
+  LINES "^smpboot: cpu 4 hwid 0x203 failed: firmware refused \\(PSCI INVALID_PARAMETERS\\) at bp:bringup \\(rc -2\\)$")
 smpboot_qemu_test(NAME arm64-raspi3b-ghost EXAMPLE arm64-raspi3b
   EXPECT_HWIDS 0x0,0x1,0x2,0x3 EXPECT_FAILED 0x100
   EXPECT_LINES "^smpboot: cpu 4 hwid 0x100 failed: callin timeout at bp:bringup$"

@@ -4,6 +4,7 @@
 
 #include <smpboot/arm64/discovery.hpp>
 #include <smpboot/arm64/psci.hpp>
+#include <smpboot/states.hpp>
 
 #include <string>
 #include <vector>
@@ -199,18 +200,24 @@ TEST_CASE("arm64 discovery: trees without /cpus, bad #address-cells, PSCI proble
 }
 
 TEST_CASE("psci: return codes map to errors (DEN0022 5.2.2)") {
-    CHECK(psci::to_errc(0) == errc::ok);
-    CHECK(psci::to_errc(-1) == errc::fw_not_supported);
-    CHECK(psci::to_errc(-2) == errc::fw_invalid_parameters);
-    CHECK(psci::to_errc(-3) == errc::fw_denied);
-    CHECK(psci::to_errc(-4) == errc::fw_already_on);
-    CHECK(psci::to_errc(-5) == errc::fw_on_pending);
-    CHECK(psci::to_errc(-6) == errc::fw_internal_failure);
-    CHECK(psci::to_errc(-7) == errc::fw_not_present);
-    CHECK(psci::to_errc(-8) == errc::fw_disabled);
-    CHECK(psci::to_errc(-9) == errc::fw_invalid_address);
-    CHECK(psci::to_errc(-10) == errc::fw_unknown);
-    CHECK(psci::to_errc(7) == errc::fw_unknown);
+    CHECK(psci::to_result(0, 3, state::bp_bringup).ok());
+    const struct { int32_t rc; const char* name; } codes[] = {
+        {-1, "PSCI NOT_SUPPORTED"}, {-2, "PSCI INVALID_PARAMETERS"}, {-3, "PSCI DENIED"},
+        {-4, "PSCI ALREADY_ON"},    {-5, "PSCI ON_PENDING"},        {-6, "PSCI INTERNAL_FAILURE"},
+        {-7, "PSCI NOT_PRESENT"},   {-8, "PSCI DISABLED"},          {-9, "PSCI INVALID_ADDRESS"},
+        {-10, "PSCI unknown code"}, {7, "PSCI unknown code"},
+    };
+    for (const auto& c : codes) {
+        CAPTURE(c.rc);
+        const result r = psci::to_result(c.rc, 3, state::bp_bringup);
+        CHECK(r.code == errc::firmware_refused);
+        CHECK(r.rc == c.rc);
+        CHECK(r.cpu == 3);
+        CHECK(r.failed_state == state::bp_bringup);
+        CHECK(std::string(r.detail) == c.name);
+        CHECK(std::string(psci::to_string(c.rc)) == c.name);
+    }
+    CHECK(std::string(to_string(errc::firmware_refused)) == "firmware refused");
     CHECK(psci::major(0x10001) == 1);
     CHECK(psci::minor(0x10001) == 1);
     CHECK(std::string(to_string(conduit::smc)) == "smc");

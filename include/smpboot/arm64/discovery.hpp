@@ -28,8 +28,9 @@
 
 #include <smpboot/arm64/psci.hpp>
 #include <smpboot/base.hpp>
+#include <smpboot/cpu.hpp>
 #include <smpboot/fdt.hpp>
-#include <smpboot/hotplug.hpp>
+#include <smpboot/host.hpp>
 
 namespace smpboot::arm64 {
 

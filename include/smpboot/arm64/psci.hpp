@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // PSCI (Arm DEN0022, "Power State Coordination Interface"): function IDs,
-// return codes and how they map to smpboot errors, and the device-tree node
+// return codes, their names and how they become a smpboot result, and the device-tree node
 // that says which conduit to use. Host-testable: the calls themselves (HVC /
 // SMC) are in the arm64 backend.
 #pragma once
 
 #include <smpboot/base.hpp>
-#include <smpboot/error.hpp>
+#include <smpboot/result.hpp>
 #include <smpboot/fdt.hpp>
 
 namespace smpboot::arm64 {
@@ -44,22 +44,29 @@ inline constexpr int32_t affinity_on = 0;
 inline constexpr int32_t affinity_off = 1;
 inline constexpr int32_t affinity_on_pending = 2;
 
-/// errc::ok for SUCCESS, the matching errc::fw_* for each error, and
-/// errc::fw_unknown for anything DEN0022 does not define.
-constexpr errc to_errc(int32_t rc) {
+/// DEN0022D 5.2.2's name for a return code, as the spec writes it
+/// ("PSCI DENIED"); "PSCI unknown code" for anything it does not define.
+constexpr const char* to_string(int32_t rc) {
     switch (rc) {
-    case success: return errc::ok;
-    case not_supported: return errc::fw_not_supported;
-    case invalid_parameters: return errc::fw_invalid_parameters;
-    case denied: return errc::fw_denied;
-    case already_on: return errc::fw_already_on;
-    case on_pending: return errc::fw_on_pending;
-    case internal_failure: return errc::fw_internal_failure;
-    case not_present: return errc::fw_not_present;
-    case disabled: return errc::fw_disabled;
-    case invalid_address: return errc::fw_invalid_address;
-    default: return errc::fw_unknown;
+    case success: return "PSCI SUCCESS";
+    case not_supported: return "PSCI NOT_SUPPORTED";
+    case invalid_parameters: return "PSCI INVALID_PARAMETERS";
+    case denied: return "PSCI DENIED";
+    case already_on: return "PSCI ALREADY_ON";
+    case on_pending: return "PSCI ON_PENDING";
+    case internal_failure: return "PSCI INTERNAL_FAILURE";
+    case not_present: return "PSCI NOT_PRESENT";
+    case disabled: return "PSCI DISABLED";
+    case invalid_address: return "PSCI INVALID_ADDRESS";
+    default: return "PSCI unknown code";
     }
+}
+
+/// A PSCI call's return value as a result: success for SUCCESS, otherwise
+/// errc::firmware_refused with the raw code in rc and its name in detail.
+constexpr result to_result(int64_t rc, cpu_id cpu, state st) {
+    if (rc == success) return result::success(cpu);
+    return result::fail(errc::firmware_refused, cpu, st, int32_t(rc), to_string(int32_t(rc)));
 }
 
 /// A PSCI version word: major in bits [30:16], minor in [15:0] (DEN0022D 5.1.1).

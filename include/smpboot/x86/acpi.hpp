@@ -18,8 +18,8 @@
 #pragma once
 
 #include <smpboot/base.hpp>
+#include <smpboot/cpu.hpp>
 #include <smpboot/format.hpp>
-#include <smpboot/hotplug.hpp>
 
 namespace smpboot::x86::acpi {
 

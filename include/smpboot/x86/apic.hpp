@@ -5,8 +5,8 @@
 #pragma once
 
 #include <smpboot/base.hpp>
-#include <smpboot/error.hpp>
 #include <smpboot/host.hpp>
+#include <smpboot/result.hpp>
 
 namespace smpboot::x86 {
 
@@ -87,13 +87,21 @@ apic_mode current_apic_mode();
 /// x2APIC mode, else the initial APIC ID of leaf 1 (SDM Vol. 2A CPUID).
 hwid_t current_apic_id();
 
+/// The detail of the errc::hw_timeout that send() returns.
+inline constexpr const char* ipi_timeout = "xAPIC ICR delivery status stuck";
+
+/// Map device memory (the xAPIC page) uncached and return its virtual
+/// address; `ctx` is host_ops::ctx. Boot CPU.
+using map_mmio_fn = void* (*)(void* ctx, uint64_t phys, size_t size);
+
 /// A local APIC driver. Only the boot CPU sends IPIs; every CPU enables its
 /// own APIC with enable_this_cpu().
 class local_apic {
 public:
     /// Pick the mode the boot CPU runs in and, for xAPIC, map the registers
-    /// at `phys` (0: the base in IA32_APIC_BASE) through host.map_mmio.
-    result init(const host_ops& host, uint64_t phys);
+    /// at `phys` (0: the base in IA32_APIC_BASE) through `map` (needed
+    /// only in xAPIC mode). `host` must outlive the driver.
+    result init(const host_ops* host, uint64_t phys, map_mmio_fn map);
 
     apic_mode mode() const { return mode_; }
     uint64_t phys() const { return phys_; }
@@ -102,7 +110,7 @@ public:
 
     /// Send `cmd` to physical destination `dest`. xAPIC: waits for the
     /// delivery status to clear (SDM 10.6.1) until `timeout_ns` has passed on
-    /// the host clock, then fails with errc::ipi_timeout.
+    /// the host clock, then fails with errc::hw_timeout and detail ipi_timeout.
     result send(icr cmd, hwid_t dest, uint64_t timeout_ns);
 
     /// On the calling CPU: switch to x2APIC if the boot CPU uses it, then
@@ -116,7 +124,7 @@ private:
     uint32_t read(uint32_t reg) const;
     void write(uint32_t reg, uint32_t v);
 
-    host_ops host_{};
+    const host_ops* host_ = nullptr;
     apic_mode mode_ = apic_mode::xapic;
     uint64_t phys_ = 0;
     volatile uint32_t* mmio_ = nullptr;

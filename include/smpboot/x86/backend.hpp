@@ -61,6 +61,9 @@ struct config {
     uint64_t sipi_retry_ns = 1'000'000;
     /// xAPIC: how long the ICR may stay busy before errc::ipi_timeout.
     uint64_t ipi_timeout_ns = 100'000'000;
+    /// Maps the xAPIC page uncached (called with host_ops::ctx). Required
+    /// unless the boot CPU runs in x2APIC mode, which has no MMIO.
+    map_mmio_fn map_mmio = nullptr;
     /// Spurious-interrupt vector programmed on every AP (SDM 10.9).
     uint8_t spurious_vector = 0xff;
 };
@@ -79,6 +82,7 @@ public:
 
     /// Pick the APIC mode, map the xAPIC, install the trampoline. Boot CPU,
     /// before hotplug::init(). Fails (kick_failed, rc = what) on a bad config.
+    /// `host` is kept by pointer: it must outlive the backend.
     result init(const config& cfg, const host_ops& host);
 
     // ---- smpboot::backend ----
@@ -108,13 +112,13 @@ private:
     result arm(ap_boot& boot);
     result send(icr cmd, hwid_t dest);
     result send_init(hwid_t dest);
-    uint64_t now() const { return host_.monotonic_ns(host_.ctx); }
+    uint64_t now() const { return host_->monotonic_ns(host_->ctx); }
     bool reached(const ap_slot& s) const;
 
     ap_slot* slots_;
     uint32_t capacity_;
     config cfg_{};
-    host_ops host_{};
+    const host_ops* host_ = nullptr;
     local_apic apic_;
     tramp_data* data_ = nullptr;
     bool ready_ = false;

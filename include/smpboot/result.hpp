@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: MIT
-// Error codes a program can switch on, and the result every operation returns.
+// Error codes a program can switch on, and the result every operation
+// returns. Arch-neutral: a backend reports "the firmware refused" or "the
+// hardware did not respond" and names its own raw code in result::detail
+// (PSCI's codes live in arm64/psci.hpp, the xAPIC's in x86/apic.hpp).
+// Needs no Boost.PP: the state is only declared here (states.hpp defines it).
 #pragma once
 
-#include <smpboot/base.hpp>
-#include <smpboot/states.hpp>
+#include <smpboot/cpu.hpp>
 
 namespace smpboot {
+
+/// A hotplug state number; the table of states is in states.hpp. state{} is
+/// `offline`.
+enum class state : uint16_t;
 
 /// Why an operation failed. Stable names: to_string() gives the text that the
 /// example kernels print after "failed:".
@@ -31,19 +38,10 @@ enum class errc : uint16_t {
     offline_timeout,    ///< the CPU said goodbye but firmware never reported it off
     cpu_stuck,          ///< a previous timeout left this CPU in an unknown state
     rollback_failed,    ///< undoing a failed step failed too; the CPU was forced offline
-    // Hardware and firmware.
-    ipi_timeout,        ///< xAPIC ICR delivery status never cleared
-    kick_failed,        ///< the backend could not start the CPU (see detail)
-    fw_not_supported,   ///< PSCI NOT_SUPPORTED
-    fw_invalid_parameters,
-    fw_denied,
-    fw_already_on,
-    fw_on_pending,
-    fw_internal_failure,
-    fw_not_present,
-    fw_disabled,
-    fw_invalid_address,
-    fw_unknown,         ///< firmware returned a code the spec does not define
+    // Hardware and firmware: rc holds the raw code, detail names it.
+    hw_timeout,         ///< the hardware did not respond in time
+    kick_failed,        ///< the backend could not start the CPU (see rc)
+    firmware_refused,   ///< firmware returned an error
     no_enable_method,   ///< discovery found no way to start this CPU
     bad_firmware_table, ///< MADT / DTB malformed
 };
@@ -52,18 +50,21 @@ enum class errc : uint16_t {
 const char* to_string(errc e);
 
 /// The outcome of an operation: which CPU, which state, and why.
-/// `rc` carries the callback's own return value or the firmware's raw code.
+/// `rc` carries the callback's own return value or the firmware's raw code;
+/// `detail`, when set, is the backend's name for it ("PSCI DENIED").
 struct [[nodiscard]] result {
     errc code = errc::ok;
     cpu_id cpu = no_cpu;
-    state failed_state = state::offline;
+    state failed_state{};
     int32_t rc = 0;
+    const char* detail = nullptr;
 
     constexpr explicit operator bool() const { return code == errc::ok; }
     constexpr bool ok() const { return code == errc::ok; }
-    static constexpr result success(cpu_id c = no_cpu) { return {errc::ok, c, state::offline, 0}; }
-    static constexpr result fail(errc e, cpu_id c, state s = state::offline, int32_t raw = 0) {
-        return {e, c, s, raw};
+    static constexpr result success(cpu_id c = no_cpu) { return {errc::ok, c, state{}, 0, nullptr}; }
+    static constexpr result fail(errc e, cpu_id c, state s = state{}, int32_t raw = 0,
+                                 const char* detail = nullptr) {
+        return {e, c, s, raw, detail};
     }
 };
 
