@@ -476,7 +476,7 @@ def report(results, meta, size, timelines, args):
             o.append("| " + " | ".join(row) + " |")
         o.append("")
 
-    # Targets (issue 6).
+    # The targets the project set itself.
     o += ["## Targets", "", "A target counts as met only if both the medians and the fastest runs meet it.", "",
           "| target | measured | verdict |", "|---|---|---|"]
 

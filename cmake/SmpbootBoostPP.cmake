@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Boost.Preprocessor without the rest of /usr/include: Debian ships it only
 # inside libboost-dev, and -I/usr/include would expose the host's glibc
-# headers to a freestanding cross build (TOOLCHAIN-NOTES). We link just the
+# headers to a freestanding cross build (docs/toolchain.md). We link just the
 # boost/preprocessor tree into the build directory and add that.
 find_path(SMPBOOT_BOOST_PP_ROOT boost/preprocessor.hpp
   HINTS /usr/include

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Shared by the freestanding toolchains: one clang for every target, lld, no
-# libc, no C++ runtime (TOOLCHAIN-NOTES). Included after SMPBOOT_TRIPLE is set.
+# libc, no C++ runtime (docs/toolchain.md). Included after SMPBOOT_TRIPLE is set.
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_C_COMPILER clang)
 set(CMAKE_CXX_COMPILER clang++)

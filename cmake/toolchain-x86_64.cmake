@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # x86-64 freestanding. No SSE/x87 in kernel code (-mno-sse keeps <stdint.h>
-# and friends compiling, TOOLCHAIN-NOTES); -mno-red-zone because the example
+# and friends compiling, docs/toolchain.md); -mno-red-zone because the example
 # kernels take interrupts on the same stack.
 set(CMAKE_SYSTEM_PROCESSOR x86_64)
 set(SMPBOOT_ARCH x86_64 CACHE STRING "")

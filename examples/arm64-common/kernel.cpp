@@ -186,7 +186,7 @@ void host_wake(void*, cpu_id cpu) {
     asm volatile("sev" ::: "memory");   // boards without a GIC wait in WFE
 }
 // The demo's platform hooks. Idle APs sleep, so with many vCPUs on few host
-// cores they do not slow the boot CPU down (TOOLCHAIN-NOTES).
+// cores they do not slow the boot CPU down (docs/toolchain.md).
 void relax() { asm volatile("yield" ::: "memory"); }
 void ap_wait() {
     if (example::arm64::gic_present()) example::arm64::gic_sleep();
@@ -196,7 +196,7 @@ hwid_t own_mpidr() { return MRS(mpidr_el1) & arm64::mpidr_affinity_mask; }
 
 [[noreturn]] void fail(const char* what);
 
-// ---- smpboot.guest=CPU (issue 7, the multikernel case).
+// ---- smpboot.guest=CPU: the multikernel case (hotplug::start_image).
 
 extern "C" const char guest_image_start[], guest_image_end[];   // guest_blob.S
 alignas(4096) uint8_t guest_area[64 * 1024];

@@ -2,7 +2,7 @@
 // Freestanding basics every smpboot header uses: fixed-width types, a few
 // type traits, and atomics with the memory order spelled out at each call.
 // Only clang's C freestanding headers are used, so this compiles for
-// x86_64-elf and aarch64-none-elf with -nostdlibinc (TOOLCHAIN-NOTES).
+// x86_64-elf and aarch64-none-elf with -nostdlibinc (docs/toolchain.md).
 #pragma once
 
 #include <stddef.h>

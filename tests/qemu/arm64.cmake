@@ -105,7 +105,7 @@ smpboot_qemu_test(NAME arm64-raspi3b EXAMPLE arm64-raspi3b EXPECT_HWIDS 0x0,0x1,
   EXPECT_LINES "^arm64-raspi3b: starting and online steps ran on the AP itself for 3/3 online APs \\(runs: starting 3, online 3, on another cpu 0\\); teardowns prepare=0 starting=0 online=0$")
 smpboot_qemu_test(NAME arm64-raspi3b-seq EXAMPLE arm64-raspi3b EXPECT_HWIDS 0x0,0x1,0x2,0x3 MODE seq)
 
-# ---- Issue 7: runtime offline/online and fault injection ------------------
+# ---- Runtime offline/online and fault injection ---------------------------
 set(stress_ok "^smpboot: stress cycles=200 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$")
 # PSCI CPU_OFF + AFFINITY_INFO, then CPU_ON again, 200 times.
 arm64_virt_test(NAME arm64-virt-stress200 MACHINE virt,gic-version=3 CPU cortex-a72 SMP 8

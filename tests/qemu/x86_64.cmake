@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# QEMU tests of the x86-64 example (issue 4, section 7). Each run checks the
+# QEMU tests of the x86-64 example. Each run checks the
 # cpu lines against the APIC IDs QEMU assigns for that -smp (check_run.py
 # "x86"), the result line, the exit status, and the demo's line saying the
 # starting/online steps ran on each AP itself (examples/common/demo.hpp).
@@ -57,7 +57,7 @@ smpboot_qemu_test(NAME x86_64.q35.rsdp-scan.parallel EXAMPLE x86_64 EXPECT_HWIDS
   EXPECT_LINES "RSDP by legacy search"
   ARGS -smp 4 -append smpboot.rsdp=scan)
 
-# ---- Issue 7: runtime hotplug, fault injection, another image on an AP ----
+# ---- Runtime hotplug, fault injection, another image on an AP -------------
 
 # Random APs offline and online again (park + INIT, then INIT-SIPI-SIPI);
 # every online AP's idle counter must move, no offline one's may.

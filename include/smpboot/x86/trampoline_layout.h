@@ -16,7 +16,7 @@
 #ifndef SMPBOOT_X86_TRAMPOLINE_LAYOUT_H
 #define SMPBOOT_X86_TRAMPOLINE_LAYOUT_H
 
-/* The whole blob must fit in the host's page (issue 4: at most 4 KiB). */
+/* The whole blob must fit in the one 4 KiB page the host gives it. */
 #define SMPBOOT_TRAMP_MAX_SIZE 4096
 
 /* tramp_data, at this offset from the start of the page. */
