@@ -4,6 +4,7 @@
 // without a stack are in entry.S.
 #include <smpboot/arm64/backend.hpp>
 #include <smpboot/format.hpp>
+#include <smpboot/states.hpp>
 
 struct smpboot_arm64_ap_table_t {
     uint64_t blocks_phys;
