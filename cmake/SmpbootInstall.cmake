@@ -4,7 +4,9 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/smpboot" DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS ${SMPBOOT_INSTALL_TARGETS} smpboot_core EXPORT smpbootTargets
+# Boost.PP: the two symbolic links of the build directory, not its headers.
+install(DIRECTORY "${SMPBOOT_BOOST_PP_DIR}/boost" DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/smpboot-boost-pp)
+install(TARGETS ${SMPBOOT_INSTALL_TARGETS} smpboot_core smpboot_boost_pp EXPORT smpbootTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(EXPORT smpbootTargets NAMESPACE smpboot:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/smpboot)
 configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/smpbootConfig.cmake.in"
@@ -14,5 +16,4 @@ write_basic_package_version_file("${PROJECT_BINARY_DIR}/smpbootConfigVersion.cma
   COMPATIBILITY SameMinorVersion)
 install(FILES "${PROJECT_BINARY_DIR}/smpbootConfig.cmake"
   "${PROJECT_BINARY_DIR}/smpbootConfigVersion.cmake"
-  "${PROJECT_SOURCE_DIR}/cmake/SmpbootBoostPP.cmake"
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/smpboot)

@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# check-symbols.sh BUILD_ROOT ARCH...: link each arch's smpboot libraries and
+# check-symbols.sh ARCH=BUILD_DIR...: link each arch's smpboot libraries and
 # the probe into one relocatable object and list what stays undefined.
 # Anything beyond memcpy/memmove/memset/memcmp (libc, libstdc++, exception
 # handling, operator new, __cxa_*) fails the test.
 set -euo pipefail
-build=$1
-shift
 allowed='^(memcpy|memmove|memset|memcmp)$'
 status=0
-for arch in "$@"; do
-  dir=$build/$arch
+for pair in "$@"; do
+  arch=${pair%%=*}
+  dir=${pair#*=}
   probe=$dir/tests/freestanding/libsmpboot_freestanding_probe.a
   if [[ ! -f $probe ]]; then
     echo "FAIL $arch: $probe missing (build the $arch preset first)"
