@@ -28,14 +28,16 @@ void run(const fdt::tree& t, uint64_t boot, uint32_t max_cpus, uint32_t cap, uin
     std::vector<arm64::cpu_info> cpus(cap ? cap : 1);
     std::vector<arm64::cpu_node_report> nodes(nodes_cap ? nodes_cap : 1);
     const arm64::discovery_log log{&log_fn, nullptr};
-    const arm64::discovery_result r =
-        arm64::discover_cpus(t, boot, max_cpus, cpus.data(), cap, nodes_cap ? nodes.data() : nullptr, nodes_cap, &log);
+    const uint32_t limit = max_cpus < cap ? max_cpus : cap;
+    std::vector<cpu_desc> descs(limit ? limit : 1);
+    const arm64::discovery_result r = arm64::discover_cpus(
+        t, boot, {cpus.data(), limit, descs.data(), nodes_cap ? nodes.data() : nullptr, nodes_cap}, &log);
     sink = sink + r.nodes + r.rejected + r.dropped + r.psci.fn_cpu_on;
     if (!r.ok()) return;
-    const uint32_t limit = max_cpus < cap ? max_cpus : cap;
     check(r.count >= 1 && r.count <= limit);
     check(cpus[0].hwid == (boot & arm64::mpidr_affinity_mask));
     for (uint32_t i = 0; i < r.count; ++i) {
+        check(descs[i].hwid == cpus[i].hwid && descs[i].present);
         check((cpus[i].hwid & ~arm64::mpidr_affinity_mask) == 0);
         for (uint32_t j = 0; j < i; ++j) check(cpus[i].hwid != cpus[j].hwid);
         if (i > 0) {
@@ -56,8 +58,6 @@ void run(const fdt::tree& t, uint64_t boot, uint32_t max_cpus, uint32_t cap, uin
         }
     }
     if (r.nodes <= nodes_cap) check(usable == r.count - (r.boot_cpu_found ? 0 : 1));
-    std::vector<cpu_desc> descs(r.count);
-    arm64::to_cpu_descs(cpus.data(), r.count, descs.data());
 }
 
 }  // namespace

@@ -40,7 +40,7 @@ constexpr uint32_t max_cpus = kernel_config::max_cpus;
 constexpr size_t ap_stack_size = 16 * 1024;
 
 using backend_t = arm64::backend<max_cpus>;
-using hotplug_t = hotplug<backend_t, kernel_config>;
+using hotplug_t = backend_t::hotplug<kernel_config>;
 using demo_t = example::demo<hotplug_t>;
 
 #define MRS(reg)                                          \
@@ -156,7 +156,6 @@ void mmu_on() {
 
 // ---- The pieces hotplug and the demo need.
 
-backend_t* g_backend;
 demo_t* g_demo;
 alignas(16) uint8_t ap_stacks[max_cpus][ap_stack_size];
 
@@ -309,34 +308,29 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
     host.ap_main = host_ap_main;
     host.wake = host_wake;
 
-    static arm64::cpu_info cpus[max_cpus];
-    const arm64::discovery_log dlog{[](void*, log_level lvl, const char* s) { host_log(nullptr, lvl, s); }, nullptr};
-    const arm64::discovery_result d =
-        arm64::discover_cpus(tree, arm64::read_mpidr(), max_cpus, cpus, max_cpus, nullptr, 0, &dlog);
-    if (!d.ok()) fail(d.problem ? d.problem : "cpu discovery failed");
-    uint32_t ncpus = d.count;
-    static uint64_t ghost_release_word;
-    if (uint64_t g = example::cmdline_number(cmdline, "smpboot.ghost", ~0ull); g != ~0ull && ncpus < max_cpus) {
-        cpus[ncpus++] = {g, arm64::enable_method::spin_table, uint64_t(uintptr_t(&ghost_release_word)), {}, {}};
-        console_puts("smpboot: example: added a ghost spin-table CPU that will never call in");
-    }
-    if (uint64_t g = example::cmdline_number(cmdline, "smpboot.psci_ghost", ~0ull); g != ~0ull && ncpus < max_cpus) {
-        cpus[ncpus++] = {g, arm64::enable_method::psci, 0, {}, {}};
-        console_puts("smpboot: example: added a PSCI CPU that firmware does not have");
-    }
-
     static backend_t backend;
-    g_backend = &backend;
+    const arm64::discovery_log dlog{[](void*, log_level lvl, const char* s) { host_log(nullptr, lvl, s); }, nullptr};
+    // Static, built in place: the lists are too big for the boot stack.
+    static backend_t::discovery found = backend.discover(tree, &dlog);
+    const arm64::discovery_result& d = found.status;
+    if (!found.ok()) fail(d.problem ? d.problem : "cpu discovery failed");
+    static uint64_t ghost_release_word;
+    if (uint64_t g = example::cmdline_number(cmdline, "smpboot.ghost", ~0ull); g != ~0ull &&
+        found.add({g, arm64::enable_method::spin_table, uint64_t(uintptr_t(&ghost_release_word)), {}, {}}))
+        console_puts("smpboot: example: added a ghost spin-table CPU that will never call in");
+    if (uint64_t g = example::cmdline_number(cmdline, "smpboot.psci_ghost", ~0ull); g != ~0ull &&
+        found.add({g, arm64::enable_method::psci, 0, {}, {}}))
+        console_puts("smpboot: example: added a PSCI CPU that firmware does not have");
+    const uint32_t ncpus = found.count;
+
     arm64::backend_config cfg;
     cfg.host = &host;
     cfg.mmu = arm64::current_mmu_state();
-    if (result r = backend.init(cfg, cpus, ncpus, d.psci); !r) fail(to_string(r.code));
+    if (result r = backend.init(cfg, found); !r) fail(to_string(r.code));
 
-    static cpu_desc descs[max_cpus];
-    arm64::to_cpu_descs(cpus, ncpus, descs);
     static hotplug_t hp{backend, host, example::timeouts_from(cmdline)};
     g_hp = &hp;
-    if (result r = hp.init(descs, ncpus); !r) fail(to_string(r.code));
+    if (result r = hp.init(found.cpus, found.count); !r) fail(to_string(r.code));
 
     {
         line<256> l;

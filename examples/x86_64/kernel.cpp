@@ -41,7 +41,7 @@ namespace {
 using namespace smpboot;
 constexpr uint32_t max_cpus = 256;
 using backend_t = x86::backend<max_cpus>;
-using hotplug_t = hotplug<backend_t>;
+using hotplug_t = backend_t::hotplug<>;
 
 // Low memory the example gives the library: page 8 (SIPI vector 0x08) is
 // free RAM once the BIOS and PVH loader are done.
@@ -238,17 +238,18 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     if (option_is("smpboot.acpidump", "1")) dump_acpi(rsdp);
 
     // Discovery.
-    static cpu_desc cpus[max_cpus];
-    uint32_t n = 0;
-    x86::acpi::madt_info info;
     const bool list = option_is("smpboot.madt", "list");
-    x86::acpi::status st = the_backend.discover({&map_phys, nullptr}, rsdp, cpus, max_cpus, n, info,
-                                                list ? &print_entry : nullptr, nullptr);
-    if (!st) {
+    // Static, built in place: the list is too big for the boot stack.
+    static backend_t::discovery found =
+        the_backend.discover({&map_phys, nullptr}, rsdp, list ? &print_entry : nullptr, nullptr);
+    if (!found.ok()) {
         line<200> l;
-        x86::acpi::describe(st, l);
+        x86::acpi::describe(found.status, l);
         fail(l.c_str());
     }
+    const x86::acpi::madt_info& info = found.madt;
+    cpu_desc* const cpus = found.cpus;
+    uint32_t& n = found.count;
     {
         line<200> l;
         l.str("ACPI: RSDP ").str(rsdp ? "from PVH" : "by legacy search").str(", MADT rev ").dec(info.revision);

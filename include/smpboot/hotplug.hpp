@@ -15,6 +15,7 @@
 
 #include <smpboot/backend.hpp>
 #include <smpboot/base.hpp>
+#include <smpboot/capacity.hpp>
 #include <smpboot/cpu.hpp>
 #include <smpboot/cpumask.hpp>
 #include <smpboot/format.hpp>
@@ -62,6 +63,7 @@ template <backend Backend, class Config = default_config>
 class hotplug {
 public:
     static constexpr uint32_t max_cpus = Config::max_cpus;
+    static_assert(capacity_matches<Backend, Config>, "Config::max_cpus differs from the backend's capacity");
     using mask = cpu_mask<max_cpus>;
     static constexpr state last_prepare = prev(state::bp_bringup);
 

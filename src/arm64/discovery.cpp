@@ -168,13 +168,15 @@ psci_info read_psci(const fdt::tree& t) {
     return info;
 }
 
-discovery_result discover_cpus(const fdt::tree& t, uint64_t boot_mpidr, uint32_t max_cpus,
-                               cpu_info* cpus, uint32_t cpus_cap, cpu_node_report* nodes,
-                               uint32_t nodes_cap, const discovery_log* log) {
+discovery_result discover_cpus(const fdt::tree& t, uint64_t boot_mpidr, const discovery_out& out,
+                               const discovery_log* log) {
     discovery_result res;
     const emitter say{t, log};
     const uint64_t boot = boot_mpidr & mpidr_affinity_mask;
-    const uint32_t limit = max_cpus < cpus_cap ? max_cpus : cpus_cap;
+    cpu_info* const cpus = out.cpus;
+    cpu_node_report* const nodes = out.nodes;
+    const uint32_t limit = cpus ? out.cpus_cap : 0;
+    const uint32_t nodes_cap = out.nodes_cap;
     res.psci = read_psci(t);
     if (res.psci.present && res.psci.problem) say.say(log_level::warning, res.psci.node, res.psci.problem);
 
@@ -287,6 +289,10 @@ discovery_result discover_cpus(const fdt::tree& t, uint64_t boot_mpidr, uint32_t
     }
     if (fdt::node map = t.path("/cpus/cpu-map"))
         walk_cpu_map(t, map, topology{}, 0, cpus, res.count);
+    // hotplug::init()'s list: every usable CPU is present (the DT has no
+    // online-capable CPUs).
+    if (out.descs)
+        for (uint32_t i = 0; i < res.count; ++i) out.descs[i] = cpu_desc{cpus[i].hwid, true};
     return res;
 }
 

@@ -38,13 +38,6 @@ uint32_t offset_in_blob(const char* sym) { return uint32_t(sym - smpboot_x86_tra
 
 }  // namespace
 
-acpi::status backend_base::discover(const acpi::phys_reader& mem, uint64_t rsdp_phys, cpu_desc* out,
-                                    uint32_t cap, uint32_t& count, acpi::madt_info& info,
-                                    acpi::entry_visitor visit, void* visit_ctx) const {
-    if (cap > capacity_) cap = capacity_;
-    return acpi::discover(mem, rsdp_phys, current_apic_id(), out, cap, count, info, visit, visit_ctx);
-}
-
 hwid_t backend_base::boot_apic_id() const { return current_apic_id(); }
 
 size_t backend_base::trampoline_size() {

@@ -38,7 +38,7 @@ struct run {
         auto st = fdt::tree::open(blob.data(), blob.size(), tree);
         REQUIRE_MESSAGE(st, fdt::to_string(st.code));
         discovery_log l{&capture::fn, &log};
-        res = discover_cpus(tree, boot_mpidr, max_cpus, cpus, 300, nodes, 300, &l);
+        res = discover_cpus(tree, boot_mpidr, {cpus, max_cpus < 300 ? max_cpus : 300, nullptr, nodes, 300}, &l);
     }
     std::vector<hwid_t> hwids() const {
         std::vector<hwid_t> v;

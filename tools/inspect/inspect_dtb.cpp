@@ -130,7 +130,7 @@ report inspect_dtb(const std::string& file, const std::vector<uint8_t>& data, co
     log_sink log;
     const arm64::discovery_log dlog{&log_sink::fn, &log};
     const arm64::discovery_result res = arm64::discover_cpus(
-        t, boot, opt.max_cpus, cpus.data(), cap, nodes.data(), uint32_t(nodes.size()), &dlog);
+        t, boot, {cpus.data(), opt.max_cpus, nullptr, nodes.data(), uint32_t(nodes.size())}, &dlog);
 
     r.errors = log.lines;
     if (res.problem && !log.any_error) r.errors.push_back(fmt::format("/cpus: {}", res.problem));

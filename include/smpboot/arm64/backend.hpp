@@ -3,10 +3,12 @@
 // them into C++ with the boot CPU's MMU configuration, and takes them out
 // again (PSCI CPU_OFF, or a library-owned WFE park loop).
 //
-//   smpboot::arm64::backend<64> be;
-//   auto d = smpboot::arm64::discover_cpus(tree, read_mpidr(), 64, cpus, 64, nullptr, 0, &log);
-//   be.init(cfg, cpus, d.count, d.psci);
-//   smpboot::hotplug<smpboot::arm64::backend<64>> hp{be, host};
+//   using arch = smpboot::arm64::backend<64>;          // the one capacity
+//   static arch be;
+//   static arch::discovery d = be.discover(tree, &log);
+//   be.init(cfg, d);
+//   static arch::hotplug<> hp{be, host};
+//   hp.init(d.cpus, d.count);
 //
 // Exception levels. The kernel runs at EL1. An AP that firmware starts at
 // EL2 (QEMU virt,virtualization=on; raspi3b) leaves EL2 in the library's
@@ -41,7 +43,9 @@
 #include <smpboot/arm64/entry_layout.h>
 #include <smpboot/arm64/psci.hpp>
 #include <smpboot/backend.hpp>
+#include <smpboot/capacity.hpp>
 #include <smpboot/host.hpp>
+#include <smpboot/hotplug.hpp>
 
 extern "C" {
 void smpboot_arm64_entry_psci();
@@ -136,11 +140,6 @@ public:
     backend_base(const backend_base&) = delete;
     backend_base& operator=(const backend_base&) = delete;
 
-    /// Take discovery's CPUs (boot CPU first) and the PSCI node. Writes every
-    /// AP's block and the spin-table search table, cleaned to PoC.
-    result init(const backend_config& cfg, const cpu_info* cpus, uint32_t count,
-                const psci_info& psci);
-
     // The smpboot::backend concept.
     result kick(ap_boot& boot);
     void kick_all(ap_boot* const* batch, uint32_t n);
@@ -172,6 +171,12 @@ protected:
     backend_base(ap_block* blocks, cpu_slot* slots, uint32_t capacity)
         : blocks_(blocks), slots_(slots), capacity_(capacity) {}
 
+    /// backend<N>::init's work: discovery's CPUs (boot CPU first) and the
+    /// PSCI node. Writes every AP's block and the spin-table search table,
+    /// cleaned to PoC.
+    result init(const backend_config& cfg, const cpu_info* cpus, uint32_t count,
+                const psci_info& psci);
+
 private:
     uint64_t to_phys(const void* va) const;
     void* to_virt(uint64_t pa) const;
@@ -189,10 +194,33 @@ private:
 };
 
 /// The backend with room for MaxCpus CPUs; satisfies smpboot::backend.
+/// MaxCpus is the one place a kernel fixes its capacity: discovery and
+/// hotplug<> follow from it.
 template <uint32_t MaxCpus>
 class backend : public backend_base {
 public:
+    static_assert(MaxCpus > 0, "a backend needs room for the boot CPU");
+    static constexpr uint32_t max_cpus = MaxCpus;
+    using discovery = arm64::discovery<MaxCpus>;
+    /// The state machine for this backend, with `Config`'s capacity set to ours.
+    template <class Config = default_config>
+    using hotplug = smpboot::hotplug<backend, with_capacity<Config, MaxCpus>>;
+
     backend() : backend_base(blocks_, slots_, MaxCpus) {}
+
+    /// Read /cpus of `t` on the boot CPU (its MPIDR_EL1 becomes logical 0):
+    /// hotplug::init()'s list and this backend's per-CPU facts in one pass.
+    discovery discover(const fdt::tree& t, const discovery_log* log = nullptr) const {
+        discovery d;
+        d.status = discover_cpus(t, read_mpidr(), {d.info, MaxCpus, d.cpus, nullptr, 0}, log);
+        d.count = d.status.count;
+        return d;
+    }
+
+    /// Take what discover() found (the boot CPU first) and its PSCI node.
+    result init(const backend_config& cfg, const discovery& d) {
+        return backend_base::init(cfg, d.info, d.count, d.status.psci);
+    }
 
 private:
     ap_block blocks_[MaxCpus];

@@ -7,8 +7,11 @@
 //
 //   smpboot::arm64::cpu_info cpus[64];
 //   smpboot::arm64::cpu_node_report nodes[80];
-//   auto d = smpboot::arm64::discover_cpus(tree, read_mpidr(), 64, cpus, 64, nodes, 80, &log);
+//   auto d = smpboot::arm64::discover_cpus(tree, read_mpidr(), {cpus, 64, nullptr, nodes, 80}, &log);
 //   // cpus[0] is the boot CPU, cpus[1..d.count) the others in DT order.
+//
+// A kernel calls it through its backend (arm64::backend<N>::discover), which
+// fills one arm64::discovery<N> with both lists at once.
 //
 // The rules, after Linux arm64 smp_init_cpus() / of_get_cpu_hwid():
 //  - nodes under /cpus whose device_type is "cpu"; others are skipped
@@ -20,7 +23,7 @@
 //  - an AP needs a usable enable-method: "psci" (with a usable PSCI node) or
 //    "spin-table" (with cpu-release-addr); the boot CPU does not;
 //  - the boot CPU (the running CPU's MPIDR) is logical 0, the others follow
-//    in DT order; CPUs past max_cpus are dropped with a warning;
+//    in DT order; CPUs past the capacity (cpus_cap) are dropped with a warning;
 //  - if the boot CPU is not in the tree, secondaries are not used (Linux
 //    says "missing boot CPU MPIDR, not enabling secondaries").
 // Every refused node is reported (and logged) with its path and the reason.
@@ -89,23 +92,45 @@ struct discovery_result {
     uint32_t count = 0;           ///< usable CPUs written to `cpus`, boot CPU first
     uint32_t nodes = 0;           ///< cpu nodes seen (reports beyond nodes_cap are not stored)
     uint32_t rejected = 0;        ///< nodes refused for a reason
-    uint32_t dropped = 0;         ///< usable nodes past max_cpus
+    uint32_t dropped = 0;         ///< usable nodes past cpus_cap
     bool boot_cpu_found = false;
     psci_info psci{};
 
     bool ok() const { return problem == nullptr && fdt.code == fdt::error::ok; }
 };
 
-/// Read /cpus. `boot_mpidr` is MPIDR_EL1 of the running CPU (non-affinity
-/// bits are ignored). `cpus` receives at most min(max_cpus, cpus_cap)
-/// entries; `nodes` (optional) one report per cpu node.
-discovery_result discover_cpus(const fdt::tree& t, uint64_t boot_mpidr, uint32_t max_cpus,
-                               cpu_info* cpus, uint32_t cpus_cap, cpu_node_report* nodes,
-                               uint32_t nodes_cap, const discovery_log* log = nullptr);
+/// Where discover_cpus() writes, and how much room each array has.
+struct discovery_out {
+    cpu_info* cpus = nullptr;          ///< usable CPUs, boot CPU first (required)
+    uint32_t cpus_cap = 0;             ///< room in cpus (and descs): usable CPUs past it are dropped
+    cpu_desc* descs = nullptr;         ///< optional: hotplug::init()'s list, in the same order
+    cpu_node_report* nodes = nullptr;  ///< optional: one report per cpu node
+    uint32_t nodes_cap = 0;
+};
 
-/// The list hotplug::init() takes: hwids in logical order, all present.
-inline void to_cpu_descs(const cpu_info* cpus, uint32_t n, cpu_desc* out) {
-    for (uint32_t i = 0; i < n; ++i) out[i] = cpu_desc{cpus[i].hwid, true};
-}
+/// Read /cpus. `boot_mpidr` is MPIDR_EL1 of the running CPU (non-affinity
+/// bits are ignored).
+discovery_result discover_cpus(const fdt::tree& t, uint64_t boot_mpidr, const discovery_out& out,
+                               const discovery_log* log = nullptr);
+
+/// What a backend's discovery found, in one object: the list hotplug::init()
+/// takes (`cpus`), the per-CPU facts the backend needs (`info`, same order),
+/// and the tree-wide result with the PSCI node (`status`).
+template <uint32_t MaxCpus>
+struct discovery {
+    discovery_result status{};
+    uint32_t count = 0;
+    cpu_desc cpus[MaxCpus];
+    cpu_info info[MaxCpus];
+
+    bool ok() const { return status.ok(); }
+    /// Append a CPU the tree does not describe (the examples' ghost CPUs).
+    bool add(const cpu_info& ci) {
+        if (count >= MaxCpus) return false;
+        cpus[count] = cpu_desc{ci.hwid, true};
+        info[count++] = ci;
+        return true;
+    }
+};
 
 }  // namespace smpboot::arm64

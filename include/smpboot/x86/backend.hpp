@@ -2,21 +2,24 @@
 // The x86-64 backend: ACPI discovery, the local APIC, the SIPI trampoline and
 // INIT-SIPI-SIPI wake-up, behind smpboot::backend.
 //
-//   smpboot::x86::backend<> be;                       // capacity: 256 CPUs
-//   be.discover(reader, rsdp_phys, cpus, cap, n, info);
+//   using arch = smpboot::x86::backend<64>;           // the one capacity
+//   arch be;
+//   arch::discovery d = be.discover(reader, rsdp_phys);
 //   smpboot::x86::config cfg;
 //   cfg.trampoline_phys = 0x8000;                     // a free page below 1 MiB
 //   cfg.trampoline_virt = phys_to_virt(0x8000);
 //   cfg.cr3 = my_cr3;                                 // see config::cr3
-//   cfg.lapic_phys = info.lapic_phys;                 // honour the MADT
+//   cfg.lapic_phys = d.madt.lapic_phys;               // honour the MADT
+//   cfg.map_mmio = my_map_uncached;
 //   be.init(cfg, host);
-//   smpboot::hotplug<smpboot::x86::backend<>> hp{be, host};
-//   hp.init(cpus, n);
+//   arch::hotplug<> hp{be, host};
+//   hp.init(d.cpus, d.count);
 //
 // What the host must provide beyond host_ops is all in `config`.
 #pragma once
 
 #include <smpboot/backend.hpp>
+#include <smpboot/capacity.hpp>
 #include <smpboot/host.hpp>
 #include <smpboot/hotplug.hpp>
 #include <smpboot/x86/acpi.hpp>
@@ -68,17 +71,22 @@ struct config {
     uint8_t spurious_vector = 0xff;
 };
 
+/// What discovery found: the list hotplug::init() takes (boot CPU first),
+/// the MADT's facts, and whether the tables could be read.
+template <uint32_t MaxCpus>
+struct discovery {
+    acpi::status status{};
+    acpi::madt_info madt{};
+    uint32_t count = 0;
+    cpu_desc cpus[MaxCpus];
+
+    bool ok() const { return bool(status); }
+};
+
 class backend_base {
 public:
     backend_base(const backend_base&) = delete;
     backend_base& operator=(const backend_base&) = delete;
-
-    /// Discovery, on the boot CPU: its own APIC ID (CPUID, in whatever mode
-    /// it runs) becomes logical 0; see acpi::discover. `visit` gets the
-    /// per-entry listing.
-    acpi::status discover(const acpi::phys_reader& mem, uint64_t rsdp_phys, cpu_desc* out,
-                          uint32_t cap, uint32_t& count, acpi::madt_info& info,
-                          acpi::entry_visitor visit = nullptr, void* visit_ctx = nullptr) const;
 
     /// Pick the APIC mode, map the xAPIC, install the trampoline. Boot CPU,
     /// before hotplug::init(). Fails (kick_failed, rc = what) on a bad config.
@@ -124,12 +132,31 @@ private:
     bool ready_ = false;
 };
 
-/// The backend with room for `MaxCpus` logical CPUs (match hotplug's Config).
+/// The backend with room for `MaxCpus` logical CPUs: the one place a kernel
+/// fixes its capacity; discovery and hotplug<> follow from it.
 template <uint32_t MaxCpus = default_config::max_cpus>
 class backend : public backend_base {
 public:
+    static_assert(MaxCpus > 0, "a backend needs room for the boot CPU");
+    static constexpr uint32_t max_cpus = MaxCpus;
+    using discovery = x86::discovery<MaxCpus>;
+    /// The state machine for this backend, with `Config`'s capacity set to ours.
+    template <class Config = default_config>
+    using hotplug = smpboot::hotplug<backend, with_capacity<Config, MaxCpus>>;
+
     /// constexpr: a kernel can define one as a global without constructors.
     constexpr backend() : backend_base(storage_, MaxCpus) {}
+
+    /// Discovery, on the boot CPU: its own APIC ID (CPUID, in whatever mode
+    /// it runs) becomes logical 0; see acpi::discover. `visit` gets the
+    /// per-entry listing. CPUs beyond MaxCpus are counted in madt.dropped.
+    discovery discover(const acpi::phys_reader& mem, uint64_t rsdp_phys,
+                       acpi::entry_visitor visit = nullptr, void* visit_ctx = nullptr) const {
+        discovery d;
+        d.status = acpi::discover(mem, rsdp_phys, boot_apic_id(), d.cpus, MaxCpus, d.count, d.madt,
+                                  visit, visit_ctx);
+        return d;
+    }
 
 private:
     ap_slot storage_[MaxCpus]{};
