@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // PSCI (Arm DEN0022, "Power State Coordination Interface"): function IDs,
-// return codes, their names and how they become a smpboot result, and the device-tree node
-// that says which conduit to use. Host-testable: the calls themselves (HVC /
-// SMC) are in the arm64 backend.
+// return codes with their names and how they become a smpboot result, and
+// the device-tree node that says which conduit to use. Host-testable: the
+// calls themselves (HVC / SMC) are in the arm64 backend.
 #pragma once
 
 #include <smpboot/base.hpp>
-#include <smpboot/result.hpp>
 #include <smpboot/fdt.hpp>
+#include <smpboot/result.hpp>
 
 namespace smpboot::arm64 {
 

@@ -62,7 +62,7 @@ struct config {
     /// second SIPI. A SIPI to a running CPU is ignored (SDM 8.4.4.1), so a
     /// short wait is harmless.
     uint64_t sipi_retry_ns = 1'000'000;
-    /// xAPIC: how long the ICR may stay busy before errc::ipi_timeout.
+    /// xAPIC: how long the ICR may stay busy before errc::hw_timeout.
     uint64_t ipi_timeout_ns = 100'000'000;
     /// Maps the xAPIC page uncached (called with host_ops::ctx). Required
     /// unless the boot CPU runs in x2APIC mode, which has no MMIO.
