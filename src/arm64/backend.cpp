@@ -25,8 +25,6 @@ namespace smpboot::arm64 {
 
 namespace {
 
-backend_base* the_backend = nullptr;   // entry.S knows blocks, not objects
-
 #define SMPBOOT_MRS(reg)                                  \
     ({                                                    \
         uint64_t v_;                                      \
@@ -120,7 +118,6 @@ result backend_base::init(const backend_config& cfg, const cpu_info* cpus, uint3
     cfg_ = cfg;
     psci_ = psci;
     count_ = count;
-    the_backend = this;
     for (uint32_t i = 0; i < count; ++i) {
         slots_[i] = cpu_slot{};
         slots_[i].method = cpus[i].method;
@@ -130,6 +127,7 @@ result backend_base::init(const backend_config& cfg, const cpu_info* cpus, uint3
         blocks_[i].mpidr = cpus[i].hwid;
         blocks_[i].self_virt = uint64_t(uintptr_t(&blocks_[i]));
         blocks_[i].self_phys = to_phys(&blocks_[i]);
+        blocks_[i].owner = uint64_t(uintptr_t(this));
     }
     // AFFINITY_INFO is optional in practice; PSCI 1.0's PSCI_FEATURES says
     // whether this firmware has it (DEN0022D 5.1.14).
@@ -308,5 +306,6 @@ void backend_base::ap_enter(ap_block* block) {
 }  // namespace smpboot::arm64
 
 extern "C" void smpboot_arm64_ap_cxx(smpboot::arm64::ap_block* block) {
-    smpboot::arm64::the_backend->ap_enter(block);
+    // entry.S knows blocks, not objects: each block names its backend.
+    reinterpret_cast<smpboot::arm64::backend_base*>(uintptr_t(block->owner))->ap_enter(block);
 }

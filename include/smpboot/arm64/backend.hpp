@@ -27,9 +27,10 @@
 // identity. Everything an AP reads with the MMU off is cleaned to the point
 // of coherency first (Arm ARM D7.5.9, DC CVAC).
 //
-// One backend per kernel: the spin-table entry finds a CPU's block through
-// one global table (smpboot_arm64_ap_table), which init() points at this
-// backend's blocks.
+// One backend per kernel: the spin-table entry, which firmware enters with
+// no argument, finds a CPU's block through one global table
+// (smpboot_arm64_ap_table) that init() points at this backend's blocks.
+// Everything after that goes through the block, which names its backend.
 //
 // Leaving: ap_leave() calls PSCI CPU_OFF when the CPU's enable-method is
 // psci (wait_off() then polls AFFINITY_INFO until OFF, or trusts the CPU_OFF
@@ -98,6 +99,9 @@ struct alignas(64) ap_block {
     uint64_t release = 0;
     uint64_t parked = 0;
     int64_t off_rc = 0;
+    /// The backend that owns this block: the AP's first C++ finds it here,
+    /// so no global points at the backend.
+    uint64_t owner = 0;
 };
 static_assert(__builtin_offsetof(ap_block, mpidr) == SMPBOOT_AP_MPIDR);
 static_assert(__builtin_offsetof(ap_block, stack_top) == SMPBOOT_AP_STACK_TOP);
@@ -115,6 +119,7 @@ static_assert(__builtin_offsetof(ap_block, image_arg) == SMPBOOT_AP_IMAGE_ARG);
 static_assert(__builtin_offsetof(ap_block, release) == SMPBOOT_AP_RELEASE);
 static_assert(__builtin_offsetof(ap_block, parked) == SMPBOOT_AP_PARKED);
 static_assert(__builtin_offsetof(ap_block, off_rc) == SMPBOOT_AP_OFF_RC);
+static_assert(__builtin_offsetof(ap_block, owner) == SMPBOOT_AP_OWNER);
 static_assert(sizeof(ap_block) == SMPBOOT_AP_BLOCK_SIZE);
 
 /// Where an image started by hotplug::start_image() hands its CPU back: jump

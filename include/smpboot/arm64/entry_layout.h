@@ -8,7 +8,7 @@
 #ifndef SMPBOOT_ARM64_ENTRY_LAYOUT_H
 #define SMPBOOT_ARM64_ENTRY_LAYOUT_H
 
-/* struct ap_block: 128 bytes, one cache-line-aligned block per logical CPU. */
+/* struct ap_block: 192 bytes, one cache-line-aligned block per logical CPU. */
 #define SMPBOOT_AP_MPIDR        0    /* MPIDR affinity bits of the CPU */
 #define SMPBOOT_AP_STACK_TOP    8    /* virtual */
 #define SMPBOOT_AP_TTBR0        16
@@ -27,7 +27,8 @@
 #define SMPBOOT_PARKED_LOOP     1    /*   in the library's park loop */
 #define SMPBOOT_PARKED_CPU_OFF  2    /*   about to call PSCI CPU_OFF */
 #define SMPBOOT_AP_OFF_RC       120  /* what a failed PSCI CPU_OFF returned (C++ side) */
-#define SMPBOOT_AP_BLOCK_SIZE   128
+#define SMPBOOT_AP_OWNER        128  /* the backend object the block belongs to (C++ side) */
+#define SMPBOOT_AP_BLOCK_SIZE   192
 
 /* struct ap_table: where the blocks are, for the spin-table entry. */
 #define SMPBOOT_APT_BLOCKS      0    /* physical address of block 0 */
