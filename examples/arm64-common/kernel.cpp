@@ -323,10 +323,9 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
         console_puts("smpboot: example: added a PSCI CPU that firmware does not have");
     const uint32_t ncpus = found.count;
 
-    arm64::backend_config cfg;
-    cfg.host = &host;
+    arm64::config cfg;
     cfg.mmu = arm64::current_mmu_state();
-    if (result r = backend.init(cfg, found); !r) fail(to_string(r.code));
+    if (result r = backend.init(cfg, host, found); !r) fail(to_string(r.code));
 
     static hotplug_t hp{backend, host, example::timeouts_from(cmdline)};
     g_hp = &hp;

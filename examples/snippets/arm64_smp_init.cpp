@@ -24,10 +24,9 @@ bool smp_init(const host_ops& host, const void* dtb) {
     static arch::discovery found = the_arch.discover(tree);   // /cpus; cpus[0] = this CPU
     if (!found.ok()) return false;
 
-    arm64::backend_config cfg;
-    cfg.host = &host;
+    arm64::config cfg;
     cfg.mmu = arm64::current_mmu_state();   // TTBR0 must identity-map the kernel
-    if (result r = the_arch.init(cfg, found); !r) return report(0, r), false;
+    if (result r = the_arch.init(cfg, host, found); !r) return report(0, r), false;
 
     static arch::hotplug<> hp{the_arch, host};
     if (result r = hp.init(found.cpus, found.count); !r) return report(0, r), false;

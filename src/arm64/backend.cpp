@@ -101,21 +101,22 @@ void* backend_base::to_virt(uint64_t pa) const {
     return cfg_.phys_to_virt ? cfg_.phys_to_virt(cfg_.ctx, pa) : reinterpret_cast<void*>(uintptr_t(pa));
 }
 
-uint64_t backend_base::now() const { return cfg_.host->monotonic_ns(cfg_.host->ctx); }
+uint64_t backend_base::now() const { return host_->monotonic_ns(host_->ctx); }
 
 void backend_base::log(log_level lvl, const char* what, cpu_id cpu, int64_t rc) const {
-    if (!cfg_.host || !cfg_.host->log) return;
+    if (!host_ || !host_->log) return;
     line<128> l;
     l.str("arm64: cpu ").dec(cpu).str(": ").str(what);
     if (rc) l.str(" (rc ").sdec(rc).chr(')');
-    cfg_.host->log(cfg_.host->ctx, lvl, l.c_str());
+    host_->log(host_->ctx, lvl, l.c_str());
 }
 
-result backend_base::init(const backend_config& cfg, const cpu_info* cpus, uint32_t count,
+result backend_base::init(const config& cfg, const host_ops& host, const cpu_info* cpus, uint32_t count,
                           const psci_info& psci) {
-    if (!cfg.host || !cfg.host->monotonic_ns || count == 0) return result::fail(errc::not_initialized, no_cpu);
+    if (!host.monotonic_ns || count == 0) return result::fail(errc::not_initialized, no_cpu);
     if (count > capacity_) return result::fail(errc::invalid_cpu, count);
     cfg_ = cfg;
+    host_ = &host;
     psci_ = psci;
     count_ = count;
     for (uint32_t i = 0; i < count; ++i) {

@@ -6,7 +6,7 @@
 //   using arch = smpboot::arm64::backend<64>;          // the one capacity
 //   static arch be;
 //   static arch::discovery d = be.discover(tree, &log);
-//   be.init(cfg, d);
+//   be.init(cfg, host, d);
 //   static arch::hotplug<> hp{be, host};
 //   hp.init(d.cpus, d.count);
 //
@@ -69,8 +69,8 @@ mmu_state current_mmu_state();
 /// MPIDR_EL1 of the running CPU.
 uint64_t read_mpidr();
 
-struct backend_config {
-    const host_ops* host = nullptr;   ///< clock (required) and log (optional)
+/// What the host must provide beyond host_ops (as x86::config does on x86).
+struct config {
     mmu_state mmu{};
     void* ctx = nullptr;
     uint64_t (*virt_to_phys)(void* ctx, const void* va) = nullptr;
@@ -179,7 +179,7 @@ protected:
     /// backend<N>::init's work: discovery's CPUs (boot CPU first) and the
     /// PSCI node. Writes every AP's block and the spin-table search table,
     /// cleaned to PoC.
-    result init(const backend_config& cfg, const cpu_info* cpus, uint32_t count,
+    result init(const config& cfg, const host_ops& host, const cpu_info* cpus, uint32_t count,
                 const psci_info& psci);
 
 private:
@@ -194,7 +194,8 @@ private:
     cpu_slot* slots_;
     uint32_t capacity_;
     uint32_t count_ = 0;
-    backend_config cfg_{};
+    config cfg_{};
+    const host_ops* host_ = nullptr;
     psci_info psci_{};
 };
 
@@ -223,8 +224,10 @@ public:
     }
 
     /// Take what discover() found (the boot CPU first) and its PSCI node.
-    result init(const backend_config& cfg, const discovery& d) {
-        return backend_base::init(cfg, d.info, d.count, d.status.psci);
+    /// Boot CPU, before hotplug::init(). `host` (its clock is required, its
+    /// log optional) is kept by pointer: it must outlive the backend.
+    result init(const config& cfg, const host_ops& host, const discovery& d) {
+        return backend_base::init(cfg, host, d.info, d.count, d.status.psci);
     }
 
 private:
