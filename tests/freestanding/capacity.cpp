@@ -5,17 +5,11 @@
 // static_assert message).
 #include <smpboot/hotplug.hpp>
 
+#include "null_backend.hpp"
+
 namespace {
-struct sized_backend {
+struct sized_backend : smpboot_test::null_backend {
     static constexpr uint32_t max_cpus = 4;
-    smpboot::result kick(smpboot::ap_boot& b) { return smpboot::result::success(b.cpu); }
-    void kick_all(smpboot::ap_boot* const*, uint32_t) {}
-    void abandon(smpboot::cpu_id) {}
-    smpboot::result wait_off(smpboot::cpu_id c, uint64_t) { return smpboot::result::success(c); }
-    smpboot::result ap_init(smpboot::cpu_id c) { return smpboot::result::success(c); }
-    void ap_exit(smpboot::cpu_id) {}
-    void ap_leave(smpboot::cpu_id) { __builtin_trap(); }
-    void relax() {}
 };
 
 #ifdef SMPBOOT_MISMATCH

@@ -4,20 +4,10 @@
 // checks that the object needs nothing from libc or the C++ runtime.
 #include <smpboot/hotplug.hpp>
 
+#include "null_backend.hpp"
+
 namespace {
-struct null_backend {
-    smpboot::result kick(smpboot::ap_boot& b) { return smpboot::result::success(b.cpu); }
-    void kick_all(smpboot::ap_boot* const* batch, uint32_t n) {
-        for (uint32_t i = 0; i < n; ++i) batch[i]->status = kick(*batch[i]);
-    }
-    void abandon(smpboot::cpu_id) {}
-    smpboot::result wait_off(smpboot::cpu_id c, uint64_t) { return smpboot::result::success(c); }
-    smpboot::result ap_init(smpboot::cpu_id c) { return smpboot::result::success(c); }
-    void ap_exit(smpboot::cpu_id) {}
-    void ap_leave(smpboot::cpu_id) { __builtin_trap(); }
-    void relax() {}
-};
-static_assert(smpboot::backend<null_backend>);
+using smpboot_test::null_backend;
 
 struct big_config : smpboot::default_config {
     static constexpr uint32_t max_cpus = 4096;
