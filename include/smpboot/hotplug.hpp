@@ -130,7 +130,7 @@ public:
         op_guard g(this);
         if (!g) return result::fail(errc::busy, cpu);
         result r = check_can_up(cpu);
-        if (r) r = up_one(cpu);
+        if (r) r = walk(cpu, state::online, side::bp);
         return remember(cpu, r);
     }
 
@@ -141,7 +141,9 @@ public:
         op_guard g(this);
         if (!g) return result::fail(errc::busy, cpu);
         result r = check_can_down(cpu);
-        if (r) r = down_one(cpu);
+        if (r) r = walk(cpu, state::offline, side::bp);
+        // The AP's own answer: a rollback that failed on it forced it down.
+        if (r) r = slots_[cpu].report;
         return remember(cpu, r);
     }
 
@@ -170,7 +172,7 @@ public:
                 if (!can_bring_up(cpu)) continue;
                 ++sum.attempted;
                 if (sum.first_kick_ns == 0) sum.first_kick_ns = now();
-                account(cpu, up_one(cpu));
+                account(cpu, walk(cpu, state::online, side::bp));
             }
             return sum;
         }
@@ -179,14 +181,10 @@ public:
             if (!can_bring_up(cpu)) continue;
             ++sum.attempted;
             result r = walk(cpu, last_prepare, side::bp);
+            // bp:bringup in two halves around one kick_all: arm here, wait below.
+            if (r) r = injected(cpu, state::bp_bringup, true);
             if (!r) {
-                account(cpu, r);
-                continue;
-            }
-            r = injected(cpu, state::bp_bringup, true);
-            if (!r) {
-                force_down(cpu, state::offline, side::bp);
-                account(cpu, r);
+                account(cpu, undo_bringup(cpu, r));
                 continue;
             }
             arm(cpu);
@@ -197,12 +195,9 @@ public:
         const uint64_t callin_deadline = now() + limits_.callin_ns;
         for (uint32_t i = 0; i < n; ++i) {
             const cpu_id cpu = batch_[i]->cpu;
-            result r = batch_[i]->status;
+            result r = with_place(batch_[i]->status, cpu, state::bp_bringup);
             if (r) trace(cpu, state::bp_bringup, trace_kind::kick, side::bp);
-            else r = with_place(r, cpu, state::bp_bringup);
-            if (r) r = await_online(cpu, callin_deadline);
-            if (!r) unwind_failed_bringup(cpu);
-            account(cpu, r);
+            account(cpu, undo_bringup(cpu, finish_bringup(cpu, r, callin_deadline)));
         }
         return sum;
     }
@@ -254,7 +249,7 @@ public:
                                      memory_order::relaxed))
             return;
         result r = walk(self, state::bp_bringup, side::ap);
-        s.report = r;
+        s.report = r;   // published by the store below
         if (!r && s.current() != state::bp_bringup) {
             // Rolled back: still online. release: publishes s.report.
             s.sync.store(ap_sync::down_failed, memory_order::release);
@@ -407,9 +402,25 @@ private:
         return result::success(cpu);
     }
 
-    // ---- The steps -------------------------------------------------------
+    // ---- The walker ------------------------------------------------------
 
-    /// Startup (up) or teardown (down) of one state, without moving the CPU.
+    /// What a row runs: result(cpu, state) for both directions.
+    using step_fn = result (hotplug::*)(cpu_id, state);
+    struct row_fns {
+        step_fn startup, teardown;
+    };
+    /// The functions of the row that `st` belongs to (SMPBOOT_STATE_TABLE's
+    /// startup and teardown columns), looked up by index.
+    static const row_fns& fns_of(state st) {
+#define SMPBOOT_ROW_FNS_(r, _, e) \
+    row_fns{&hotplug::SMPBOOT_STATE_COL(4, e), &hotplug::SMPBOOT_STATE_COL(5, e)},
+        static constexpr row_fns rows[] = {BOOST_PP_SEQ_FOR_EACH(SMPBOOT_ROW_FNS_, _, SMPBOOT_STATE_TABLE)};
+#undef SMPBOOT_ROW_FNS_
+        static_assert(sizeof rows / sizeof rows[0] == row_count);
+        return rows[row_of(st)];
+    }
+
+    /// Linux's cpuhp "fail" file: fails the step before its function runs.
     result injected(cpu_id cpu, state st, bool up) const {
         if constexpr (Config::fail_injection) {
             if (fail_.cpu == cpu && fail_.st == st && fail_.up == up)
@@ -418,101 +429,181 @@ private:
         return result::success(cpu);
     }
 
-    result run_step(cpu_id cpu, state st, bool up) {
-        if (result r = injected(cpu, st, up); !r) return r;
-        if (is_dynamic(st)) {
-            const host_step& h = steps_[uint16_t(st)];
-            state_callback cb = up ? h.startup : h.teardown;
-            int rc = (h.used && cb) ? cb(cpu, h.ctx) : 0;
-            return rc == 0 ? result::success(cpu) : result::fail(errc::callback_failed, cpu, st, rc);
-        }
-        switch (st) {
-        case state::bp_prepare:
-            if (up) return with_place(take_stack(cpu), cpu, st);
-            give_back_stack(cpu);
-            break;
-        case state::ap_starting:
-            if (up) return with_place(backend_.ap_init(cpu), cpu, st);
-            backend_.ap_exit(cpu);
-            break;
-        case state::ap_online:
-            up ? online_.set(cpu) : online_.clear(cpu);
-            break;
-        case state::online:
-            up ? active_.set(cpu) : active_.clear(cpu);
-            break;
-        default:   // offline and bp_bringup are not walked
-            break;
-        }
-        return result::success(cpu);
+    /// The row's function, without moving the CPU.
+    result run_row(cpu_id cpu, state st, bool up) {
+        const row_fns& f = fns_of(st);
+        return (this->*(up ? f.startup : f.teardown))(cpu, st);
     }
 
     /// One step: startup(st) enters st; teardown(st) leaves it for prev(st).
-    /// An empty host slot is passed through untraced: it does nothing.
+    /// A row that hands over moves the state, traces and checks the injected
+    /// failure itself: the other CPU walks in the middle of its step.
     result step(cpu_id cpu, state st, bool up, side by) {
-        result r = run_step(cpu, st, up);
+        if (info_of(st).hands_over) return run_row(cpu, st, up);
+        result r = injected(cpu, st, up);
+        if (r) r = run_row(cpu, st, up);
         if (r) slots_[cpu].set_state(up ? st : prev(st));
+        // An empty host slot is passed through untraced: it does nothing.
         if (!r || !is_dynamic(st) || steps_[uint16_t(st)].used)
             trace(cpu, st, !r ? trace_kind::fail : up ? trace_kind::up : trace_kind::down, by);
         return r;
     }
 
-    /// Moves `cpu` to `target` one state at a time, on the calling CPU, like
-    /// Linux's cpuhp_invoke_callback_range(). On a failure it walks back to
-    /// where it started and returns the failure. If walking back down fails
-    /// too, it forces the CPU down to `target` and says rollback_failed.
+    /// Moves `cpu` to `target` one state at a time, running the rows of the
+    /// calling CPU's side (the other side's rows are walked by that CPU during
+    /// the hand-over), like Linux's cpuhp_invoke_callback_range(). On a failure
+    /// it walks back to where it started, from wherever the failed step left
+    /// the CPU, and returns the failure. If walking back fails too, it forces
+    /// the CPU down to the lower of start and target and says rollback_failed.
+    /// After a step that left the CPU stuck nothing is undone: it may still run.
     result walk(cpu_id cpu, state target, side by) {
-        const state start = slots_[cpu].current();
-        if (target > start) {
-            for (state st = next(start); st <= target; st = next(st)) {
-                result r = step(cpu, st, true, by);
-                if (!r) {
-                    force_down(cpu, start, by);
-                    return r;
-                }
-            }
-        } else {
-            for (state st = start; st > target; st = prev(st)) {
-                result r = step(cpu, st, false, by);
-                if (r) continue;
-                for (state back = next(st); back <= start; back = next(back)) {
-                    if (!step(cpu, back, true, by)) {
-                        force_down(cpu, target, by);
-                        return result::fail(errc::rollback_failed, cpu, r.failed_state, r.rc);
-                    }
-                }
-                return r;
-            }
+        slot& s = slots_[cpu];
+        const state start = s.current();
+        const bool up = target > start;
+        for (state st = up ? next(start) : start; up ? st <= target : st > target;
+             st = up ? next(st) : prev(st)) {
+            if (runs_on(st) != by) continue;
+            result r = step(cpu, st, up, by);
+            if (r) continue;
+            if (s.stuck) return r;
+            if (!undo(cpu, start, up ? start : target, by))
+                return result::fail(errc::rollback_failed, cpu, r.failed_state, r.rc);
+            return r;
         }
         return result::success(cpu);
     }
 
+    /// What walk() does after a failed bp:bringup, for bring_up_all's
+    /// parallel mode, which runs that step in two halves around kick_all.
+    result undo_bringup(cpu_id cpu, result r) {
+        if (!r && !slots_[cpu].stuck && !undo(cpu, state::offline, state::offline, side::bp))
+            return result::fail(errc::rollback_failed, cpu, r.failed_state, r.rc);
+        return r;
+    }
+
+    /// Back to `to` from where the CPU is; if a step of that fails, force it
+    /// down to `floor`. True if it got back to `to`.
+    bool undo(cpu_id cpu, state to, state floor, side by) {
+        const state at = slots_[cpu].current();
+        for (state st = next(at); st <= to; st = next(st)) {
+            if (runs_on(st) != by) continue;
+            if (!step(cpu, st, true, by)) {
+                force_down(cpu, floor, by);
+                return false;
+            }
+        }
+        return force_down(cpu, to, by);
+    }
+
     /// Teardowns down to `target` where there is nothing left to roll back
-    /// to: a failing teardown is logged and passed over.
-    void force_down(cpu_id cpu, state target, side by) {
+    /// to: a failing teardown is logged and passed over. False if one failed.
+    bool force_down(cpu_id cpu, state target, side by) {
+        bool clean = true;
         for (state st = slots_[cpu].current(); st > target; st = prev(st)) {
-            result r = run_step(cpu, st, false);
+            if (runs_on(st) != by) continue;
+            result r = injected(cpu, st, false);
+            if (r) r = run_row(cpu, st, false);
             if (!r) {
+                clean = false;
                 if (by == side::bp) log_failure(r);
                 trace(cpu, st, trace_kind::fail, by);
             }
             slots_[cpu].set_state(prev(st));
         }
+        return clean;
     }
 
-    result take_stack(cpu_id cpu) {
+    // ---- The rows' functions, in table order -----------------------------
+
+    result no_step(cpu_id cpu, state) { return result::success(cpu); }
+
+    result take_stack(cpu_id cpu, state st) {
         slot& s = slots_[cpu];
-        if (s.stack.base) return result::success(cpu);   // kept after a missed callin
+        if (s.stack.base) return result::success(cpu);   // kept for a late AP
         s.stack = host_.alloc_stack(host_.ctx, cpu);
-        if (!s.stack.base) return result::fail(errc::no_stack, cpu);
+        if (!s.stack.base) return result::fail(errc::no_stack, cpu, st);
         return result::success(cpu);
     }
 
-    void give_back_stack(cpu_id cpu) {
+    result give_back_stack(cpu_id cpu, state) {
         slot& s = slots_[cpu];
-        if (s.keep_stack || !s.stack.base) return;
+        if (s.keep_stack || !s.stack.base) return result::success(cpu);
         if (host_.free_stack) host_.free_stack(host_.ctx, cpu, s.stack);
         s.stack = {};
+        return result::success(cpu);
+    }
+
+    result host_startup(cpu_id cpu, state st) { return run_host(cpu, st, steps_[uint16_t(st)].startup); }
+    result host_teardown(cpu_id cpu, state st) { return run_host(cpu, st, steps_[uint16_t(st)].teardown); }
+    result run_host(cpu_id cpu, state st, state_callback cb) {
+        const host_step& h = steps_[uint16_t(st)];
+        const int rc = (h.used && cb) ? cb(cpu, h.ctx) : 0;
+        return rc == 0 ? result::success(cpu) : result::fail(errc::callback_failed, cpu, st, rc);
+    }
+
+    /// bp:bringup startup: start the CPU and wait until it walked its rows up.
+    result bring_up_ap(cpu_id cpu, state st) {
+        if (result r = injected(cpu, st, true); !r) return left_bringup(cpu, r);
+        arm(cpu);
+        result r = with_place(backend_.kick(slots_[cpu].boot), cpu, st);
+        if (r) trace(cpu, st, trace_kind::kick, side::bp);
+        return finish_bringup(cpu, r, now() + limits_.callin_ns);
+    }
+
+    /// bp:bringup teardown: ask the AP to walk its rows down, then wait until
+    /// it is off.
+    result take_down_ap(cpu_id cpu, state st) {
+        slot& s = slots_[cpu];
+        // release: pairs with ap_poll's acquire.
+        s.sync.store(ap_sync::down_requested, memory_order::release);
+        if (host_.wake) host_.wake(host_.ctx, cpu);
+        uint64_t deadline = now() + limits_.down_ns;
+        while (s.sync.load(memory_order::acquire) == ap_sync::down_requested) {
+            if (now() < deadline) {
+                backend_.relax();
+                continue;
+            }
+            ap_sync expected = ap_sync::down_requested;
+            if (s.sync.compare_exchange(expected, ap_sync::up_done, memory_order::acq_rel,
+                                        memory_order::acquire))
+                return result::fail(errc::down_timeout, cpu, state::online);
+        }
+        deadline = now() + limits_.online_ns;
+        ap_sync v;
+        while ((v = s.sync.load(memory_order::acquire)) == ap_sync::down_claimed) {
+            if (now() >= deadline) {
+                s.stuck = true;
+                return result::fail(errc::down_timeout, cpu, s.current());
+            }
+            backend_.relax();
+        }
+        if (v == ap_sync::down_failed) {
+            s.sync.store(ap_sync::up_done, memory_order::relaxed);
+            return s.report;   // the AP rolled itself back: still online
+        }
+        // dying: the AP's rows are down and it is leaving.
+        result r = wait_off(cpu);
+        if (!r) return r;
+        s.sync.store(ap_sync::idle, memory_order::relaxed);
+        s.set_state(prev(st));
+        trace(cpu, st, trace_kind::down, side::bp);
+        // An injected failure fires once the CPU is off, so that walking back
+        // has a CPU to bring up again.
+        return injected(cpu, st, false);
+    }
+
+    result arch_init(cpu_id cpu, state st) { return with_place(backend_.ap_init(cpu), cpu, st); }
+    result arch_exit(cpu_id cpu, state) {
+        backend_.ap_exit(cpu);
+        return result::success(cpu);
+    }
+    result mark_online(cpu_id cpu, state) { return set_bit(online_, cpu, true); }
+    result clear_online(cpu_id cpu, state) { return set_bit(online_, cpu, false); }
+    result mark_active(cpu_id cpu, state) { return set_bit(active_, cpu, true); }
+    result clear_active(cpu_id cpu, state) { return set_bit(active_, cpu, false); }
+    static result set_bit(mask& m, cpu_id cpu, bool on) {
+        on ? m.set(cpu) : m.clear(cpu);
+        return result::success(cpu);
     }
 
     // ---- Bring-up (BP side) ----------------------------------------------
@@ -541,17 +632,21 @@ private:
         s.sync.store(ap_sync::kicked, memory_order::release);
     }
 
-    result up_one(cpu_id cpu) {
-        result r = walk(cpu, last_prepare, side::bp);
-        if (!r) return r;
-        arm(cpu);
-        r = injected(cpu, state::bp_bringup, true);
-        if (r) r = with_place(backend_.kick(slots_[cpu].boot), cpu, state::bp_bringup);
-        if (r) {
-            trace(cpu, state::bp_bringup, trace_kind::kick, side::bp);
-            r = await_online(cpu, now() + limits_.callin_ns);
+    /// After the kick: wait for the CPU, and on a failure take the step back
+    /// (unless the CPU is stuck: then nothing can be undone).
+    result finish_bringup(cpu_id cpu, result kicked, uint64_t callin_deadline) {
+        result r = kicked ? await_online(cpu, callin_deadline) : kicked;
+        if (!r && !slots_[cpu].stuck) {
+            slots_[cpu].sync.store(ap_sync::idle, memory_order::relaxed);
+            return left_bringup(cpu, r);
         }
-        if (!r) unwind_failed_bringup(cpu);
+        return r;
+    }
+
+    /// bp:bringup did not happen after all: the CPU is off, prepared.
+    result left_bringup(cpu_id cpu, result r) {
+        slots_[cpu].set_state(last_prepare);
+        trace(cpu, state::bp_bringup, trace_kind::down, side::bp);
         return r;
     }
 
@@ -589,80 +684,10 @@ private:
         return off ? r : off;
     }
 
-    /// After a failed kick or wait: back to offline, unless the CPU is stuck.
-    void unwind_failed_bringup(cpu_id cpu) {
-        slot& s = slots_[cpu];
-        if (s.stuck) return;
-        s.sync.store(ap_sync::idle, memory_order::relaxed);
-        s.set_state(last_prepare);
-        trace(cpu, state::bp_bringup, trace_kind::down, side::bp);
-        force_down(cpu, state::offline, side::bp);
-    }
-
     result wait_off(cpu_id cpu) {
         result r = with_place(backend_.wait_off(cpu, now() + limits_.off_ns), cpu, state::bp_bringup);
         if (!r) slots_[cpu].stuck = true;
         return r;
-    }
-
-    // ---- Take-down (BP side) ---------------------------------------------
-
-    result down_one(cpu_id cpu) {
-        slot& s = slots_[cpu];
-        // release: pairs with ap_poll's acquire.
-        s.sync.store(ap_sync::down_requested, memory_order::release);
-        if (host_.wake) host_.wake(host_.ctx, cpu);
-        uint64_t deadline = now() + limits_.down_ns;
-        while (s.sync.load(memory_order::acquire) == ap_sync::down_requested) {
-            if (now() < deadline) {
-                backend_.relax();
-                continue;
-            }
-            ap_sync expected = ap_sync::down_requested;
-            if (s.sync.compare_exchange(expected, ap_sync::up_done, memory_order::acq_rel,
-                                        memory_order::acquire))
-                return result::fail(errc::down_timeout, cpu, state::online);
-        }
-        deadline = now() + limits_.online_ns;
-        ap_sync v;
-        while ((v = s.sync.load(memory_order::acquire)) == ap_sync::down_claimed) {
-            if (now() >= deadline) {
-                s.stuck = true;
-                return result::fail(errc::down_timeout, cpu, s.current());
-            }
-            backend_.relax();
-        }
-        const result ap_result = s.report;
-        if (v == ap_sync::down_failed) {
-            s.sync.store(ap_sync::up_done, memory_order::relaxed);
-            return ap_result;   // the AP rolled itself back: still online
-        }
-        // dying: the AP's states are down and it is leaving. Its teardown of
-        // bp:bringup is waiting until it is off.
-        result r = wait_off(cpu);
-        if (!r) return r;
-        s.sync.store(ap_sync::idle, memory_order::relaxed);
-        r = injected(cpu, state::bp_bringup, false);
-        if (r) {
-            s.set_state(last_prepare);
-            trace(cpu, state::bp_bringup, trace_kind::down, side::bp);
-            r = walk(cpu, state::offline, side::bp);
-        } else {
-            s.set_state(last_prepare);   // off, with every prepare step still done
-        }
-        if (!r && r.code != errc::rollback_failed) return back_online(cpu, r);
-        return r ? ap_result : r;
-    }
-
-    /// A teardown failed after the AP had left, and the prepare steps are
-    /// done again: finish the rollback by bringing the CPU back online.
-    result back_online(cpu_id cpu, result failure) {
-        arm(cpu);
-        result back = with_place(backend_.kick(slots_[cpu].boot), cpu, state::bp_bringup);
-        if (back) back = await_online(cpu, now() + limits_.callin_ns);
-        if (back) return failure;
-        unwind_failed_bringup(cpu);
-        return result::fail(errc::rollback_failed, cpu, failure.failed_state, failure.rc);
     }
 
     // ---- The AP side -----------------------------------------------------
