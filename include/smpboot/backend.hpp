@@ -6,20 +6,9 @@
 
 #include <smpboot/base.hpp>
 #include <smpboot/error.hpp>
+#include <smpboot/handshake.hpp>
 
 namespace smpboot {
-
-/// The boot CPU / AP handshake word, one per CPU (hotplug.hpp owns it).
-/// Each arrow names who moves it; release on write, acquire on read, so the
-/// data written before a transition is visible after it.
-///   idle -bp-> kicked -ap-> alive -ap-> up_done | up_failed
-///   kicked -bp-> abandoned               (callin timeout; a late AP parks)
-///   up_done -bp-> down_requested -ap-> down_claimed -ap-> dying | down_failed
-///   down_requested -bp-> up_done         (the AP never answered: cancelled)
-enum class ap_sync : uint32_t {
-    idle, kicked, alive, up_done, up_failed, abandoned,
-    down_requested, down_claimed, down_failed, dying,
-};
 
 /// What the core gives a backend to start one CPU. Lives as long as the CPU
 /// is up, so the backend may keep pointers to it.

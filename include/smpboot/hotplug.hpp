@@ -18,6 +18,7 @@
 #include <smpboot/cpumask.hpp>
 #include <smpboot/error.hpp>
 #include <smpboot/format.hpp>
+#include <smpboot/handshake.hpp>
 #include <smpboot/host.hpp>
 #include <smpboot/states.hpp>
 #include <smpboot/trace.hpp>
@@ -92,14 +93,21 @@ public:
             slot& s = slots_[i];
             s.hwid = cpus[i].hwid;
             s.set_state(state::offline);
-            s.sync.store(ap_sync::idle, memory_order::relaxed);
+            handshake::reset(s.sync, ap_sync::idle);
             s.stuck = false;
+            // Who the CPU is and where it enters: fixed for good, so a late
+            // AP never reads a half-written block.
+            s.boot.cpu = i;
+            s.boot.hwid = s.hwid;
+            s.boot.sync = &s.sync;
+            s.boot.entry = &hotplug::ap_entry;
+            s.boot.core = this;
             s.last = result::success(i);
             possible_.set(i);
             if (cpus[i].present || i == 0) present_.set(i);
         }
         slots_[0].set_state(state::online);
-        slots_[0].sync.store(ap_sync::up_done, memory_order::relaxed);
+        handshake::reset(slots_[0].sync, ap_sync::up_done);
         online_.set(0);
         active_.set(0);
         cpu_count_ = count;
@@ -212,14 +220,15 @@ public:
         result r = check_can_up(cpu);
         if (!r) return r;
         slot& s = slots_[cpu];
-        ap_boot& b = fresh_boot(cpu);
-        b.stack_top = stack_top;
-        b.image_entry = entry_phys;
-        b.image_arg = arg;
-        s.sync.store(ap_sync::kicked, memory_order::release);
+        // A late AP from a missed callin may still read the block.
+        if (late_ap_possible(s)) return remember(cpu, result::fail(errc::busy, cpu, state::offline));
+        fill_block(s, stack_top, entry_phys, arg);
+        handshake::bp_moves<ap_sync::idle, ap_sync::kicked>(s.sync);
         r = with_place(backend_.kick(s.boot), cpu, state::bp_bringup);
-        s.sync.store(r ? ap_sync::abandoned : ap_sync::idle, memory_order::release);
+        // The image never calls in: this CAS always wins.
+        handshake::bp_moves<ap_sync::kicked, ap_sync::abandoned>(s.sync);
         if (r) foreign_.set(cpu);
+        else handshake::bp_moves<ap_sync::abandoned, ap_sync::idle>(s.sync);
         return remember(cpu, r);
     }
 
@@ -232,7 +241,7 @@ public:
         op_guard g(this);
         if (!g) return result::fail(errc::busy, cpu);
         if (cpu >= cpu_count_ || !foreign_.test(cpu)) return result::fail(errc::no_image, cpu);
-        slots_[cpu].sync.store(ap_sync::idle, memory_order::relaxed);
+        handshake::bp_moves<ap_sync::abandoned, ap_sync::idle>(slots_[cpu].sync);
         foreign_.clear(cpu);
         return remember(cpu, result::success(cpu));
     }
@@ -242,20 +251,16 @@ public:
     /// case it runs the AP teardowns and the CPU leaves: it does not return.
     void ap_poll(cpu_id self) {
         slot& s = slots_[self];
-        ap_sync expected = ap_sync::down_requested;
-        // acquire: pairs with cpu_down's release, so what the BP did before
-        // asking is visible to the teardowns.
-        if (!s.sync.compare_exchange(expected, ap_sync::down_claimed, memory_order::acquire,
-                                     memory_order::relaxed))
-            return;
+        // Races the boot CPU's cancel; what it did before asking is visible
+        // to the teardowns.
+        if (!handshake::ap_moves<ap_sync::down_requested, ap_sync::down_claimed>(s.sync)) return;
         result r = walk(self, state::bp_bringup, side::ap);
-        s.report = r;   // published by the store below
-        if (!r && s.current() != state::bp_bringup) {
-            // Rolled back: still online. release: publishes s.report.
-            s.sync.store(ap_sync::down_failed, memory_order::release);
+        s.report = r;   // published by the move below
+        if (!r && s.current() != state::bp_bringup) {   // rolled back: still online
+            handshake::ap_moves<ap_sync::down_claimed, ap_sync::down_failed>(s.sync);
             return;
         }
-        s.sync.store(ap_sync::dying, memory_order::release);
+        handshake::ap_moves<ap_sync::down_claimed, ap_sync::dying>(s.sync);
         backend_.ap_leave(self);
     }
 
@@ -317,7 +322,7 @@ private:
         result last;                ///< last operation's result (boot CPU)
         uint64_t online_at_ns = 0;  ///< AP's clock when it finished coming up
         bool stuck = false;         ///< a timeout left it in an unknown state
-        bool keep_stack = false;    ///< it missed callin: a late AP may use the stack
+        bool late_at_arm = false;   ///< late_ap_possible() when last armed (boot CPU)
 
         // release/acquire: whoever reads the state next (BP after AP, or the
         // other way round) also sees what the step did.
@@ -363,6 +368,13 @@ private:
         if (cpu < cpu_count_) slots_[cpu].last = r.ok() ? result::success(cpu) : r;
         if (!r) log_failure(r);
         return r;
+    }
+
+    void warn(cpu_id cpu, const char* what) {
+        if (!host_.log) return;
+        line<160> l;
+        l.str("cpu ").dec(cpu).str(": ").str(what);
+        host_.log(host_.ctx, log_level::warning, l.c_str());
     }
 
     void log_failure(const result& r) {
@@ -527,7 +539,7 @@ private:
 
     result give_back_stack(cpu_id cpu, state) {
         slot& s = slots_[cpu];
-        if (s.keep_stack || !s.stack.base) return result::success(cpu);
+        if (late_ap_possible(s) || !s.stack.base) return result::success(cpu);
         if (host_.free_stack) host_.free_stack(host_.ctx, cpu, s.stack);
         s.stack = {};
         return result::success(cpu);
@@ -554,8 +566,7 @@ private:
     /// it is off.
     result take_down_ap(cpu_id cpu, state st) {
         slot& s = slots_[cpu];
-        // release: pairs with ap_poll's acquire.
-        s.sync.store(ap_sync::down_requested, memory_order::release);
+        handshake::bp_moves<ap_sync::up_done, ap_sync::down_requested>(s.sync);
         if (host_.wake) host_.wake(host_.ctx, cpu);
         uint64_t deadline = now() + limits_.down_ns;
         while (s.sync.load(memory_order::acquire) == ap_sync::down_requested) {
@@ -563,9 +574,7 @@ private:
                 backend_.relax();
                 continue;
             }
-            ap_sync expected = ap_sync::down_requested;
-            if (s.sync.compare_exchange(expected, ap_sync::up_done, memory_order::acq_rel,
-                                        memory_order::acquire))
+            if (handshake::bp_moves<ap_sync::down_requested, ap_sync::up_done>(s.sync))
                 return result::fail(errc::down_timeout, cpu, state::online);
         }
         deadline = now() + limits_.online_ns;
@@ -578,13 +587,13 @@ private:
             backend_.relax();
         }
         if (v == ap_sync::down_failed) {
-            s.sync.store(ap_sync::up_done, memory_order::relaxed);
+            handshake::bp_moves<ap_sync::down_failed, ap_sync::up_done>(s.sync);
             return s.report;   // the AP rolled itself back: still online
         }
         // dying: the AP's rows are down and it is leaving.
         result r = wait_off(cpu);
         if (!r) return r;
-        s.sync.store(ap_sync::idle, memory_order::relaxed);
+        handshake::bp_moves<ap_sync::dying, ap_sync::idle>(s.sync);
         s.set_state(prev(st));
         trace(cpu, st, trace_kind::down, side::bp);
         // An injected failure fires once the CPU is off, so that walking back
@@ -608,38 +617,56 @@ private:
 
     // ---- Bring-up (BP side) ----------------------------------------------
 
-    /// The CPU's boot block, reset to who it is and its handshake word.
-    ap_boot& fresh_boot(cpu_id cpu) {
-        slot& s = slots_[cpu];
-        s.boot = ap_boot{};
-        s.boot.cpu = cpu;
-        s.boot.hwid = s.hwid;
-        s.boot.sync = &s.sync;
-        return s.boot;
+    /// An offline CPU whose word says abandoned may still be reached by an AP
+    /// from an earlier kick (or runs another image): its stack and boot block
+    /// stay as they are until a callin or a confirmed off says where it is.
+    static bool late_ap_possible(const slot& s) {
+        return s.sync.load(memory_order::acquire) == ap_sync::abandoned;
+    }
+
+    /// What changes in the boot block from one kick to the next.
+    static void fill_block(slot& s, uintptr_t stack_top, uint64_t image_entry, uint64_t image_arg) {
+        s.boot.stack_top = stack_top;
+        s.boot.image_entry = image_entry;
+        s.boot.image_arg = image_arg;
     }
 
     /// Fill the CPU's boot block and publish it: the AP may run from here on.
     void arm(cpu_id cpu) {
         slot& s = slots_[cpu];
-        ap_boot& b = fresh_boot(cpu);
-        b.stack_top = (uintptr_t(s.stack.base) + s.stack.size) & ~uintptr_t{15};
-        b.entry = &hotplug::ap_entry;
-        b.core = this;
-        s.keep_stack = false;
+        s.late_at_arm = late_ap_possible(s);
+        // A late AP runs on this very block and stack (take_stack kept it).
+        if (!s.late_at_arm)
+            fill_block(s, (uintptr_t(s.stack.base) + s.stack.size) & ~uintptr_t{15}, 0, 0);
         s.set_state(state::bp_bringup);
-        // release: the boot block, the stack and every prepare step happen
-        // before the AP's callin (its acquire CAS in ap_start).
-        s.sync.store(ap_sync::kicked, memory_order::release);
+        // The boot block, the stack and every prepare step happen before the
+        // AP's callin.
+        if (s.late_at_arm) handshake::bp_moves<ap_sync::abandoned, ap_sync::kicked>(s.sync);
+        else handshake::bp_moves<ap_sync::idle, ap_sync::kicked>(s.sync);
     }
 
     /// After the kick: wait for the CPU, and on a failure take the step back
     /// (unless the CPU is stuck: then nothing can be undone).
     result finish_bringup(cpu_id cpu, result kicked, uint64_t callin_deadline) {
-        result r = kicked ? await_online(cpu, callin_deadline) : kicked;
-        if (!r && !slots_[cpu].stuck) {
-            slots_[cpu].sync.store(ap_sync::idle, memory_order::relaxed);
-            return left_bringup(cpu, r);
+        slot& s = slots_[cpu];
+        if (!kicked) {
+            // The kick failed, but it may have started the CPU before failing
+            // (x86: the first SIPI did, the second's ICR never went idle). One
+            // CAS settles it: if the CPU has not called in, it never will be
+            // wanted; if it has, it runs our code on our stack and walks its
+            // rows, so it is in. Linux, too, goes by what the AP reports
+            // (cpuhp_bp_sync_alive), not by the kick's return value; taking
+            // it down again would only add a second failure path.
+            if (handshake::bp_moves<ap_sync::kicked, ap_sync::abandoned>(s.sync)) {
+                // Nothing from this kick will run; a late AP from an earlier
+                // one still may (then the word stays abandoned).
+                if (!s.late_at_arm) handshake::bp_moves<ap_sync::abandoned, ap_sync::idle>(s.sync);
+                return left_bringup(cpu, kicked);
+            }
+            warn(cpu, "the kick failed after the CPU called in; it is taken as started");
         }
+        result r = await_online(cpu, callin_deadline);
+        if (!r && !s.stuck) return left_bringup(cpu, r);
         return r;
     }
 
@@ -660,11 +687,9 @@ private:
                 backend_.relax();
                 continue;
             }
-            ap_sync expected = ap_sync::kicked;
-            // acq_rel: exactly one of this and the AP's callin CAS wins.
-            if (s.sync.compare_exchange(expected, ap_sync::abandoned, memory_order::acq_rel,
-                                        memory_order::acquire)) {
-                s.keep_stack = true;
+            // Exactly one of this and the AP's callin wins; a late AP then
+            // finds itself abandoned and leaves.
+            if (handshake::bp_moves<ap_sync::kicked, ap_sync::abandoned>(s.sync)) {
                 backend_.abandon(cpu);
                 return result::fail(errc::callin_timeout, cpu, state::bp_bringup);
             }
@@ -681,7 +706,9 @@ private:
         if (v == ap_sync::up_done) return result::success(cpu);
         result r = s.report;   // up_failed: the AP undid its states and left
         result off = wait_off(cpu);
-        return off ? r : off;
+        if (!off) return off;
+        handshake::bp_moves<ap_sync::up_failed, ap_sync::idle>(s.sync);
+        return r;
     }
 
     result wait_off(cpu_id cpu) {
@@ -696,21 +723,18 @@ private:
 
     void ap_start(cpu_id cpu) {
         slot& s = slots_[cpu];
-        ap_sync expected = ap_sync::kicked;
-        // acq_rel: acquire what arm() published; the BP's abandon CAS may
-        // have won, in which case this CPU is not wanted and leaves.
-        if (!s.sync.compare_exchange(expected, ap_sync::alive, memory_order::acq_rel,
-                                     memory_order::acquire))
-            backend_.ap_leave(cpu);
+        // Takes what arm() published; the boot CPU's abandon may have won,
+        // in which case this CPU is not wanted and leaves.
+        if (!handshake::ap_moves<ap_sync::kicked, ap_sync::alive>(s.sync)) backend_.ap_leave(cpu);
         trace(cpu, state::bp_bringup, trace_kind::callin, side::ap);
         result r = walk(cpu, state::online, side::ap);
         s.report = r;
         s.online_at_ns = now();
         if (!r) {
-            s.sync.store(ap_sync::up_failed, memory_order::release);
+            handshake::ap_moves<ap_sync::alive, ap_sync::up_failed>(s.sync);
             backend_.ap_leave(cpu);
         }
-        s.sync.store(ap_sync::up_done, memory_order::release);
+        handshake::ap_moves<ap_sync::alive, ap_sync::up_done>(s.sync);
         host_.ap_main(host_.ctx, cpu);
         __builtin_trap();   // ap_main must not return
     }

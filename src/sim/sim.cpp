@@ -49,6 +49,10 @@ result machine::kick(ap_boot& boot) {
         }
         c.running.store(false);
     });
+    if (c.f.kick_fails_after_callin) {
+        while (!boot.called_in()) std::this_thread::yield();
+        return result::fail(errc::kick_failed, boot.cpu);
+    }
     return result::success(boot.cpu);
 }
 
