@@ -28,8 +28,6 @@ struct ap_boot {
     /// The handshake word, so a backend can tell whether the AP called in
     /// (x86 sends the second SIPI only if it has not).
     const atomic<ap_sync>* sync = nullptr;
-    /// kick_all() writes each CPU's outcome here.
-    result status{};
 
     bool called_in() const { return sync->load(memory_order::acquire) != ap_sync::kicked; }
     void enter() const { entry(core, cpu); }
@@ -37,11 +35,12 @@ struct ap_boot {
 
 /// An arch backend. `deadline_ns` is on the host's monotonic clock.
 template <class B>
-concept backend = requires(B& b, ap_boot& boot, ap_boot* const* batch, uint32_t n, cpu_id cpu,
-                           uint64_t deadline_ns) {
+concept backend = requires(B& b, ap_boot& boot, ap_boot* const* batch, uint32_t n,
+                           result* outcomes, cpu_id cpu, uint64_t deadline_ns) {
     // Boot CPU side.
     { b.kick(boot) } -> same_as<result>;          ///< start one CPU at its entry
-    { b.kick_all(batch, n) } -> same_as<void>;    ///< start many at once; sets each status
+    /// Start many at once; outcomes[i] is what kick(*batch[i]) would return.
+    { b.kick_all(batch, n, outcomes) } -> same_as<void>;
     { b.abandon(cpu) } -> same_as<void>;          ///< it missed its callin: stop it if possible
     { b.wait_off(cpu, deadline_ns) } -> same_as<result>;  ///< after `dying`: wait until off
     // On the AP itself.

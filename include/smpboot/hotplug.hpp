@@ -199,11 +199,11 @@ public:
             batch_[n++] = &slots_[cpu].boot;
         }
         sum.first_kick_ns = now();
-        backend_.kick_all(batch_, n);
+        backend_.kick_all(batch_, n, kicked_);
         const uint64_t callin_deadline = now() + limits_.callin_ns;
         for (uint32_t i = 0; i < n; ++i) {
             const cpu_id cpu = batch_[i]->cpu;
-            result r = with_place(batch_[i]->status, cpu, state::bp_bringup);
+            result r = with_place(kicked_[i], cpu, state::bp_bringup);
             if (r) trace(cpu, state::bp_bringup, trace_kind::kick, side::bp);
             account(cpu, undo_bringup(cpu, finish_bringup(cpu, r, callin_deadline)));
         }
@@ -749,7 +749,8 @@ private:
     mask possible_, present_, online_, active_, foreign_;
     host_step steps_[state_count];
     slot slots_[max_cpus];
-    ap_boot* batch_[max_cpus];
+    ap_boot* batch_[max_cpus];     ///< bring_up_all's kick_all batch
+    result kicked_[max_cpus];      ///< and what kick_all said for each
 };
 
 }  // namespace smpboot

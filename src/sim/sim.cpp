@@ -56,8 +56,8 @@ result machine::kick(ap_boot& boot) {
     return result::success(boot.cpu);
 }
 
-void machine::kick_all(ap_boot* const* batch, uint32_t n) {
-    for (uint32_t i = 0; i < n; ++i) batch[i]->status = kick(*batch[i]);
+void machine::kick_all(ap_boot* const* batch, uint32_t n, result* outcomes) {
+    for (uint32_t i = 0; i < n; ++i) outcomes[i] = kick(*batch[i]);
 }
 
 void machine::abandon(cpu_id cpu) { cpus_[cpu].abandons.fetch_add(1); }
