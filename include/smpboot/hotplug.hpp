@@ -201,10 +201,12 @@ public:
         sum.first_kick_ns = now();
         backend_.kick_all(batch_, n, kicked_);
         const uint64_t callin_deadline = now() + limits_.callin_ns;
+        // Every kick is traced now, before waiting for any CPU.
+        for (uint32_t i = 0; i < n; ++i)
+            if (kicked_[i]) trace(batch_[i]->cpu, state::bp_bringup, trace_kind::kick, side::bp);
         for (uint32_t i = 0; i < n; ++i) {
             const cpu_id cpu = batch_[i]->cpu;
             result r = with_place(kicked_[i], cpu, state::bp_bringup);
-            if (r) trace(cpu, state::bp_bringup, trace_kind::kick, side::bp);
             account(cpu, undo_bringup(cpu, finish_bringup(cpu, r, callin_deadline)));
         }
         return sum;
@@ -250,6 +252,7 @@ public:
     /// sends). Returns at once unless the CPU is being taken down, in which
     /// case it runs the AP teardowns and the CPU leaves: it does not return.
     void ap_poll(cpu_id self) {
+        if (self >= cpu_count_) return;
         slot& s = slots_[self];
         // Races the boot CPU's cancel; what it did before asking is visible
         // to the teardowns.
@@ -286,10 +289,13 @@ public:
             if (slots_[c].hwid == hwid) return c;
         return no_cpu;
     }
-    state state_of(cpu_id cpu) const { return slots_[cpu].current(); }
-    bool is_stuck(cpu_id cpu) const { return slots_[cpu].stuck; }
-    /// The result of the last operation on this CPU.
-    const result& last_result(cpu_id cpu) const { return slots_[cpu].last; }
+    /// Offline for a CPU that does not exist.
+    state state_of(cpu_id cpu) const { return cpu < cpu_count_ ? slots_[cpu].current() : state::offline; }
+    bool is_stuck(cpu_id cpu) const { return cpu < cpu_count_ && slots_[cpu].stuck; }
+    /// The result of the last operation on this CPU (invalid_cpu if none such).
+    result last_result(cpu_id cpu) const {
+        return cpu < cpu_count_ ? slots_[cpu].last : result::fail(errc::invalid_cpu, cpu);
+    }
     /// The host's name for a dynamic state, or the built-in label.
     const char* state_name(state st) const {
         const host_step& h = steps_[uint16_t(st)];

@@ -478,3 +478,32 @@ TEST_CASE("a teardown failing while a failed startup rolls back says rollback_fa
     require_offline_and_clean(e, 1);
     REQUIRE(e.hp().cpu_up(1).ok());
 }
+
+TEST_CASE("parallel bring-up records each kick when kick_all returns - not after earlier waits") {
+    env e(4);
+    e.machine().fault(1).callin_delay_ns = 100'000'000;
+    REQUIRE(e.hp().bring_up_all(bringup_mode::parallel).online == 3);
+    uint64_t kick[4] = {}, callin[4] = {};
+    const trace_buffer& t = e.trace();
+    for (uint32_t i = 0; i < t.size(); ++i) {
+        const trace_event& ev = t.events[i];
+        if (ev.kind == trace_kind::kick) kick[ev.cpu] = ev.t_ns;
+        if (ev.kind == trace_kind::callin) callin[ev.cpu] = ev.t_ns;
+    }
+    for (cpu_id c = 1; c < 4; ++c) {
+        CAPTURE(c);
+        CHECK(kick[c] != 0);
+        CHECK(kick[c] < callin[1]);   // cpu 1 calls in 100 ms after kick_all
+    }
+}
+
+TEST_CASE("queries and ap_poll check their cpu argument") {
+    env e(2);
+    for (cpu_id bad : {cpu_id(2), cpu_id(test::test_config::max_cpus), no_cpu}) {
+        CAPTURE(bad);
+        CHECK(e.hp().state_of(bad) == state::offline);
+        CHECK_FALSE(e.hp().is_stuck(bad));
+        CHECK(e.hp().last_result(bad).code == errc::invalid_cpu);
+        e.hp().ap_poll(bad);   // returns: nothing to do for a CPU that does not exist
+    }
+}
