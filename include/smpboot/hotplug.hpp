@@ -483,10 +483,9 @@ private:
             if (runs_on(st) != by) continue;
             result r = step(cpu, st, up, by);
             if (r) continue;
-            if (s.stuck) return r;
-            if (!undo(cpu, start, up ? start : target, by))
-                return result::fail(errc::rollback_failed, cpu, r.failed_state, r.rc);
-            return r;
+            // `stuck` is the boot CPU's to read and write.
+            if (by == side::bp && s.stuck) return r;
+            return rolled_back(r, undo(cpu, start, up ? start : target, by));
         }
         return result::success(cpu);
     }
@@ -494,9 +493,14 @@ private:
     /// What walk() does after a failed bp:bringup, for bring_up_all's
     /// parallel mode, which runs that step in two halves around kick_all.
     result undo_bringup(cpu_id cpu, result r) {
-        if (!r && !slots_[cpu].stuck && !undo(cpu, state::offline, state::offline, side::bp))
-            return result::fail(errc::rollback_failed, cpu, r.failed_state, r.rc);
-        return r;
+        if (r || slots_[cpu].stuck) return r;
+        return rolled_back(r, undo(cpu, state::offline, state::offline, side::bp));
+    }
+
+    /// A failure, or rollback_failed if undoing it did not get back.
+    static result rolled_back(result failure, bool got_back) {
+        if (got_back) return failure;
+        return result::fail(errc::rollback_failed, failure.cpu, failure.failed_state, failure.rc);
     }
 
     /// Back to `to` from where the CPU is; if a step of that fails, force it
@@ -515,6 +519,7 @@ private:
 
     /// Teardowns down to `target` where there is nothing left to roll back
     /// to: a failing teardown is logged and passed over. False if one failed.
+    /// Never crosses bp:bringup: a failed bring_up_ap has already left it.
     bool force_down(cpu_id cpu, state target, side by) {
         bool clean = true;
         for (state st = slots_[cpu].current(); st > target; st = prev(st)) {
@@ -659,10 +664,12 @@ private:
             // The kick failed, but it may have started the CPU before failing
             // (x86: the first SIPI did, the second's ICR never went idle). One
             // CAS settles it: if the CPU has not called in, it never will be
-            // wanted; if it has, it runs our code on our stack and walks its
-            // rows, so it is in. Linux, too, goes by what the AP reports
-            // (cpuhp_bp_sync_alive), not by the kick's return value; taking
-            // it down again would only add a second failure path.
+            // wanted. If it has, it is in: it runs our code on our stack and
+            // walks its rows at once. (Linux's AP instead waits at ALIVE for
+            // the boot CPU's go-ahead, cpuhp_ap_sync_alive() in kernel/cpu.c,
+            // so there a failed kick leaves it parked for the next kick to
+            // reset. Ours may already be in a host callback; stopping it
+            // would take a whole cpu_down, with failures of its own.)
             if (handshake::bp_moves<ap_sync::kicked, ap_sync::abandoned>(s.sync)) {
                 // Nothing from this kick will run; a late AP from an earlier
                 // one still may (then the word stays abandoned).
