@@ -579,7 +579,7 @@ private:
         slot& s = slots_[cpu];
         handshake::bp_moves<ap_sync::up_done, ap_sync::down_requested>(s.sync);
         if (host_.wake) host_.wake(host_.ctx, cpu);
-        uint64_t deadline = now() + limits_.down_ns;
+        const uint64_t deadline = now() + limits_.down_ns;
         while (s.sync.load(memory_order::acquire) == ap_sync::down_requested) {
             if (now() < deadline) {
                 backend_.relax();
@@ -588,15 +588,8 @@ private:
             if (handshake::bp_moves<ap_sync::down_requested, ap_sync::up_done>(s.sync))
                 return result::fail(errc::down_timeout, cpu, state::online);
         }
-        deadline = now() + limits_.online_ns;
         ap_sync v;
-        while ((v = s.sync.load(memory_order::acquire)) == ap_sync::down_claimed) {
-            if (now() >= deadline) {
-                s.stuck = true;
-                return result::fail(errc::down_timeout, cpu, s.current());
-            }
-            backend_.relax();
-        }
+        if (!wait_rows(s, ap_sync::down_claimed, v)) return result::fail(errc::down_timeout, cpu, s.current());
         if (v == ap_sync::down_failed) {
             handshake::bp_moves<ap_sync::down_failed, ap_sync::up_done>(s.sync);
             return s.report;   // the AP rolled itself back: still online
@@ -707,21 +700,29 @@ private:
                 return result::fail(errc::callin_timeout, cpu, state::bp_bringup);
             }
         }
-        const uint64_t deadline = now() + limits_.online_ns;
         ap_sync v;
-        while ((v = s.sync.load(memory_order::acquire)) == ap_sync::alive) {
-            if (now() >= deadline) {
-                s.stuck = true;
-                return result::fail(errc::online_timeout, cpu, s.current());
-            }
-            backend_.relax();
-        }
+        if (!wait_rows(s, ap_sync::alive, v)) return result::fail(errc::online_timeout, cpu, s.current());
         if (v == ap_sync::up_done) return result::success(cpu);
         result r = s.report;   // up_failed: the AP undid its states and left
         result off = wait_off(cpu);
         if (!off) return off;
         handshake::bp_moves<ap_sync::up_failed, ap_sync::idle>(s.sync);
         return r;
+    }
+
+    /// Wait while the word says `walking` (the AP runs its rows), leaving the
+    /// next value in `seen`. Past the online limit the CPU is stuck: it may
+    /// still be inside a callback.
+    bool wait_rows(slot& s, ap_sync walking, ap_sync& seen) {
+        const uint64_t deadline = now() + limits_.online_ns;
+        while ((seen = s.sync.load(memory_order::acquire)) == walking) {
+            if (now() >= deadline) {
+                s.stuck = true;
+                return false;
+            }
+            backend_.relax();
+        }
+        return true;
     }
 
     result wait_off(cpu_id cpu) {
