@@ -10,8 +10,10 @@
 
 namespace smpboot {
 
-/// What the core gives a backend to start one CPU. Lives as long as the CPU
-/// is up, so the backend may keep pointers to it.
+/// What the core gives a backend to start one CPU: what the AP side needs.
+/// It lives as long as the core, so the backend may keep pointers to it; cpu,
+/// hwid, entry, core and sync are set once by hotplug::init(), and the rest is
+/// not rewritten while an AP from an earlier kick may still read it.
 struct ap_boot {
     cpu_id cpu = no_cpu;
     hwid_t hwid = 0;
@@ -38,7 +40,9 @@ template <class B>
 concept backend = requires(B& b, ap_boot& boot, ap_boot* const* batch, uint32_t n,
                            result* outcomes, cpu_id cpu, uint64_t deadline_ns) {
     // Boot CPU side.
-    { b.kick(boot) } -> same_as<result>;          ///< start one CPU at its entry
+    /// Start one CPU at its entry. A failure may come after the CPU started
+    /// (x86: the second SIPI): the core asks the handshake word which it was.
+    { b.kick(boot) } -> same_as<result>;
     /// Start many at once; outcomes[i] is what kick(*batch[i]) would return.
     { b.kick_all(batch, n, outcomes) } -> same_as<void>;
     { b.abandon(cpu) } -> same_as<void>;          ///< it missed its callin: stop it if possible
