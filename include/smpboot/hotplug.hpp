@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The hotplug state machine: brings CPUs up and takes them down through the
-// states of states.hpp, with rollback, timeouts and per-CPU results.
+// rows of states.hpp, with rollback, timeouts and per-CPU results. The boot
+// CPU and each AP meet only through the handshake of handshake.hpp.
 //
 //   smpboot::hotplug<my_backend> hp{backend, host_ops};
 //   hp.init(cpus, n);                      // from the backend's discovery
@@ -280,6 +281,7 @@ public:
         fail_ = {};
     }
 
+    /// Before any AP is up: APs read the pointer without a lock.
     void set_trace(trace_buffer* buffer) { trace_ = buffer; }
 
     uint32_t cpu_count() const { return cpu_count_; }
