@@ -209,8 +209,8 @@ result backend_base::start(ap_boot& boot, bool sev) {
 
 result backend_base::kick(ap_boot& boot) { return start(boot, true); }
 
-void backend_base::kick_all(ap_boot* const* batch, uint32_t n) {
-    for (uint32_t i = 0; i < n; ++i) batch[i]->status = start(*batch[i], false);
+void backend_base::kick_all(ap_boot* const* batch, uint32_t n, result* outcomes) {
+    for (uint32_t i = 0; i < n; ++i) outcomes[i] = start(*batch[i], false);
     // One event wakes every spin-table and park-loop CPU released above.
     asm volatile("dsb sy\n\tsev" ::: "memory");
 }

@@ -49,11 +49,15 @@ result machine::kick(ap_boot& boot) {
         }
         c.running.store(false);
     });
+    if (c.f.kick_fails_after_callin) {
+        while (!boot.called_in()) std::this_thread::yield();
+        return result::fail(errc::kick_failed, boot.cpu);
+    }
     return result::success(boot.cpu);
 }
 
-void machine::kick_all(ap_boot* const* batch, uint32_t n) {
-    for (uint32_t i = 0; i < n; ++i) batch[i]->status = kick(*batch[i]);
+void machine::kick_all(ap_boot* const* batch, uint32_t n, result* outcomes) {
+    for (uint32_t i = 0; i < n; ++i) outcomes[i] = kick(*batch[i]);
 }
 
 void machine::abandon(cpu_id cpu) { cpus_[cpu].abandons.fetch_add(1); }

@@ -133,25 +133,26 @@ result backend_base::arm(ap_boot& boot) {
 
 result backend_base::kick(ap_boot& boot) {
     ap_boot* one = &boot;
-    kick_all(&one, 1);
-    return boot.status;
+    result outcome;
+    kick_all(&one, 1, &outcome);
+    return outcome;
 }
 
-void backend_base::kick_all(ap_boot* const* batch, uint32_t n) {
+void backend_base::kick_all(ap_boot* const* batch, uint32_t n, result* outcomes) {
     const uint8_t vector = uint8_t(cfg_.trampoline_phys >> 12);
     const bool legacy = cfg_.delays == delay_policy::legacy;
     auto each = [&](auto&& fn) {
         for (uint32_t i = 0; i < n; ++i) {
             ap_boot& b = *batch[i];
-            if (!b.status) continue;
+            if (!outcomes[i]) continue;
             result r = fn(b);
             if (!r) {
-                b.status = result::fail(r.code, b.cpu, state::bp_bringup, r.rc);
+                outcomes[i] = result::fail(r.code, b.cpu, state::bp_bringup, r.rc);
                 slots_[b.cpu % capacity_].armed.store(0, memory_order::relaxed);
             }
         }
     };
-    for (uint32_t i = 0; i < n; ++i) batch[i]->status = arm(*batch[i]);
+    for (uint32_t i = 0; i < n; ++i) outcomes[i] = arm(*batch[i]);
 
     // Intel SDM Vol. 3A 8.4.4.1: INIT, (10 ms), STARTUP, (200 us), STARTUP.
     each([&](ap_boot& b) { return send_init(b.hwid); });
@@ -168,7 +169,7 @@ void backend_base::kick_all(ap_boot* const* batch, uint32_t n) {
     for (;;) {
         bool all = true;
         for (uint32_t i = 0; i < n && all; ++i)
-            all = !batch[i]->status || reached(slots_[batch[i]->cpu]);
+            all = !outcomes[i] || reached(slots_[batch[i]->cpu]);
         if (all) return;
         if (now() >= deadline) break;
         cpu_relax();
