@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 
 using namespace explore;
@@ -25,6 +26,7 @@ struct tally {
     uint64_t violating = 0;
     uint64_t most_steps = 0;
     scheduler::outcome first;   ///< the first violating schedule
+    std::map<std::string, uint64_t> outcomes;   ///< what the operations returned: schedules
 };
 
 limits bounds(int preemptions) {
@@ -41,6 +43,7 @@ tally explore_one(const scenario& sc, int bound) {
         scheduler::outcome o = s.run(&world::boot_cpu, &w, false);
         ++t.schedules;
         if (o.steps > t.most_steps) t.most_steps = o.steps;
+        if (!o.violated) ++t.outcomes[w.outcome()];
         if (o.violated && t.violating++ == 0) t.first = std::move(o);
     } while (s.advance());
     return t;
@@ -58,11 +61,11 @@ scheduler::outcome replay(const scenario& sc, const std::string& choices, int bo
 }
 
 void print_schedule(const scenario& sc, const scheduler::outcome& o, int bound) {
-    std::printf("  violation: %s\n", o.why.c_str());
+    for (const std::string& why : o.why) std::printf("  violation: %s\n", why.c_str());
     std::printf("  schedule (replay: smpboot-explore --replay %s %s):\n", sc.name, o.choices.c_str());
     const scheduler::outcome again = replay(sc, o.choices, bound);
     for (const std::string& line : again.log) std::printf("    %s\n", line.c_str());
-    if (again.why != o.why) std::printf("  (the replay ended differently: %s)\n", again.why.c_str());
+    if (again.why != o.why) std::printf("  (the replay ended differently)\n");
 }
 
 bool is_known_bug(const char* name) {
@@ -111,7 +114,8 @@ int main(int argc, char** argv) {
             const scenario& sc = *find(argv[i + 1]);
             const scheduler::outcome o = replay(sc, argv[i + 2], bound);
             for (const std::string& line : o.log) std::printf("%s\n", line.c_str());
-            std::printf("%s\n", o.violated ? ("violation: " + o.why).c_str() : "no violation");
+            for (const std::string& why : o.why) std::printf("violation: %s\n", why.c_str());
+            if (!o.violated) std::printf("no violation\n");
             return o.violated ? 1 : 0;
         } else if (!std::strcmp(argv[i], "--list")) {
             for (const scenario& sc : all_scenarios())
@@ -138,6 +142,8 @@ int main(int argc, char** argv) {
                                     : (t.violating ? "VIOLATION" : "ok");
         std::printf("%-46s %10llu %10llu %7llu  %s\n", sc.name, (unsigned long long)t.schedules,
                     (unsigned long long)t.violating, (unsigned long long)t.most_steps, verdict);
+        for (const auto& [what, n] : t.outcomes)
+            std::printf("  %8llu x %s\n", (unsigned long long)n, what.c_str());
         if (t.violating) print_schedule(sc, t.first, bound);
         if (known && !t.violating)
             std::printf("  no schedule violates an invariant: if the bug is fixed, take '%s' off known_bugs "

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "scenarios.hpp"
 
+#include <vector>
+
 namespace explore {
 
 namespace {
@@ -99,16 +101,23 @@ const scenario table[] = {
      {{}, x86({.late_ticks = 1}), psci({})}, [](world& w) { w.up_all(bringup_mode::sequential); }},
 };
 
-// The bugs the explorer finds in the current core. Fixing one makes its
-// scenario pass, and the run then fails until the name is taken off here.
-const char* const bugs[] = {
-    "kick_fails_after_callin",
+// The bugs the explorer finds in the current core, by scenario. Each must
+// still be found (the run fails when one is not: the bug is fixed, take it off
+// here); after the fixes this list is empty: `known = {};`.
+const std::vector<const char*> known = {
+    // A kick that fails once the CPU has started: the unwind stores idle and
+    // frees the stack without settling whether the CPU already called in
+    // (up_one, bring_up_all, back_online, start_image).
+    "kick_fails_after_callin", "kick_fails_after_start", "parallel_kick_fails_after_callin",
+    "teardown_fails_bp_rekick_fails_after_callin", "image_kick_fails_after_start",
+    // A retry after a missed callin: arm() forgets that the stack is kept for
+    // the late CPU, and the failed kick's unwind frees it.
     "retry_late_ap",
 };
 
 }  // namespace
 
 std::span<const scenario> all_scenarios() { return table; }
-std::span<const char* const> known_bugs() { return bugs; }
+std::span<const char* const> known_bugs() { return {known.data(), known.size()}; }
 
 }  // namespace explore

@@ -137,9 +137,16 @@ void scheduler::exit() {
 
 void scheduler::end(int tid) { threads_[size_t(tid)]->state = run_state::done; }
 
+void scheduler::flag(std::string why) {
+    if (verbose_) log_.push_back("!! violation: " + why);
+    // One wrong step usually breaks several invariants; the first few tell the story.
+    for (const std::string& w : why_)
+        if (w == why) return;
+    if (why_.size() < 4) why_.push_back(std::move(why));
+}
+
 void scheduler::fail(std::string why) {
-    violated_ = true;
-    why_ = std::move(why);
+    flag(std::move(why));
     setcontext(&main_);
     internal_error("setcontext");
 }
@@ -250,7 +257,6 @@ scheduler::outcome scheduler::run(entry bp, void* arg, bool verbose) {
     hushed_ = 0;
     exploring_ = true;
     verbose_ = verbose;
-    violated_ = false;
     why_.clear();
     log_.clear();
     depth_ = 0;
@@ -261,8 +267,8 @@ scheduler::outcome scheduler::run(entry bp, void* arg, bool verbose) {
     trail_.resize(depth_);   // a violation may end a run early
 
     outcome o;
-    o.violated = violated_;
-    o.why = why_;
+    o.violated = !why_.empty();
+    o.why = std::move(why_);
     o.log = std::move(log_);
     o.steps = steps_;
     o.preemptions = preemptions_;

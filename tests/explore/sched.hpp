@@ -72,7 +72,9 @@ public:
     [[noreturn]] void exit();
     /// Another CPU ends (it was reset or switched off); it is never resumed.
     void end(int tid);
-    /// A violation: the schedule ends here with this reason.
+    /// A violation; the schedule goes on, so that later ones show too.
+    void flag(std::string why);
+    /// A violation after which the schedule cannot go on: it ends here.
     [[noreturn]] void fail(std::string why);
 
     /// While one is alive, accesses are not points: checks look without
@@ -105,7 +107,7 @@ public:
 
     struct outcome {
         bool violated = false;
-        std::string why;
+        std::vector<std::string> why;   ///< the violations, in order
         std::vector<std::string> log;   ///< verbose runs only
         std::string choices;            ///< replays this schedule (see force())
         uint64_t steps = 0;
@@ -169,8 +171,7 @@ private:
     int hushed_ = 0;
     bool exploring_ = true;
     bool verbose_ = false;
-    bool violated_ = false;
-    std::string why_;
+    std::vector<std::string> why_;
     std::vector<std::string> log_;
     std::vector<node> trail_;
     size_t depth_ = 0;

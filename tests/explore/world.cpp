@@ -202,12 +202,12 @@ void world::free_stack(cpu_id cpu, stack_region st) {
     for (stack_rec& r : stacks_)
         if (r.base == base) rec = &r;
     require(rec && rec->cpu == cpu, "free_stack(" + cpu_name(cpu) + ") of a stack it was never given");
-    require(!rec->freed, "free_stack(" + cpu_name(cpu) + ") of a stack already freed");
+    check(!rec->freed, "free_stack(" + cpu_name(cpu) + ") of a stack already freed");
     for (const instance* in : cpus_[cpu].live) {
         // A run that has not read its block yet will take the stack the block names.
         const uintptr_t top = in->started ? in->stack_top : in->block->stack_top;
         if (!in->image && top > rec->base && top <= rec->base + rec->size)
-            s_.fail("free_stack(" + cpu_name(cpu) + ") while " + s_.name(in->tid) +
+            s_.flag("free_stack(" + cpu_name(cpu) + ") while " + s_.name(in->tid) +
                     (in->started ? " runs on that stack" : " can still start on that stack") +
                     " (no callin or confirmed off has proved it gone)");
     }
@@ -271,7 +271,7 @@ void world::ap_run(instance& in) {
     in.started = true;
     const ap_boot& b = *in.block;
     const std::string field = changed_field(b, in.at_kick);
-    require(field.empty(), s_.name(in.tid) + " reads a boot block whose " + field + " changed since its kick");
+    check(field.empty(), s_.name(in.tid) + " reads a boot block whose " + field + " changed since its kick");
     in.stack_top = b.stack_top;
     if (in.image) {
         s_.note("runs the other image");
@@ -280,7 +280,7 @@ void world::ap_run(instance& in) {
     bool on_live_stack = false;
     for (const stack_rec& r : stacks_)
         on_live_stack |= r.cpu == in.cpu && !r.freed && b.stack_top > r.base && b.stack_top <= r.base + r.size;
-    require(on_live_stack, s_.name(in.tid) + " starts on a stack that is not allocated to it");
+    check(on_live_stack, s_.name(in.tid) + " starts on a stack that is not allocated to it");
     s_.note("reads its boot block, enters the library");
     b.enter();
     s_.fail(s_.name(in.tid) + ": the library's AP entry returned");
@@ -315,8 +315,21 @@ void world::stop(instance& in, const char* why) {
 
 // ---- Operations and checks ------------------------------------------------
 
+void world::record(const std::string& op, cpu_id cpu, const result& r) {
+    scheduler::hush h(s_);
+    const std::string line = op + "(" + std::to_string(cpu) + ")=" + show(r) + (hp_.is_stuck(cpu) ? " [stuck]" : "");
+    s_.note(line);
+    if (!faults_) return;   // the follow-up always has the same outcome
+    if (!outcome_.empty()) outcome_ += ' ';
+    outcome_ += line;
+}
+
 void world::require(bool ok, const std::string& why) {
     if (!ok) s_.fail(why);
+}
+
+void world::check(bool ok, const std::string& why) {
+    if (!ok) s_.flag(why);
 }
 
 std::string world::show(const result& r) const {
@@ -352,44 +365,48 @@ bool world::has_called_in_run(cpu_id cpu) const {
 
 void world::check_masks(cpu_id cpu) {
     const state st = hp_.state_of(cpu);
-    require(hp_.online().test(cpu) == (st >= state::ap_online) && hp_.active().test(cpu) == (st >= state::online),
+    check(hp_.online().test(cpu) == (st >= state::ap_online) && hp_.active().test(cpu) == (st >= state::online),
             cpu_name(cpu) + ": the masks disagree with its state: " + where(cpu));
 }
 
 void world::check_up(cpu_id cpu, const result& r, const char* op) {
     scheduler::hush h(s_);
-    s_.note(std::string(op) + "(" + std::to_string(cpu) + ") = " + show(r));
+    record(op, cpu, r);
     if (hp_.is_stuck(cpu)) return;   // by contract its state is unknown
     check_masks(cpu);
     const state st = hp_.state_of(cpu);
-    if (r) require(st == state::online && has_idle_run(cpu),
+    if (r) check(st == state::online && has_idle_run(cpu),
                    std::string(op) + "(" + std::to_string(cpu) + ") succeeded but " + where(cpu));
-    else require(st == state::offline && !has_called_in_run(cpu),
+    else check(st == state::offline && !has_called_in_run(cpu),
                  std::string(op) + "(" + std::to_string(cpu) + ") failed (" + show(r) + ") but " + where(cpu));
 }
 
 void world::check_down(cpu_id cpu, const result& r) {
     scheduler::hush h(s_);
-    s_.note("cpu_down(" + std::to_string(cpu) + ") = " + show(r));
+    record("cpu_down", cpu, r);
     if (hp_.is_stuck(cpu)) return;
     check_masks(cpu);
     const state st = hp_.state_of(cpu);
     const std::string head = "cpu_down(" + std::to_string(cpu) + ") = " + show(r) + " but ";
-    if (r) require(st == state::offline && cpus_[cpu].live.empty(), head + where(cpu));
-    else if (st == state::online) require(has_idle_run(cpu), head + where(cpu));
+    if (r) check(st == state::offline && cpus_[cpu].live.empty(), head + where(cpu));
+    else if (st == state::online) check(has_idle_run(cpu), head + where(cpu));
     // rollback_failed: "the CPU was forced offline".
-    else require(st == state::offline && r.code == errc::rollback_failed && cpus_[cpu].live.empty(), head + where(cpu));
+    else check(st == state::offline && r.code == errc::rollback_failed && cpus_[cpu].live.empty(), head + where(cpu));
 }
 
 void world::check_rest(cpu_id cpu) {
     scheduler::hush h(s_);
     check_masks(cpu);
+    // A CPU holds at most one stack: one kept for a late AP is the one it reuses.
+    uint32_t held = 0;
+    for (const stack_rec& r : stacks_) held += r.cpu == cpu && !r.freed;
+    check(held <= 1, cpu_name(cpu) + " holds " + std::to_string(held) + " stacks");
     if (hp_.is_stuck(cpu)) return;
     const state st = hp_.state_of(cpu);
     const cpu_model& m = cpus_[cpu];
-    if (hp_.foreign().test(cpu)) require(st == state::offline, cpu_name(cpu) + " runs another image but " + where(cpu));
-    else if (st == state::online) require(m.live.size() == 1 && m.live[0]->idle, cpu_name(cpu) + " at rest: " + where(cpu));
-    else require(st == state::offline && m.live.empty(), cpu_name(cpu) + " at rest: " + where(cpu));
+    if (hp_.foreign().test(cpu)) check(st == state::offline, cpu_name(cpu) + " runs another image but " + where(cpu));
+    else if (st == state::online) check(m.live.size() == 1 && m.live[0]->idle, cpu_name(cpu) + " at rest: " + where(cpu));
+    else check(st == state::offline && m.live.empty(), cpu_name(cpu) + " at rest: " + where(cpu));
 }
 
 result world::up(cpu_id cpu) {
@@ -425,7 +442,7 @@ void world::up_all(bringup_mode mode) {
         check_up(c, r, "bring_up_all");
         ok += r ? 1 : 0;
     }
-    require(sum.online == ok, "bring_up_all counts " + std::to_string(sum.online) + " online, the CPUs' results " +
+    check(sum.online == ok, "bring_up_all counts " + std::to_string(sum.online) + " online, the CPUs' results " +
                                   std::to_string(ok));
 }
 
@@ -433,13 +450,13 @@ result world::start_image(cpu_id cpu) {
     s_.note("start_image(" + std::to_string(cpu) + ")");
     const result r = hp_.start_image(cpu, 0x8000, 0x9000, 42);
     scheduler::hush h(s_);
-    s_.note("start_image(" + std::to_string(cpu) + ") = " + show(r));
+    record("start_image", cpu, r);
     bool image_runs = false;
     for (const instance* in : cpus_[cpu].live) image_runs |= in->image;
-    if (r) require(hp_.foreign().test(cpu) && hp_.state_of(cpu) == state::offline && image_runs,
+    if (r) check(hp_.foreign().test(cpu) && hp_.state_of(cpu) == state::offline && image_runs,
                    "start_image(" + std::to_string(cpu) + ") succeeded but " + where(cpu));
     else if (!hp_.is_stuck(cpu) && !hp_.foreign().test(cpu))
-        require(hp_.state_of(cpu) == state::offline && cpus_[cpu].live.empty(),
+        check(hp_.state_of(cpu) == state::offline && cpus_[cpu].live.empty(),
                 "start_image(" + std::to_string(cpu) + ") failed (" + show(r) +
                     ") and the CPU is neither foreign nor stuck, but " + where(cpu));
     return r;
@@ -449,8 +466,8 @@ result world::reclaim(cpu_id cpu) {
     s_.note("reclaim(" + std::to_string(cpu) + ")");
     const result r = hp_.reclaim(cpu);
     scheduler::hush h(s_);
-    s_.note("reclaim(" + std::to_string(cpu) + ") = " + show(r));
-    if (r) require(!hp_.foreign().test(cpu) && hp_.state_of(cpu) == state::offline,
+    record("reclaim", cpu, r);
+    if (r) check(!hp_.foreign().test(cpu) && hp_.state_of(cpu) == state::offline,
                    "reclaim(" + std::to_string(cpu) + ") succeeded but " + where(cpu));
     return r;
 }
@@ -469,36 +486,42 @@ void world::finish() {
     faults_ = false;
     s_.set_exploring(false);
     s_.note("follow-up: every CPU that is not stuck comes up, goes down, comes up");
-    for (cpu_id c = 1; c < sc_.cpus; ++c) {
-        bool stuck, foreign;
-        {
-            scheduler::hush h(s_);
-            stuck = hp_.is_stuck(c);
-            foreign = hp_.foreign().test(c);
-        }
-        if (stuck) {
-            const result r = up(c);
-            require(r.code == errc::cpu_stuck, "follow-up: cpu_up(" + std::to_string(c) + ") of a stuck CPU = " + show(r));
-            continue;
-        }
-        if (foreign) {
-            stop_image(c);
-            const result r = reclaim(c);
-            require(r.ok(), "follow-up: reclaim(" + std::to_string(c) + ") = " + show(r));
-        }
-        bool offline;
-        {
-            scheduler::hush h(s_);
-            offline = hp_.state_of(c) == state::offline;
-        }
-        for (int i = offline ? 0 : 1; i < 3; ++i) {
-            const result r = i == 1 ? down(c) : up(c);
-            require(r.ok(), std::string("follow-up: ") + (i == 1 ? "cpu_down(" : "cpu_up(") + std::to_string(c) +
-                                ") = " + show(r) + "; a CPU that is not stuck must come back");
-        }
-    }
+    for (cpu_id c = 1; c < sc_.cpus; ++c) come_back(c);
     s_.settle();
     for (cpu_id c = 1; c < sc_.cpus; ++c) check_rest(c);
+}
+
+void world::come_back(cpu_id cpu) {
+    const std::string n = std::to_string(cpu);
+    bool stuck, foreign;
+    {
+        scheduler::hush h(s_);
+        stuck = hp_.is_stuck(cpu);
+        foreign = hp_.foreign().test(cpu);
+    }
+    if (stuck) {
+        const result r = up(cpu);
+        check(r.code == errc::cpu_stuck, "follow-up: cpu_up(" + n + ") of a stuck CPU = " + show(r));
+        return;
+    }
+    if (foreign) {
+        stop_image(cpu);
+        const result r = reclaim(cpu);
+        check(r.ok(), "follow-up: reclaim(" + n + ") = " + show(r));
+        if (!r) return;
+    }
+    bool offline;
+    {
+        scheduler::hush h(s_);
+        offline = hp_.state_of(cpu) == state::offline;
+    }
+    for (int i = offline ? 0 : 1; i < 3; ++i) {
+        const bool going_down = i == 1;
+        const result r = going_down ? down(cpu) : up(cpu);
+        check(r.ok(), std::string("follow-up: ") + (going_down ? "cpu_down(" : "cpu_up(") + n + ") = " + show(r) +
+                          "; a CPU that is not stuck must come back");
+        if (!r) return;
+    }
 }
 
 std::string world::describe(const void* address, size_t size, access a) const {

@@ -104,6 +104,8 @@ public:
     void stop_image(cpu_id cpu);
 
     hotplug_t& hp() { return hp_; }
+    /// What the script's operations returned, e.g. "cpu_up(1)=ok cpu_down(1)=ok".
+    const std::string& outcome() const { return outcome_; }
 
 private:
     friend class sim_backend;
@@ -146,9 +148,11 @@ private:
     instance* running_instance();
     void stop(instance& in, const char* why);
     int host_step(int which, cpu_id cpu, bool up);
+    void record(const std::string& op, cpu_id cpu, const result& r);
     bool faulty(uint32_t mask, uint32_t call) const { return faults_ && call < 32 && (mask >> call) & 1; }
 
     void finish();
+    void come_back(cpu_id cpu);
     void check_masks(cpu_id cpu);
     void check_up(cpu_id cpu, const result& r, const char* op);
     void check_down(cpu_id cpu, const result& r);
@@ -156,7 +160,10 @@ private:
     bool has_idle_run(cpu_id cpu) const;
     bool has_called_in_run(cpu_id cpu) const;
     std::string where(cpu_id cpu) const;
+    /// A violation that leaves the world unusable: the schedule ends.
     void require(bool ok, const std::string& why);
+    /// A violated invariant: recorded, and the schedule goes on.
+    void check(bool ok, const std::string& why);
     std::string describe(const void* address, size_t size, access a) const;
     std::string show(const result& r) const;
 
@@ -168,6 +175,7 @@ private:
     cpu_model cpus_[explore_config::max_cpus];
     std::vector<std::unique_ptr<instance>> instances_;
     std::vector<stack_rec> stacks_;
+    std::string outcome_;
 };
 
 }  // namespace explore
