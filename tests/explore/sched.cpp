@@ -178,6 +178,7 @@ void scheduler::step() {
 
 int scheduler::decide() {
     std::vector<int> runnable;
+    bool time_moved = false;
     for (;;) {
         bool sleepers = false, clock_watchers = false;
         int settler = -1;
@@ -205,11 +206,14 @@ int scheduler::decide() {
         if (++tick_ > lim_.max_ticks)
             fail("hang: time advanced " + std::to_string(lim_.max_ticks) + " ticks");
         clock_ns_ += tick_ns;
+        time_moved = true;
         if (verbose_) log_.push_back("== no CPU can run: time advances to " + std::to_string(tick_) + " s");
     }
 
+    // After time advanced, the running CPU was waiting like the others: who
+    // goes first is a free choice, not a preemption.
     bool cur_could_go_on = false;
-    for (int t : runnable) cur_could_go_on |= t == cur_;
+    for (int t : runnable) cur_could_go_on |= t == cur_ && !time_moved;
     int pick = cur_could_go_on ? cur_ : runnable[0];
     if (exploring_ && runnable.size() > 1) {
         if (depth_ < trail_.size()) {
