@@ -99,4 +99,7 @@ private:
     T value_{};
 };
 
+// Nothing but the word, hook or not.
+static_assert(sizeof(atomic<uint64_t>) == sizeof(uint64_t) && sizeof(atomic<bool>) == sizeof(bool));
+
 }  // namespace smpboot
