@@ -89,18 +89,19 @@ void scheduler::point(const void* address, size_t size, access a) {
     t.pending_reads = a != access::store;
 }
 
-void scheduler::yield() {
-    take_pending(*threads_[size_t(cur_)]);
-    step();
-}
-
-void scheduler::relax() {
+void scheduler::wait(run_state until) {
     thread& t = *threads_[size_t(cur_)];
     take_pending(t);
-    t.state = run_state::spinning;
+    t.state = until;
     step();
     t.state = run_state::runnable;
-    t.seen.clear();
+}
+
+void scheduler::yield() { wait(run_state::runnable); }
+
+void scheduler::relax() {
+    wait(run_state::spinning);
+    threads_[size_t(cur_)]->seen.clear();   // the next iteration reads afresh
 }
 
 uint64_t scheduler::now() {
@@ -109,21 +110,11 @@ uint64_t scheduler::now() {
 }
 
 void scheduler::sleep(uint32_t ticks) {
-    thread& t = *threads_[size_t(cur_)];
-    take_pending(t);
-    t.state = run_state::sleeping;
-    t.wake_tick = tick_ + ticks;
-    step();
-    t.state = run_state::runnable;
+    threads_[size_t(cur_)]->wake_tick = tick_ + ticks;
+    wait(run_state::sleeping);
 }
 
-void scheduler::settle() {
-    thread& t = *threads_[size_t(cur_)];
-    take_pending(t);
-    t.state = run_state::settling;
-    step();
-    t.state = run_state::runnable;
-}
+void scheduler::settle() { wait(run_state::settling); }
 
 void scheduler::observe(const void* address, size_t size) {
     threads_[size_t(cur_)]->seen.push_back({address, size, read_word(address, size)});

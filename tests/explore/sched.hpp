@@ -154,6 +154,8 @@ private:
     bool changed(const thread& t) const;
     bool watches_clock(const thread& t) const;
     void take_pending(thread& t);
+    /// A point at which the running CPU is in state `until` (runnable: none).
+    void wait(run_state until);
     void step();
     int decide();
     void switch_to(int next);
