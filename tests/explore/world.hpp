@@ -77,6 +77,7 @@ public:
 private:
     world& w_;
 };
+static_assert(smpboot::backend<sim_backend>);
 
 struct explore_config : smpboot::default_config {
     static constexpr uint32_t max_cpus = 4;
@@ -88,6 +89,7 @@ using hotplug_t = smpboot::hotplug<sim_backend, explore_config>;
 class world {
 public:
     world(scheduler& s, const scenario& sc);
+    ~world() { s_.describe = nullptr; }
     world(const world&) = delete;
 
     /// The boot CPU's coroutine: the scenario's script, then finish().
