@@ -97,6 +97,11 @@ const scenario table[] = {
      {{}, psci({.online_up_fails = 1}), psci({})}, [](world& w) { w.up_all(bringup_mode::parallel); }},
     {"parallel_kick_fails_after_callin", "bring_up_all(parallel): one kick fails after its CPU called in", 3,
      {{}, psci({}), psci({.kick = {fails_after_callin}})}, [](world& w) { w.up_all(bringup_mode::parallel); }},
+    {"one_by_one_first_late", "cpu_up of two CPUs in turn: the first calls in after the timeout", 3,
+     {{}, psci({.late_ticks = 1}), psci({})}, [](world& w) {
+         (void)w.up(1);
+         (void)w.up(2);
+     }},
     {"sequential_one_late", "bring_up_all(sequential): the first CPU calls in after the timeout (x86)", 3,
      {{}, x86({.late_ticks = 1}), psci({})}, [](world& w) { w.up_all(bringup_mode::sequential); }},
 };
