@@ -45,7 +45,12 @@ concept backend = requires(B& b, ap_boot& boot, ap_boot* const* batch, uint32_t 
     { b.kick(boot) } -> same_as<result>;
     /// Start many at once; outcomes[i] is what kick(*batch[i]) would return.
     { b.kick_all(batch, n, outcomes) } -> same_as<void>;
-    { b.abandon(cpu) } -> same_as<void>;          ///< it missed its callin: stop it if possible
+    /// It missed its callin, or its kick failed: stop it if possible. True
+    /// when the CPU is now certain to run none of the library's code, from
+    /// this kick or an earlier one (x86: INIT was delivered; arm64: the kick
+    /// never started it); false when it may still turn up (the core then
+    /// keeps its stack and boot block for it).
+    { b.abandon(cpu) } -> same_as<bool>;
     { b.wait_off(cpu, deadline_ns) } -> same_as<result>;  ///< after `dying`: wait until off
     // On the AP itself.
     { b.ap_init(cpu) } -> same_as<result>;        ///< ap:starting startup (interrupts off)

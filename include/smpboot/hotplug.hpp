@@ -227,8 +227,10 @@ public:
         r = with_place(backend_.kick(s.boot), cpu, state::bp_bringup);
         // The image never calls in: this CAS always wins.
         handshake::bp_moves<ap_sync::kicked, ap_sync::abandoned>(s.sync);
+        // A failed kick may still have started the image (x86: the first
+        // SIPI did): the CPU is free again only once the backend stopped it.
         if (r) foreign_.set(cpu);
-        else handshake::bp_moves<ap_sync::abandoned, ap_sync::idle>(s.sync);
+        else forget_if_stopped(cpu);
         return remember(cpu, r);
     }
 
@@ -663,9 +665,10 @@ private:
             // reset. Ours may already be in a host callback; stopping it
             // would take a whole cpu_down, with failures of its own.)
             if (handshake::bp_moves<ap_sync::kicked, ap_sync::abandoned>(s.sync)) {
-                // Nothing from this kick will run; a late AP from an earlier
-                // one still may (then the word stays abandoned).
-                if (!s.late_at_arm) handshake::bp_moves<ap_sync::abandoned, ap_sync::idle>(s.sync);
+                // Not called in, but it may still be on its way: only the
+                // backend can say it is stopped. Until then the word stays
+                // abandoned, and the stack and block stay for it.
+                forget_if_stopped(cpu);
                 return left_bringup(cpu, kicked);
             }
             warn(cpu, "the kick failed after the CPU called in; it is taken as started");
@@ -673,6 +676,13 @@ private:
         result r = await_online(cpu, callin_deadline);
         if (!r && !s.stuck) return left_bringup(cpu, r);
         return r;
+    }
+
+    /// An abandoned CPU that the backend has stopped can reach nothing any
+    /// more: its word goes back to idle, so its stack may be freed and its
+    /// block refilled. Otherwise a late AP may still come (late_ap_possible).
+    void forget_if_stopped(cpu_id cpu) {
+        if (backend_.abandon(cpu)) handshake::bp_moves<ap_sync::abandoned, ap_sync::idle>(slots_[cpu].sync);
     }
 
     /// bp:bringup did not happen after all: the CPU is off, prepared.
@@ -695,7 +705,7 @@ private:
             // Exactly one of this and the AP's callin wins; a late AP then
             // finds itself abandoned and leaves.
             if (handshake::bp_moves<ap_sync::kicked, ap_sync::abandoned>(s.sync)) {
-                backend_.abandon(cpu);
+                forget_if_stopped(cpu);
                 return result::fail(errc::callin_timeout, cpu, state::bp_bringup);
             }
         }

@@ -215,11 +215,17 @@ void backend_base::kick_all(ap_boot* const* batch, uint32_t n, result* outcomes)
     asm volatile("dsb sy\n\tsev" ::: "memory");
 }
 
-void backend_base::abandon(cpu_id cpu) {
+bool backend_base::abandon(cpu_id cpu) {
+    if (cpu >= count_) return false;
+    cpu_slot& s = slots_[cpu];
+    // start() leaves the place as it was when the firmware refused: then
+    // nothing was started and nothing can turn up.
+    if (s.place != cpu_place::running && s.place != cpu_place::unknown) return true;
     // Neither PSCI nor spin-table can stop a CPU that is somewhere on its way
     // in: if it turns up, the core sends it to ap_leave().
-    if (cpu < count_) slots_[cpu].place = cpu_place::unknown;
+    s.place = cpu_place::unknown;
     log(log_level::warning, "missed its callin; left to leave by itself", cpu, 0);
+    return false;
 }
 
 result backend_base::wait_off(cpu_id cpu, uint64_t deadline_ns) {

@@ -53,7 +53,7 @@ public:
     // The backend concept.
     result kick(ap_boot& boot);
     void kick_all(ap_boot* const* batch, uint32_t n, result* outcomes);
-    void abandon(cpu_id cpu);
+    bool abandon(cpu_id cpu);
     result wait_off(cpu_id cpu, uint64_t deadline_ns);
     result ap_init(cpu_id cpu);
     void ap_exit(cpu_id cpu);
@@ -72,6 +72,7 @@ private:
         std::atomic<bool> running{false};
         std::atomic<uint32_t> kicks{0};
         std::atomic<uint32_t> abandons{0};
+        std::atomic<bool> may_arrive{false};   ///< the last kick went out
     };
     void reap(cpu_id cpu);
 

@@ -179,12 +179,13 @@ void backend_base::kick_all(ap_boot* const* batch, uint32_t n, result* outcomes)
     });
 }
 
-void backend_base::abandon(cpu_id cpu) {
-    if (cpu >= capacity_) return;
+bool backend_base::abandon(cpu_id cpu) {
+    if (cpu >= capacity_) return false;
     ap_slot& s = slots_[cpu];
     s.armed.store(0, memory_order::relaxed);
-    // INIT puts it back into wait-for-SIPI whatever it was doing (SDM 8.4.1).
-    (void)send_init(s.apic_id);
+    // INIT puts it back into wait-for-SIPI whatever it was doing (SDM 8.4.1):
+    // once delivered, nothing from an earlier SIPI runs any more.
+    return send_init(s.apic_id).ok();
 }
 
 result backend_base::wait_off(cpu_id cpu, uint64_t deadline_ns) {

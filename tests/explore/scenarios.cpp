@@ -109,13 +109,7 @@ const scenario table[] = {
 // The bugs the explorer finds in the current core, by scenario. Each must
 // still be found (the run fails when one is not: the bug is fixed, take it off
 // here); after the fixes this list is empty: `known = {};`.
-const std::vector<const char*> known = {
-    // A kick that fails once the CPU may have started (x86: the first SIPI
-    // started it, the second's ICR never went idle) and before it called in:
-    // the unwind frees the stack without stopping the CPU (bring_up_ap,
-    // start_image).
-    "kick_fails_after_start", "image_kick_fails_after_start",
-};
+const std::vector<const char*> known = {};
 
 }  // namespace
 

@@ -121,11 +121,12 @@ void sim_backend::kick_all(ap_boot* const* batch, uint32_t n, result* outcomes) 
     for (uint32_t i = 0; i < n; ++i) outcomes[i] = kick(*batch[i]);
 }
 
-void sim_backend::abandon(cpu_id cpu) {
+bool sim_backend::abandon(cpu_id cpu) {
     world::cpu_model& m = w_.cpus_[cpu];
     w_.s_.note("abandon " + cpu_name(cpu) + (m.b.abandon_stops ? "" : ": nothing can stop it"));
     if (m.b.abandon_stops)
         while (!m.live.empty()) w_.stop(*m.live.back(), "INIT on abandon stops it");
+    return m.live.empty();
 }
 
 result sim_backend::wait_off(cpu_id cpu, uint64_t deadline_ns) {

@@ -96,7 +96,7 @@ public:
     // ---- smpboot::backend ----
     result kick(ap_boot& boot);
     void kick_all(ap_boot* const* batch, uint32_t n, result* outcomes);
-    void abandon(cpu_id cpu);
+    bool abandon(cpu_id cpu);
     result wait_off(cpu_id cpu, uint64_t deadline_ns);
     result ap_init(cpu_id cpu);
     void ap_exit(cpu_id cpu);

@@ -11,7 +11,7 @@ struct no_aps {
     void kick_all(smpboot::ap_boot* const* batch, uint32_t n, smpboot::result* outcomes) {
         for (uint32_t i = 0; i < n; ++i) outcomes[i] = kick(*batch[i]);
     }
-    void abandon(smpboot::cpu_id) {}
+    bool abandon(smpboot::cpu_id) { return true; }
     smpboot::result wait_off(smpboot::cpu_id c, uint64_t) { return smpboot::result::success(c); }
     smpboot::result ap_init(smpboot::cpu_id c) { return smpboot::result::success(c); }
     void ap_exit(smpboot::cpu_id) {}
