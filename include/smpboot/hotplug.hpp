@@ -461,10 +461,22 @@ private:
     /// Linux's cpuhp_invoke_callback_range(). On a failure it walks back to
     /// where it started and returns the failure. If walking back down fails
     /// too, it forces the CPU down to `target` and says rollback_failed.
+    /// A host slot nobody filled: its step would run nothing and trace
+    /// nothing, so walk() only moves the CPU past it. There are 3 x
+    /// SMPBOOT_DYN_STATES slots and a host fills a few: the full step for
+    /// each empty one was most of an AP's instructions from callin to online.
+    bool empty_slot(cpu_id cpu, state st, bool up) const {
+        return is_dynamic(st) && !steps_[uint16_t(st)].used && injected(cpu, st, up).ok();
+    }
+
     result walk(cpu_id cpu, state target, side by) {
         const state start = slots_[cpu].current();
         if (target > start) {
             for (state st = next(start); st <= target; st = next(st)) {
+                if (empty_slot(cpu, st, true)) {
+                    slots_[cpu].set_state(st);
+                    continue;
+                }
                 result r = step(cpu, st, true, by);
                 if (!r) {
                     force_down(cpu, start, by);
@@ -473,6 +485,10 @@ private:
             }
         } else {
             for (state st = start; st > target; st = prev(st)) {
+                if (empty_slot(cpu, st, false)) {
+                    slots_[cpu].set_state(prev(st));
+                    continue;
+                }
                 result r = step(cpu, st, false, by);
                 if (r) continue;
                 for (state back = next(st); back <= start; back = next(back)) {

@@ -106,12 +106,29 @@ inline constexpr state_info builtin_states[] = {
 #undef SMPBOOT_STATE_LAST_
 #undef SMPBOOT_STATE_LAST_I_
 
+namespace detail {
+inline constexpr uint8_t builtin_count = sizeof builtin_states / sizeof builtin_states[0];
+
+/// For every state, the index of its builtin_states entry, computed at
+/// compile time: hotplug asks on each step of each CPU, and a search there
+/// cost tens of instructions per step.
+struct state_index {
+    uint8_t of[state_count];
+};
+constexpr state_index make_state_index() {
+    state_index t{};
+    for (uint16_t s = 0; s < state_count; ++s)
+        for (uint8_t i = 0; i < builtin_count; ++i)
+            if (uint16_t(builtin_states[i].first) <= s) t.of[s] = i;
+    return t;
+}
+inline constexpr state_index state_index_table = make_state_index();
+}  // namespace detail
+
 /// The table entry that state `s` belongs to (its dynamic range, if any).
 constexpr const state_info& info_of(state s) {
-    const state_info* found = &builtin_states[0];
-    for (const state_info& i : builtin_states)
-        if (uint16_t(i.first) <= uint16_t(s)) found = &i;
-    return *found;
+    const uint16_t i = uint16_t(s);
+    return builtin_states[i < state_count ? detail::state_index_table.of[i] : detail::builtin_count - 1];
 }
 
 constexpr bool is_dynamic(state s) { return info_of(s).first != info_of(s).last; }
