@@ -19,6 +19,8 @@
 //                                  5000: a hang detector, TCG on a loaded host is slow)
 //   smpboot.guest=CPU              first run the guest image on that CPU, then
 //                                  take the CPU back (INIT) and bring it up
+//   smpboot.x86_tramp_count=off, smpboot.x86_gdt_accessed=preset,
+//   smpboot.x86_icr_wait=before    experiment knobs (x86::config; bench/experiments)
 #include "guest/mailbox.hpp"
 #include "platform.hpp"
 
@@ -286,6 +288,10 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     cfg.delays = legacy ? x86::delay_policy::legacy : x86::delay_policy::modern;
     cfg.lapic_phys = info.lapic_phys;
     cfg.spurious_vector = pc::spurious_vector;
+    // bench/experiments: one backend knob each (docs/benchmark.md, "Experiments").
+    cfg.count_entries = !option_is("smpboot.x86_tramp_count", "off");
+    cfg.preset_accessed = option_is("smpboot.x86_gdt_accessed", "preset");
+    cfg.icr_wait_before = option_is("smpboot.x86_icr_wait", "before");
     if (result r = the_backend.init(cfg, host); !r) fail(to_string(r.code));
     the_backend.apic().enable_this_cpu(pc::spurious_vector);
 
@@ -302,7 +308,9 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     {
         line<160> l;
         l.str("trampoline ").dec(x86::backend_base::trampoline_size()).str(" bytes at ");
-        l.hex(trampoline_phys).str(", entered ").dec(the_backend.trampoline_entries()).str(" times; ");
+        l.hex(trampoline_phys);
+        if (cfg.count_entries) l.str(", entered ").dec(the_backend.trampoline_entries()).str(" times; ");
+        else l.str(", entries not counted (counter ").dec(the_backend.trampoline_entries()).str("); ");
         l.str(x86::current_apic_mode() == x86::apic_mode::x2apic ? "x2APIC" : "xAPIC");
         l.str(legacy ? ", legacy delays" : ", modern delays");
         say(l.c_str());

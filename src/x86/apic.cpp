@@ -72,7 +72,7 @@ void local_apic::enable_this_cpu(uint8_t spurious_vector) {
     write(reg_svr, (read(reg_svr) & ~0xffu) | svr_apic_enable | spurious_vector);
 }
 
-result local_apic::send(icr cmd, hwid_t dest, uint64_t timeout_ns) {
+result local_apic::send(icr cmd, hwid_t dest, uint64_t timeout_ns, bool wait_before) {
     if (!addressable(dest)) return result::fail(errc::kick_failed, no_cpu, state::bp_bringup, 3);
     if (mode_ == apic_mode::x2apic) {
         cmd.dest = uint32_t(dest);
@@ -80,17 +80,21 @@ result local_apic::send(icr cmd, hwid_t dest, uint64_t timeout_ns) {
         wrmsr(x2apic_msr_base + (reg_icr_lo >> 4), cmd.raw());
         return result::success();
     }
+    const uint64_t deadline = host_.monotonic_ns(host_.ctx) + timeout_ns;
+    auto idle = [&] {
+        while (read(reg_icr_lo) & (1u << 12)) {   // delivery status: send pending
+            if (host_.monotonic_ns(host_.ctx) >= deadline) return false;
+            cpu_relax();
+        }
+        return true;
+    };
+    if (wait_before && !idle()) return result::fail(errc::ipi_timeout, no_cpu, state::bp_bringup);
     // The ESR is write-then-read (SDM 10.5.3); clear it so a later read is fresh.
     write(reg_esr, 0);
     const uint64_t raw = cmd.raw();
     write(reg_icr_hi, uint32_t(dest) << 24);
     write(reg_icr_lo, uint32_t(raw));   // this write sends
-    const uint64_t deadline = host_.monotonic_ns(host_.ctx) + timeout_ns;
-    while (read(reg_icr_lo) & (1u << 12)) {   // delivery status: send pending
-        if (host_.monotonic_ns(host_.ctx) >= deadline)
-            return result::fail(errc::ipi_timeout, no_cpu, state::bp_bringup);
-        cpu_relax();
-    }
+    if (!wait_before && !idle()) return result::fail(errc::ipi_timeout, no_cpu, state::bp_bringup);
     return result::success();
 }
 

@@ -89,6 +89,10 @@ result backend_base::init(const config& cfg, const host_ops& host) {
     data_->nslots = capacity_;
     data_->started = 0;
     data_->entry64 = uint64_t(uintptr_t(&smpboot_x86_ap_entry));
+    data_->flags = cfg.count_entries ? SMPBOOT_TD_F_COUNT : 0;
+    if (cfg.preset_accessed)
+        for (uint64_t& d : data_->gdt)
+            if (d) d |= uint64_t(1) << 40;   // type bit 0: accessed (SDM Vol. 3A 3.4.5.1)
     for (uint32_t i = 0; i < capacity_; ++i) slots_[i].armed.store(0, memory_order::relaxed);
     // release: the page and the slots are written before any SIPI (whose
     // ICR write is ordered after them: SDM 8.2.2, plus wrmsr_fence for x2APIC).
@@ -97,7 +101,9 @@ result backend_base::init(const config& cfg, const host_ops& host) {
     return result::success();
 }
 
-result backend_base::send(icr cmd, hwid_t dest) { return apic_.send(cmd, dest, cfg_.ipi_timeout_ns); }
+result backend_base::send(icr cmd, hwid_t dest) {
+    return apic_.send(cmd, dest, cfg_.ipi_timeout_ns, cfg_.icr_wait_before);
+}
 
 result backend_base::send_init(hwid_t dest) {
     result r = send(icr::init(), dest);

@@ -6,7 +6,9 @@
  * 9.1.1 Table 9-1): real mode, CS = page << 8 (base = the page's physical
  * address P), IP = 0, interrupts disabled by INIT, CR0 = 0x60000010 (caches
  * off until we load CR0), no stack, no IDT. Any number of APs may run this
- * at the same time: the page is never written except the STARTED counter.
+ * at the same time: the page is never written except the STARTED counter
+ * (only if FLAGS has SMPBOOT_TD_F_COUNT) and, by the CPU, the accessed bits
+ * of the GDT descriptors when the first AP loads them (unless preset).
  *
  * Registers used: EBP = P throughout (the page's linear address), EAX/EBX/
  * ECX/EDX scratch (CPUID), RSI the slot pointer in long mode.
@@ -57,7 +59,10 @@ real16:
 	mov	%ax, %ds
 	movzwl	%ax, %ebp
 	shl	$4, %ebp
+	testl	$SMPBOOT_TD_F_COUNT, SMPBOOT_TD_FLAGS
+	jz	0f
 	lock incl SMPBOOT_TD_STARTED
+0:
 	lgdtl	SMPBOOT_TD_GDTR
 	mov	%cr0, %eax
 	or	$1, %eax			/* PE */

@@ -52,6 +52,15 @@ smpboot_qemu_test(NAME x86_64.pc.legacy-delays.seq EXAMPLE x86_64 EXPECT_HWIDS x
   EXPECT_LINES "ran on the AP itself for 3/3 online APs \\(runs: starting 3, online 3, on another cpu 0\\)" "legacy delays"
   ARGS -M pc -smp 4 -append smpboot.delays=legacy)
 
+# The benchmark's experiment knobs (x86::config; bench/experiments) all on:
+# the trampoline page is never written by an AP, ICR idle polled before sends.
+foreach(mode parallel seq)
+  smpboot_qemu_test(NAME x86_64.q35.experiment-knobs.${mode} EXAMPLE x86_64 EXPECT_HWIDS x86 MODE ${mode}
+    EXPECT_LINES "ran on the AP itself for 7/7 online APs" "entries not counted \\(counter 0\\); xAPIC"
+    ARGS -smp 8 -append smpboot.x86_tramp_count=off -append smpboot.x86_gdt_accessed=preset
+         -append smpboot.x86_icr_wait=before)
+endforeach()
+
 # The RSDP found by the legacy EBDA / BIOS-area search instead of PVH's.
 smpboot_qemu_test(NAME x86_64.q35.rsdp-scan.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
   EXPECT_LINES "RSDP by legacy search"

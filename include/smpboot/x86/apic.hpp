@@ -102,8 +102,9 @@ public:
 
     /// Send `cmd` to physical destination `dest`. xAPIC: waits for the
     /// delivery status to clear (SDM 10.6.1) until `timeout_ns` has passed on
-    /// the host clock, then fails with errc::ipi_timeout.
-    result send(icr cmd, hwid_t dest, uint64_t timeout_ns);
+    /// the host clock, then fails with errc::ipi_timeout; after the write, or
+    /// with `wait_before` before it (for the previous IPI).
+    result send(icr cmd, hwid_t dest, uint64_t timeout_ns, bool wait_before = false);
 
     /// On the calling CPU: switch to x2APIC if the boot CPU uses it, then
     /// software-enable the APIC (SVR bit 8, SDM 10.9) with a spurious vector.

@@ -63,6 +63,21 @@ struct config {
     uint64_t ipi_timeout_ns = 100'000'000;
     /// Spurious-interrupt vector programmed on every AP (SDM 10.9).
     uint8_t spurious_vector = 0xff;
+
+    // Knobs for measuring what parallel bring-up costs under emulators
+    // (bench/experiments); the defaults are the backend's normal behaviour.
+
+    /// Each AP counts its trampoline entry (trampoline_entries()) with a
+    /// locked add to the trampoline page. Off: that page is never written by
+    /// an AP (emulators such as QEMU TCG drop the code they translated from a
+    /// page when it is written, while other APs run from it).
+    bool count_entries = true;
+    /// Set the accessed bit of the trampoline's GDT descriptors up front, so
+    /// that no CPU writes them when it loads a segment (SDM Vol. 3A 3.4.5.1).
+    bool preset_accessed = false;
+    /// xAPIC: poll the ICR delivery status before each IPI (has the last one
+    /// left?) rather than after it (SDM 10.6.1); errors then show one send later.
+    bool icr_wait_before = false;
 };
 
 class backend_base {

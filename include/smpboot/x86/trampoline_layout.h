@@ -33,7 +33,11 @@
 #define SMPBOOT_TD_NSLOTS 0x58     /* u32: number of slots */
 #define SMPBOOT_TD_STARTED 0x5c    /* u32: APs that reached the trampoline (diagnostics) */
 #define SMPBOOT_TD_ENTRY64 0x60    /* u64: virtual address of smpboot_x86_ap_entry */
-#define SMPBOOT_TD_END 0x68
+#define SMPBOOT_TD_FLAGS 0x68      /* u32: SMPBOOT_TD_F_* */
+#define SMPBOOT_TD_END 0x70
+
+/* tramp_data.flags */
+#define SMPBOOT_TD_F_COUNT 0x1     /* count entries in STARTED (a write to this page) */
 #define SMPBOOT_TRAMP_CODE 0x80    /* where the 16-bit code starts */
 
 /* GDT selectors (Intel SDM Vol. 3A 3.4.2). Code64 at 0x08 like most kernels. */
@@ -79,6 +83,8 @@ struct tramp_data {
     uint32_t nslots;
     uint32_t started;
     uint64_t entry64;
+    uint32_t flags;
+    uint32_t pad1;
 };
 
 #define SMPBOOT_TD_CHECK(field, off) static_assert(SMPBOOT_TD + offsetof(tramp_data, field) == (off))
@@ -94,6 +100,7 @@ SMPBOOT_TD_CHECK(slots, SMPBOOT_TD_SLOTS);
 SMPBOOT_TD_CHECK(nslots, SMPBOOT_TD_NSLOTS);
 SMPBOOT_TD_CHECK(started, SMPBOOT_TD_STARTED);
 SMPBOOT_TD_CHECK(entry64, SMPBOOT_TD_ENTRY64);
+SMPBOOT_TD_CHECK(flags, SMPBOOT_TD_FLAGS);
 static_assert(SMPBOOT_TD + sizeof(tramp_data) == SMPBOOT_TD_END);
 static_assert(SMPBOOT_TD_END <= SMPBOOT_TRAMP_CODE);
 #undef SMPBOOT_TD_CHECK
