@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""smpboot's bring-up benchmark against Debian's Linux on the same QEMU.
+"""smpboot's bring-up benchmark against a floor kernel and Debian's Linux on the same QEMU.
 
 Run through scripts/bench (which installs the kernels and builds first):
 
-    scripts/bench [--reps 3] [--linux-reps R] [--ns 2,8,16,64] [--archs x86_64,arm64]
+    scripts/bench [--reps 9] [--linux-reps R] [--ns 2,8,16,64] [--archs x86_64,arm64,x86_64-kvm]
 
-For each arch and N: boots the example kernel (scripts/run-example, sequential
-and parallel) and Debian's kernel with no initrd on the very same QEMU command
-line (taken from run-example's own echo of it), interleaved, several times.
-smpboot's time is the guest-measured bringup_us of its result line; Linux's is
+For each arch and N: boots the example kernel and the floor kernel (bench/floor;
+scripts/run-example, sequential and parallel) and Debian's kernel with no initrd
+on the very same QEMU command line (taken from run-example's own echo of it),
+interleaved, several times. x86_64-kvm is x86_64 under -accel kvm, without Linux.
+smpboot's and the floor's time is the guest-measured bringup_us of their result
+line (the floor prints the same line); Linux's is
 the printk time from "smp: Bringing up secondary CPUs" to "smp: Brought up"
 (QEMU is killed there: with no rootfs it would only panic later). Writes
 bench/results/results.md, results.json, bringup.svg and 64-CPU timelines.
