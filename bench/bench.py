@@ -534,7 +534,7 @@ def report(results, meta, size, timelines, args):
                       else "every PSCI CPU_ON back to back, then wait") + ".")
             o.append("")
 
-    # Targets (issues 6 and 15).
+    # The targets the project set itself.
     o += ["## Targets", "", "A target against Linux or time(8) counts as met only if both the medians and the "
           "fastest runs meet it; one against the floor says which runs it compares.", "",
           "| target | measured | verdict |", "|---|---|---|"]
@@ -560,7 +560,7 @@ def report(results, meta, size, timelines, args):
         o.append(f"| {arch}: parallel time({big}) / time({small}) ≤ 3 | {'–' if r is None else f'{r:.2f}'} "
                  f"(medians; fastest runs: {'–' if best is None else f'{best:.2f}'}) | "
                  f"{verdict(r is not None and best is not None and max(r, best) <= 3, 'no data' if r is None else f'{(max(r, best) / 3 - 1) * 100:.0f}% over')} |")
-    # Against the floor (issue 15): parallel within 1.25x by medians and within 2x slowest
+    # Against the floor: parallel within 1.25x by medians and within 2x slowest
     # vs slowest over at least 9 runs each; under KVM, sequential within 2x by medians.
     for arch in archs:
         kvm = arch.endswith("-kvm")
