@@ -457,10 +457,6 @@ private:
         return r;
     }
 
-    /// Moves `cpu` to `target` one state at a time, on the calling CPU, like
-    /// Linux's cpuhp_invoke_callback_range(). On a failure it walks back to
-    /// where it started and returns the failure. If walking back down fails
-    /// too, it forces the CPU down to `target` and says rollback_failed.
     /// A host slot nobody filled: its step would run nothing and trace
     /// nothing, so walk() only moves the CPU past it. There are 3 x
     /// SMPBOOT_DYN_STATES slots and a host fills a few: the full step for
@@ -469,6 +465,10 @@ private:
         return is_dynamic(st) && !steps_[uint16_t(st)].used && injected(cpu, st, up).ok();
     }
 
+    /// Moves `cpu` to `target` one state at a time, on the calling CPU, like
+    /// Linux's cpuhp_invoke_callback_range(). On a failure it walks back to
+    /// where it started and returns the failure. If walking back down fails
+    /// too, it forces the CPU down to `target` and says rollback_failed.
     result walk(cpu_id cpu, state target, side by) {
         const state start = slots_[cpu].current();
         if (target > start) {
