@@ -269,7 +269,10 @@ extern "C" [[noreturn]] void floor_main(uint32_t start_info) {
     const uint64_t t1 = rdtsc();
 
     uint32_t online = 1;
-    for (uint32_t i = 1; i < ncpus; ++i) online += cpus[i].called_in = floor_seen[cpus[i].hwid] != 0;
+    for (uint32_t i = 1; i < ncpus; ++i) {
+        cpus[i].called_in = floor_seen[cpus[i].hwid] != 0;
+        online += cpus[i].called_in;
+    }
     {
         text t;
         t.str("floor: ").str(seq ? "one AP at a time" : unicast ? "INIT to each, then STARTUP to each"
