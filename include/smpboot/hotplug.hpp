@@ -468,6 +468,14 @@ private:
         return r;
     }
 
+    /// A host slot nobody filled: its step would run nothing and trace
+    /// nothing, so walk() only moves the CPU past it. There are 3 x
+    /// SMPBOOT_DYN_STATES slots and a host fills a few: the full step for
+    /// each empty one was most of an AP's instructions from callin to online.
+    bool empty_slot(cpu_id cpu, state st, bool up) const {
+        return is_dynamic(st) && !steps_[uint16_t(st)].used && injected(cpu, st, up).ok();
+    }
+
     /// Moves `cpu` to `target` one state at a time, running the rows of the
     /// calling CPU's side (the other side's rows are walked by that CPU during
     /// the hand-over), like Linux's cpuhp_invoke_callback_range(). On a failure
@@ -482,6 +490,10 @@ private:
         for (state st = up ? next(start) : start; up ? st <= target : st > target;
              st = up ? next(st) : prev(st)) {
             if (runs_on(st) != by) continue;
+            if (empty_slot(cpu, st, up)) {
+                s.set_state(up ? st : prev(st));
+                continue;
+            }
             result r = step(cpu, st, up, by);
             if (r) continue;
             // `stuck` is the boot CPU's to read and write.
