@@ -44,9 +44,9 @@ smpboot_x86_tramp_start:
 	.org SMPBOOT_TD_GDT
 	/* Intel SDM Vol. 3A 3.4.5: flat 4 GiB descriptors, DPL 0. */
 	.quad 0				/* null */
-	.quad 0x00af9a000000ffff	/* 0x08: 64-bit code (L = 1) */
-	.quad 0x00cf92000000ffff	/* 0x10: data, read/write */
-	.quad 0x00cf9a000000ffff	/* 0x18: 32-bit code (D = 1) */
+	.quad SMPBOOT_GDT_CODE64	/* 0x08 */
+	.quad SMPBOOT_GDT_DATA		/* 0x10 */
+	.quad SMPBOOT_GDT_CODE32	/* 0x18 */
 	.org SMPBOOT_TD_END
 	.org SMPBOOT_TRAMP_CODE
 

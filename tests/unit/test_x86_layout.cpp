@@ -57,3 +57,22 @@ TEST_CASE("trampoline layout: the offsets the assembly hard-codes") {
     CHECK(SMPBOOT_SEL_CODE32 / 8 == 3);
     CHECK(SMPBOOT_TD_GDTR - SMPBOOT_TD_GDT == 4 * 8);
 }
+
+TEST_CASE("trampoline GDT: descriptors come with the accessed bit set") {
+    // Loading a selector whose descriptor has the accessed bit (type bit 0,
+    // descriptor bit 40) clear makes the CPU write the descriptor (Intel SDM
+    // Vol. 3A 3.4.5.1): a write into the page every AP executes from.
+    const uint64_t descs[] = {SMPBOOT_GDT_CODE64, SMPBOOT_GDT_DATA, SMPBOOT_GDT_CODE32};
+    for (uint64_t d : descs) {
+        CAPTURE(d);
+        CHECK((d >> 40 & 1) == 1);        // accessed
+        CHECK((d >> 47 & 1) == 1);        // present
+        CHECK((d >> 44 & 1) == 1);        // code/data, not system
+        CHECK((d & 0xffff) == 0xffff);    // limit 15:0
+    }
+    CHECK((SMPBOOT_GDT_CODE64 >> 53 & 1) == 1);   // L: 64-bit code
+    CHECK((SMPBOOT_GDT_CODE64 >> 43 & 1) == 1);   // executable
+    CHECK((SMPBOOT_GDT_CODE32 >> 54 & 1) == 1);   // D: 32-bit default operand size
+    CHECK((SMPBOOT_GDT_DATA >> 41 & 1) == 1);     // writable
+    CHECK((SMPBOOT_GDT_DATA >> 43 & 1) == 0);     // data
+}

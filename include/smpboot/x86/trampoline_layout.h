@@ -36,6 +36,14 @@
 #define SMPBOOT_TD_END 0x68
 #define SMPBOOT_TRAMP_CODE 0x80    /* where the 16-bit code starts */
 
+/* The trampoline GDT's descriptors (Intel SDM Vol. 3A 3.4.5, Figure 3-8):
+ * flat 4 GiB, DPL 0, accessed bit preset (3.4.5.1: else loading a selector
+ * writes the descriptor, i.e. the page every AP runs from, and QEMU then
+ * discards the code it translated from that page). */
+#define SMPBOOT_GDT_CODE64 0x00af9b000000ffff /* 64-bit code (L = 1) */
+#define SMPBOOT_GDT_DATA 0x00cf93000000ffff   /* data, read/write */
+#define SMPBOOT_GDT_CODE32 0x00cf9b000000ffff /* 32-bit code (D = 1) */
+
 /* GDT selectors (Intel SDM Vol. 3A 3.4.2). Code64 at 0x08 like most kernels. */
 #define SMPBOOT_SEL_CODE64 0x08
 #define SMPBOOT_SEL_DATA 0x10
