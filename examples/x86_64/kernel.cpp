@@ -5,7 +5,7 @@
 //
 // Command line (PVH cmdline, words "smpboot.KEY=VALUE"):
 //   smpboot.mode=seq|parallel      bring-up mode (default parallel)
-//   smpboot.delays=modern|legacy   INIT-SIPI-SIPI pacing (default modern)
+//   smpboot.delays=modern|legacy   INIT-SIPI-SIPI pacing (default: from CPUID)
 //   smpboot.rsdp=scan              ignore the RSDP from PVH, use the legacy search
 //   smpboot.madt=list              print the MADT entry listing
 //   smpboot.acpidump=1             hex-dump the RSDP, RSDT/XSDT and MADT
@@ -220,7 +220,9 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
         l.str("TSC ").dec(pc::tsc_hz() / 1000).str(" kHz");
         say(l.c_str());
     }
-    const bool legacy = option_is("smpboot.delays", "legacy");
+    const x86::delay_policy delays = option_is("smpboot.delays", "legacy")   ? x86::delay_policy::legacy
+                                     : option_is("smpboot.delays", "modern") ? x86::delay_policy::modern
+                                                                             : x86::delay_policy::automatic;
     if (option_is("smpboot.rsdp", "scan")) rsdp = 0;
 
     if (option_is("smpboot.x2apic", "on")) {
@@ -283,7 +285,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     cfg.trampoline_phys = trampoline_phys;
     cfg.trampoline_virt = reinterpret_cast<void*>(uintptr_t(trampoline_phys));
     cfg.cr3 = x86::read_cr3();
-    cfg.delays = legacy ? x86::delay_policy::legacy : x86::delay_policy::modern;
+    cfg.delays = delays;
     cfg.lapic_phys = info.lapic_phys;
     cfg.spurious_vector = pc::spurious_vector;
     if (result r = the_backend.init(cfg, host); !r) fail(to_string(r.code));
@@ -304,7 +306,8 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
         l.str("trampoline ").dec(x86::backend_base::trampoline_size()).str(" bytes at ");
         l.hex(trampoline_phys).str(", entered ").dec(the_backend.trampoline_entries()).str(" times; ");
         l.str(x86::current_apic_mode() == x86::apic_mode::x2apic ? "x2APIC" : "xAPIC");
-        l.str(legacy ? ", legacy delays" : ", modern delays");
+        l.str(the_backend.delays() == x86::delay_policy::legacy ? ", legacy delays" : ", modern delays");
+        l.str(delays == x86::delay_policy::automatic ? " (from CPUID)" : "");
         say(l.c_str());
     }
     pc::exit_qemu(ok ? 0 : 1);

@@ -23,6 +23,7 @@ constexpr uint32_t legacy_init_delay_us = 10'000;
 constexpr uint32_t legacy_sipi_delay_us = 200;
 constexpr uint64_t page_size = 4096;
 constexpr uint64_t low_mem_limit = 0x100000;
+constexpr uint32_t no_apic_id = 0xffffffff;   // a slot whose CPU was never armed
 constexpr uint64_t vga_hole_first = 0xa0000, vga_hole_end = 0xc0000;   // reserved vectors A0-BF
 
 // The config problems init() reports, as result::rc.
@@ -64,6 +65,8 @@ result backend_base::init(const config& cfg, const host_ops& host) {
     if (cfg.cr3 >> 32) return bad(cr3_above_4g);
     if (!host.monotonic_ns || !host.delay_us) return bad(no_clock);
     cfg_ = cfg;
+    const cpuid_regs v = cpuid(0);
+    cfg_.delays = effective_delays(cfg.delays, vendor_of(v.ebx, v.edx, v.ecx), family_of(cpuid(1).eax));
     host_ = host;
     result r = apic_.init(host, cfg.lapic_phys);
     if (!r) return r;
@@ -89,7 +92,13 @@ result backend_base::init(const config& cfg, const host_ops& host) {
     data_->nslots = capacity_;
     data_->started = 0;
     data_->entry64 = uint64_t(uintptr_t(&smpboot_x86_ap_entry));
-    for (uint32_t i = 0; i < capacity_; ++i) slots_[i].armed.store(0, memory_order::relaxed);
+    for (uint32_t i = 0; i < capacity_; ++i) {
+        slots_[i].armed.store(0, memory_order::relaxed);
+        slots_[i].apic_id = no_apic_id;   // known once the CPU is first armed
+    }
+    // Logical CPU 0 is the boot CPU (cpu_desc list, hotplug.hpp): never
+    // armed, but send_fixed() may address it.
+    slots_[0].apic_id = uint32_t(current_apic_id());
     // release: the page and the slots are written before any SIPI (whose
     // ICR write is ordered after them: SDM 8.2.2, plus wrmsr_fence for x2APIC).
     __atomic_thread_fence(__ATOMIC_RELEASE);
@@ -108,7 +117,8 @@ result backend_base::send_init(hwid_t dest) {
 }
 
 result backend_base::send_fixed(cpu_id cpu, uint8_t vector) {
-    if (cpu >= capacity_) return result::fail(errc::invalid_cpu, cpu);
+    if (!ready_ || cpu >= capacity_ || slots_[cpu].apic_id == no_apic_id)
+        return result::fail(errc::invalid_cpu, cpu);
     return send(icr::make(delivery_mode::fixed, vector), slots_[cpu].apic_id);
 }
 
@@ -145,7 +155,7 @@ result backend_base::kick(ap_boot& boot) {
 
 void backend_base::kick_all(ap_boot* const* batch, uint32_t n) {
     const uint8_t vector = uint8_t(cfg_.trampoline_phys >> 12);
-    const bool legacy = cfg_.delays == delay_policy::legacy;
+    const bool legacy = cfg_.delays == delay_policy::legacy;   // init() resolved `automatic`
     auto each = [&](auto&& fn) {
         for (uint32_t i = 0; i < n; ++i) {
             ap_boot& b = *batch[i];
@@ -201,11 +211,9 @@ result backend_base::wait_off(cpu_id cpu, uint64_t deadline_ns) {
     // Either way INIT stops it; it then waits for a SIPI and can come back.
     result r = send_init(s.apic_id);
     if (!r) return result::fail(r.code, cpu, state::bp_bringup);
-    if (!parked && host_.log) {
-        line<96> l;
-        l.str("x86: cpu ").dec(cpu).str(" did not park in time; sent INIT");
-        host_.log(host_.ctx, log_level::warning, l.c_str());
-    }
+    // Not parked: it may still be using its stack, so it is not off. The
+    // INIT may have stopped it, but nothing can tell; the core marks it stuck.
+    if (!parked) return result::fail(errc::offline_timeout, cpu, state::bp_bringup);
     return result::success(cpu);
 }
 

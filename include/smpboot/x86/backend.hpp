@@ -21,20 +21,10 @@
 #include <smpboot/hotplug.hpp>
 #include <smpboot/x86/acpi.hpp>
 #include <smpboot/x86/apic.hpp>
+#include <smpboot/x86/cpuid.hpp>
 #include <smpboot/x86/trampoline_layout.h>
 
 namespace smpboot::x86 {
-
-/// How INIT-SIPI-SIPI is paced (Intel SDM Vol. 3A 8.4.4.1).
-enum class delay_policy : uint8_t {
-    /// No fixed delays: INIT, SIPI, and a second SIPI only for an AP that has
-    /// not reached the trampoline by `config::sipi_retry_ns`. For CPUs and
-    /// hypervisors that need no settling time (what Linux does on modern
-    /// Intel/AMD and under KVM).
-    modern,
-    /// The SDM's universal algorithm: INIT, 10 ms, SIPI, 200 us, SIPI, 200 us.
-    legacy,
-};
 
 struct config {
     /// A 4 KiB-aligned page below 1 MiB, outside 0xA0000-0xBFFFF (the SIPI
@@ -51,7 +41,8 @@ struct config {
     /// 2 MiB pages only: the AP gets CR4.PAE and nothing else; EFER.NXE only
     /// if the boot CPU has it set when init() runs.
     uint64_t cr3 = 0;
-    delay_policy delays = delay_policy::modern;
+    /// INIT-SIPI-SIPI pacing; `automatic` picks it from the boot CPU's CPUID.
+    delay_policy delays = delay_policy::automatic;
     /// Physical address of the xAPIC registers: pass madt_info::lapic_phys to
     /// honour the MADT (and its address override); 0 reads IA32_APIC_BASE.
     uint64_t lapic_phys = 0;
@@ -98,8 +89,12 @@ public:
     static size_t trampoline_size();
     /// APs that have entered the trampoline so far (diagnostics).
     uint32_t trampoline_entries() const;
-    /// Send an IPI with `vector` to an online CPU (e.g. for host_ops.wake).
+    /// Send an IPI with `vector` to a CPU (e.g. for host_ops.wake): the boot
+    /// CPU (logical 0) or one that was brought up at least once; any other
+    /// fails with errc::invalid_cpu.
     result send_fixed(cpu_id cpu, uint8_t vector);
+    /// The pacing in use: config::delays, with `automatic` resolved at init().
+    delay_policy delays() const { return cfg_.delays; }
 
 protected:
     constexpr backend_base(ap_slot* slots, uint32_t capacity) : slots_(slots), capacity_(capacity) {}

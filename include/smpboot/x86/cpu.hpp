@@ -50,6 +50,15 @@ inline uint64_t read_cr3() {
 
 inline void cpu_relax() { asm volatile("pause" ::: "memory"); }
 inline void irq_disable() { asm volatile("cli" ::: "memory"); }
+/// RFLAGS, then interrupts off; irq_restore() puts IF back as it was.
+inline uint64_t irq_save() {
+    uint64_t flags;
+    asm volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
+    return flags;
+}
+inline void irq_restore(uint64_t flags) {
+    if (flags & (1u << 9)) asm volatile("sti" ::: "memory");   // RFLAGS.IF (SDM Vol. 1 3.4.3)
+}
 /// Orders earlier stores before a following WRMSR to the x2APIC ICR, which
 /// is not serializing (Intel SDM Vol. 3A 10.12.3).
 inline void wrmsr_fence() { asm volatile("mfence; lfence" ::: "memory"); }
