@@ -285,6 +285,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     cfg.trampoline_phys = trampoline_phys;
     cfg.trampoline_virt = reinterpret_cast<void*>(uintptr_t(trampoline_phys));
     cfg.cr3 = x86::read_cr3();
+    cfg.read_table = [](void*, uint64_t phys) { return static_cast<const uint64_t*>(map_phys(nullptr, phys, 4096)); };
     cfg.delays = delays;
     cfg.lapic_phys = info.lapic_phys;
     cfg.spurious_vector = pc::spurious_vector;

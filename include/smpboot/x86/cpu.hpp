@@ -5,6 +5,7 @@
 #pragma once
 
 #include <smpboot/base.hpp>
+#include <smpboot/x86/trampoline_layout.h>
 
 namespace smpboot::x86 {
 
@@ -17,7 +18,10 @@ inline constexpr uint64_t efer_nxe = 1u << 11;
 // Intel SDM Vol. 3A 2.5, Figure 2-7: CR0 and CR4 bits.
 inline constexpr uint64_t cr0_pe = 1u << 0, cr0_mp = 1u << 1, cr0_et = 1u << 4, cr0_ne = 1u << 5,
                           cr0_wp = 1u << 16, cr0_am = 1u << 18, cr0_pg = 1u << 31;
-inline constexpr uint64_t cr4_pae = 1u << 5;
+inline constexpr uint64_t cr4_pae = 1u << 5, cr4_la57 = 1u << 12;
+// Vol. 3A 4.10.4.1: bit 63 of a MOV to CR3 means "keep the PCID's TLB entries".
+inline constexpr uint64_t cr3_noflush = uint64_t(1) << 63;
+inline constexpr uint32_t msr_pat = 0x277;   // Vol. 3A 11.12.2
 
 inline uint64_t rdmsr(uint32_t msr) {
     uint32_t lo, hi;
@@ -40,6 +44,32 @@ inline cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf = 0) {
 inline uint64_t read_cr0() {
     uint64_t v;
     asm volatile("mov %%cr0, %0" : "=r"(v));
+    return v;
+}
+inline uint64_t read_cr4() {
+    uint64_t v;
+    asm volatile("mov %%cr4, %0" : "=r"(v));
+    return v;
+}
+/// The GDTR as SGDT stores it (Intel SDM Vol. 3A 3.5.1).
+inline pseudo_desc read_gdtr() {
+    pseudo_desc d{};
+    asm volatile("sgdt (%0)" ::"r"(&d.limit) : "memory");   // 10 bytes: limit, base
+    return d;
+}
+inline uint16_t read_cs() {
+    uint16_t v;
+    asm volatile("mov %%cs, %0" : "=r"(v));
+    return v;
+}
+inline uint16_t read_ss() {
+    uint16_t v;
+    asm volatile("mov %%ss, %0" : "=r"(v));
+    return v;
+}
+inline uint16_t read_ds() {
+    uint16_t v;
+    asm volatile("mov %%ds, %0" : "=r"(v));
     return v;
 }
 inline uint64_t read_cr3() {
