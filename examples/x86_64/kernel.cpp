@@ -20,6 +20,7 @@
 //   smpboot.guest=CPU              first run the guest image on that CPU, then
 //                                  take the CPU back (INIT) and bring it up
 #include "guest/mailbox.hpp"
+#include "memory.hpp"
 #include "platform.hpp"
 
 #include <cmdline.hpp>
@@ -33,7 +34,6 @@ inline void* operator new(size_t, void* p) noexcept { return p; }
 extern "C" {
 extern const char guest_image_start[];   // guest_blob.S
 extern const char guest_image_end[];
-extern const char kernel_vma[];          // kernel.ld: virtual = physical + kernel_vma
 }
 
 namespace {
@@ -81,7 +81,7 @@ stack_region host_alloc_stack(void*, cpu_id cpu) {
     if (cpu >= max_cpus) return {};
     return {ap_stacks[cpu], stack_size};
 }
-void* host_map_mmio(void*, uint64_t phys, size_t) { return pc::map_uncached(phys); }
+void* host_map_mmio(void*, uint64_t phys, size_t) { return mem::map_uncached(phys); }
 void host_wake(void*, cpu_id cpu) { (void)the_backend.send_fixed(cpu, pc::wake_vector); }
 
 example::demo<hotplug_t>* demo = nullptr;
@@ -96,12 +96,13 @@ void relax() { asm volatile("pause"); }
 void ap_wait() { asm volatile("sti; hlt; cli" ::: "memory"); }
 hwid_t own_apic_id() { return the_backend.apic().id(); }
 
-// ---- ACPI through the identity map -----------------------------------------
+// ---- ACPI and page tables through the direct map ---------------------------
 
 const void* map_phys(void*, uint64_t phys, size_t len) {
-    if (phys == 0 || phys + len > (uint64_t(1) << 32) || phys + len < phys) return nullptr;
-    return reinterpret_cast<const void*>(uintptr_t(phys));
+    if (phys == 0 || !mem::in_direct_map(phys, len)) return nullptr;
+    return mem::phys_to_virt(phys);
 }
+const uint64_t* read_table(void*, uint64_t phys) { return static_cast<const uint64_t*>(map_phys(nullptr, phys, 4096)); }
 
 void print_entry(void*, const x86::acpi::madt_entry& e) {
     line<200> l;
@@ -153,20 +154,16 @@ bool option_is(const char* key, const char* value) {
     return example::cmdline_value(cmdline, key, buf, sizeof buf) && example::str_eq(buf, value);
 }
 
-uint64_t virt_to_phys(const void* p) {
-    return uint64_t(uintptr_t(p) - uintptr_t(kernel_vma));
-}
-
 /// smpboot.guest=CPU: run the separately built guest image on `cpu`, print
 /// what it reports, then INIT the CPU and give it back to the kernel.
 bool run_guest(cpu_id cpu) {
-    auto* dst = reinterpret_cast<char*>(uintptr_t(guest::load_phys));
+    auto* dst = static_cast<char*>(mem::phys_to_virt(guest::load_phys));
     for (const char* p = guest_image_start; p < guest_image_end; ++p) *dst++ = *p;
     guest_box = {};
     guest_box.magic = guest::magic;
     guest_box.n = 1000 + cpu;
     const uintptr_t stack_top = uintptr_t(guest_stack + sizeof guest_stack);
-    result r = hp->start_image(cpu, guest::load_phys, stack_top, virt_to_phys(&guest_box));
+    result r = hp->start_image(cpu, guest::load_phys, stack_top, mem::kernel_virt_to_phys(&guest_box));
     if (!r) {
         say("error: start_image: ", to_string(r.code));
         return false;
@@ -203,6 +200,8 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     pc::tables_init();
     pc::load_tables();
 
+    // The start info and the command line through the boot identity map,
+    // while it is still there.
     const auto* si = reinterpret_cast<const pc::hvm_start_info*>(uintptr_t(start_info_phys));
     uint64_t rsdp = 0;
     if (si && si->magic == pc::hvm_start_magic) {
@@ -212,8 +211,20 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
             for (; c[i] && i + 1 < sizeof cmdline; ++i) cmdline[i] = c[i];
             cmdline[i] = '\0';
         }
+    } else {
+        si = nullptr;
     }
+    const mem::layout layout = mem::enter_higher_half(si);
+    si = nullptr;   // identity-mapped: gone now
     say("smpboot x86-64 example; cmdline: ", cmdline);
+    {
+        line<200> l;
+        l.str("memory: kernel at -2 GiB, direct map of 0-").dec(layout.direct_end >> 30).str(" GiB at ");
+        l.hex(mem::direct_base).str(", no identity map; page tables (").dec(layout.table_pages);
+        l.str(" pages) at ").hex(layout.cr3).str(layout.cr3 >> 32 ? " (above 4 GiB)" : " (below 4 GiB)");
+        l.str(layout.la57 ? ", 5-level" : ", 4-level");
+        say(l.c_str());
+    }
     if (!pc::clock_init()) say("warning: the PIT did not count; assuming a 1 GHz TSC");
     {
         line<80> l;
@@ -283,9 +294,10 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
 
     x86::config cfg;
     cfg.trampoline_phys = trampoline_phys;
-    cfg.trampoline_virt = reinterpret_cast<void*>(uintptr_t(trampoline_phys));
-    cfg.cr3 = x86::read_cr3();
-    cfg.read_table = [](void*, uint64_t phys) { return static_cast<const uint64_t*>(map_phys(nullptr, phys, 4096)); };
+    cfg.trampoline_virt = mem::phys_to_virt(trampoline_phys);
+    cfg.cr3 = layout.cr3;
+    cfg.read_table = read_table;
+    cfg.image_cr3 = layout.boot_cr3;   // the guest runs identity-mapped
     cfg.delays = delays;
     cfg.lapic_phys = info.lapic_phys;
     cfg.spurious_vector = pc::spurious_vector;
