@@ -115,9 +115,10 @@ result backend_base::init(const config& cfg, const host_ops& host) {
     // What the 64-bit entry loads: the kernel's GDT and selectors as the boot
     // CPU has them now, and its CR3 (bit 63 is "no flush" only with PCIDs).
     params_.gdtr = read_gdtr();
-    params_.cs = read_cs();
-    params_.ss = read_ss();
-    params_.ds = read_ds();
+    const selectors sel = read_selectors();
+    params_.cs = sel.cs;
+    params_.ss = sel.ss;
+    params_.ds = sel.ds;
     params_.cr3 = cfg.cr3 & ~cr3_noflush;
     params_.early_hook = uint64_t(uintptr_t(cfg.ap_early));
     params_.hook_ctx = uint64_t(uintptr_t(host.ctx));

@@ -115,9 +115,7 @@ void reset_cpu(machine& m, bool la57 = true) {
     f.cr4 = cr4_pae | (la57 ? cr4_la57 : 0);
     f.gdtr.limit = 0x37;
     f.gdtr.base = 0xffffffff80201000;
-    f.cs = 0x10;
-    f.ss = 0x18;
-    f.ds = 0x18;
+    f.sel = {0x10, 0x18, 0x18};
     m.tables[kernel_root][511] = 0x101000 | 3;
 }
 

@@ -39,20 +39,10 @@ inline pseudo_desc read_gdtr() {
     asm volatile("sgdt (%0)" ::"r"(&d.limit) : "memory");   // 10 bytes: limit, base
     return d;
 }
-inline uint16_t read_cs() {
-    uint16_t v;
-    asm volatile("mov %%cs, %0" : "=r"(v));
-    return v;
-}
-inline uint16_t read_ss() {
-    uint16_t v;
-    asm volatile("mov %%ss, %0" : "=r"(v));
-    return v;
-}
-inline uint16_t read_ds() {
-    uint16_t v;
-    asm volatile("mov %%ds, %0" : "=r"(v));
-    return v;
+inline selectors read_selectors() {
+    selectors s;
+    asm volatile("mov %%cs, %0; mov %%ss, %1; mov %%ds, %2" : "=r"(s.cs), "=r"(s.ss), "=r"(s.ds));
+    return s;
 }
 inline uint64_t read_cr3() {
     uint64_t v;

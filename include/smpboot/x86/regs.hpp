@@ -26,5 +26,9 @@ inline constexpr uint32_t msr_pat = 0x277;   // Vol. 3A 11.12.2
 struct cpuid_regs {
     uint32_t eax, ebx, ecx, edx;
 };
+/// Segment selectors of the running code (Intel SDM Vol. 3A 3.4.2).
+struct selectors {
+    uint16_t cs, ss, ds;
+};
 
 }  // namespace smpboot::x86

@@ -18,7 +18,7 @@ struct fake_cpu {
     std::map<uint32_t, cpuid_regs> leaf;
     uint64_t cr0 = 0, cr3 = 0, cr4 = 0;
     pseudo_desc gdtr{};
-    uint16_t cs = 0, ss = 0, ds = 0;
+    selectors sel{};
     bool irq_on = true;
     std::vector<std::pair<uint32_t, uint64_t>> wrmsr_log;
 };
@@ -37,9 +37,7 @@ inline uint64_t read_cr0() { return fake().cr0; }
 inline uint64_t read_cr3() { return fake().cr3; }
 inline uint64_t read_cr4() { return fake().cr4; }
 inline pseudo_desc read_gdtr() { return fake().gdtr; }
-inline uint16_t read_cs() { return fake().cs; }
-inline uint16_t read_ss() { return fake().ss; }
-inline uint16_t read_ds() { return fake().ds; }
+inline selectors read_selectors() { return fake().sel; }
 inline void cpu_relax() {}
 inline void irq_disable() { fake().irq_on = false; }
 inline uint64_t irq_save() {
