@@ -85,32 +85,32 @@ result backend_base::init(const config& cfg, const host_ops& host) {
     // Copy the blob, then patch what depends on where it landed.
     const size_t n = trampoline_size();
     for (size_t i = 0; i < n; ++i) low[i] = smpboot_x86_tramp_start[i];
-    data_ = reinterpret_cast<tramp_data*>(low + SMPBOOT_TD);
+    auto* data = reinterpret_cast<tramp_data*>(low + SMPBOOT_TD);
     const uint32_t base = uint32_t(p);
     const uint32_t gdt = base + SMPBOOT_TD_GDT;
-    data_->gdt_limit = sizeof(data_->gdt) - 1;
-    data_->gdt_base[0] = uint16_t(gdt);
-    data_->gdt_base[1] = uint16_t(gdt >> 16);
-    data_->gdt_base[2] = data_->gdt_base[3] = 0;
-    data_->pm32 = {base + offset_in_blob(smpboot_x86_tramp_pm32), SMPBOOT_SEL_CODE32, 0};
-    data_->lm64 = {base + offset_in_blob(smpboot_x86_tramp_lm64), SMPBOOT_SEL_CODE64, 0};
+    data->gdt_limit = sizeof(data->gdt) - 1;
+    data->gdt_base[0] = uint16_t(gdt);
+    data->gdt_base[1] = uint16_t(gdt >> 16);
+    data->gdt_base[2] = data->gdt_base[3] = 0;
+    data->pm32 = {base + offset_in_blob(smpboot_x86_tramp_pm32), SMPBOOT_SEL_CODE32, 0};
+    data->lm64 = {base + offset_in_blob(smpboot_x86_tramp_lm64), SMPBOOT_SEL_CODE64, 0};
     // The boot CPU's CR0 minus anything but the baseline bits; caches on.
-    data_->cr0 = uint32_t((read_cr0() & (cr0_mp | cr0_et | cr0_ne | cr0_wp | cr0_am)) | cr0_pe | cr0_pg);
-    data_->cr3 = uint32_t(tables_phys);
-    data_->cr4 = uint32_t(cr4_pae | (la57 ? cr4_la57 : 0));
-    data_->efer = uint32_t(efer_lme | (rdmsr(msr_efer) & efer_nxe));
-    data_->id_leaf = apic_.mode() == apic_mode::x2apic ? 0xb : 1;
-    data_->nslots = capacity_;
-    data_->slots = uint64_t(uintptr_t(slots_));
-    data_->entry64 = uint64_t(uintptr_t(smpboot_x86_ap_entry64));
-    data_->params = uint64_t(uintptr_t(&params_));
-    data_->image_cr3 = cfg.image_cr3 ? cfg.image_cr3 & ~cr3_noflush : tables_phys;
-    data_->pat = rdmsr(msr_pat);
+    data->cr0 = uint32_t((read_cr0() & (cr0_mp | cr0_et | cr0_ne | cr0_wp | cr0_am)) | cr0_pe | cr0_pg);
+    data->cr3 = uint32_t(tables_phys);
+    data->cr4 = uint32_t(cr4_pae | (la57 ? cr4_la57 : 0));
+    data->efer = uint32_t(efer_lme | (rdmsr(msr_efer) & efer_nxe));
+    data->id_leaf = apic_.mode() == apic_mode::x2apic ? 0xb : 1;
+    data->nslots = capacity_;
+    data->slots = uint64_t(uintptr_t(slots_));
+    data->entry64 = uint64_t(uintptr_t(smpboot_x86_ap_entry64));
+    data->params = uint64_t(uintptr_t(&params_));
+    data->image_cr3 = cfg.image_cr3 ? cfg.image_cr3 & ~cr3_noflush : tables_phys;
+    data->pat = rdmsr(msr_pat);
     // Both park IDTs send every exception and the NMI to a halt loop.
     auto* page_idt = reinterpret_cast<idt_gate*>(low + SMPBOOT_TRAMP_IDT);
     for (uint32_t i = 0; i < SMPBOOT_IDT_GATES; ++i)
         page_idt[i] = idt_gate::to(p + offset_in_blob(smpboot_x86_tramp_park), SMPBOOT_SEL_CODE64);
-    data_->idtr = {{}, uint16_t(SMPBOOT_IDT_GATES * sizeof(idt_gate) - 1), p + SMPBOOT_TRAMP_IDT};
+    data->idtr = {{}, uint16_t(SMPBOOT_IDT_GATES * sizeof(idt_gate) - 1), p + SMPBOOT_TRAMP_IDT};
 
     // What the 64-bit entry loads: the kernel's GDT and selectors as the boot
     // CPU has them now, and its CR3 (bit 63 is "no flush" only with PCIDs).

@@ -164,7 +164,6 @@ private:
     config cfg_{};
     host_ops host_{};
     local_apic apic_;
-    tramp_data* data_ = nullptr;
     ap_params params_{};
     bool ready_ = false;
 };
