@@ -159,11 +159,12 @@ smpboot_x86_tramp_lm64:
 	mov	SMPBOOT_TD_PARAMS(%rbp), %rdi
 	jmp	*SMPBOOT_TD_ENTRY64(%rbp)	/* to the kernel's address of the library */
 
-	/* Another image: its CR3, its stack, its argument in RDI. */
-6:	mov	SMPBOOT_TD_IMAGE_CR3(%rbp), %rbx
-	mov	%rbx, %cr3
-	mov	SMPBOOT_SLOT_STACK(%rsi), %rsp
+	/* Another image: its stack, its argument in RDI (read while the slot
+	 * is mapped), then its CR3. */
+6:	mov	SMPBOOT_SLOT_STACK(%rsi), %rsp
 	mov	SMPBOOT_SLOT_ARG(%rsi), %rdi
+	mov	SMPBOOT_TD_IMAGE_CR3(%rbp), %rbx
+	mov	%rbx, %cr3
 	xor	%ebp, %ebp			/* end of the frame chain */
 	call	*%rax
 	/* It returned (on its stack, with CR3 still mapping this page): back to

@@ -80,7 +80,8 @@ struct config {
     /// phys + its offset). Gets host_ops::ctx. Required.
     table_reader read_table = nullptr;
     /// The CR3 an image started by hotplug::start_image runs on; it must
-    /// map the trampoline page at its own address and the image's entry.
+    /// map the trampoline page at its own address, the image's entry and the
+    /// stack given to start_image (the CPU calls the entry on that stack).
     /// 0: the transition tables (what `cr3` maps, plus the trampoline page).
     uint64_t image_cr3 = 0;
     /// Called on each AP, if set, in the state described at the top of this
