@@ -27,6 +27,11 @@
  * CR3 = tramp_data.image_cr3, RSP = the slot's stack, RDI = the image's
  * argument, a call to the image's entry; an image that returns parks.
  *
+ * The whole way in: this page's code, smpboot_x86_ap_entry64, then the
+ * core's hotplug::ap_entry and ap_start; the slot the page code claims holds
+ * the core's entry, its argument and the CPU number, so nothing in between
+ * translates or copies.
+ *
  * smpboot_x86_ap_entry64 (kernel text) exits into the core's AP entry,
  * entry(core, cpu), with: the kernel's GDT (the boot CPU's GDTR at init())
  * and its CS/SS/DS (ES = DS, FS = GS = 0), CR3 = config::cr3, RSP = the
