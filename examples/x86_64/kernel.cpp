@@ -19,6 +19,10 @@
 //                                  5000: a hang detector, TCG on a loaded host is slow)
 //   smpboot.guest=CPU              first run the guest image on that CPU, then
 //                                  take the CPU back (INIT) and bring it up
+//   smpboot.nmi=CPU                first start that CPU with no slot armed for
+//                                  it (it parks in the trampoline page), send
+//                                  it an NMI, check the frame the park IDT
+//                                  took, then bring it up with the rest
 #include "caching.hpp"
 #include "guest/mailbox.hpp"
 #include "memory.hpp"
@@ -198,6 +202,36 @@ bool run_guest(cpu_id cpu) {
     return ok;
 }
 
+/// smpboot.nmi=CPU: an AP parked in the trampoline page must survive an NMI
+/// (the page's IDT sends it back to the park loop on the page's scratch
+/// stack; without that IDT the NMI shuts the machine down).
+bool nmi_check(cpu_id cpu) {
+    const hwid_t id = hp->hwid_of(cpu);
+    auto& apic = the_backend.apic();
+    auto* page = static_cast<uint64_t*>(mem::phys_to_virt(trampoline_phys));
+    constexpr uint32_t frame = (SMPBOOT_TRAMP_SCRATCH_END - 40) / 8;   // RIP, CS, RFLAGS, RSP, SS
+    for (uint32_t i = frame; i < SMPBOOT_PAGE / 8; ++i) page[i] = 0;
+    const uint32_t entered = the_backend.trampoline_entries();
+    const uint64_t ipi_ns = 100'000'000;
+    // INIT, then one SIPI (SDM 8.4.4.1): no slot is armed, so it parks.
+    bool ok = apic.send(x86::icr::init(), id, ipi_ns) && apic.send(x86::icr::startup(trampoline_phys >> 12), id, ipi_ns);
+    const uint64_t deadline = pc::now_ns() + 2'000'000'000;
+    while (ok && the_backend.trampoline_entries() == entered && pc::now_ns() < deadline) asm volatile("pause");
+    ok = ok && the_backend.trampoline_entries() == entered + 1;
+    pc::delay_us(10'000);   // into the park loop
+    ok = ok && apic.send(x86::icr::make(x86::delivery_mode::nmi), id, ipi_ns);
+    pc::delay_us(10'000);
+    const uint64_t cs = __atomic_load_n(&page[frame + 1], __ATOMIC_ACQUIRE);
+    const uint64_t rip = page[frame], rsp = page[frame + 3];
+    ok = ok && cs == SMPBOOT_SEL_CODE64 && rsp == trampoline_phys + SMPBOOT_TRAMP_SCRATCH_END &&
+         rip >= trampoline_phys && rip < trampoline_phys + x86::backend_base::trampoline_size();
+    line<160> l;
+    l.str("nmi check: cpu ").dec(cpu).str(" parked unarmed in the trampoline, NMI frame cs ").hex(cs);
+    l.str(" rip ").hex(rip).str(" rsp ").hex(rsp).str(ok ? ": survived" : ": WRONG");
+    say(l.c_str());
+    return ok;
+}
+
 }  // namespace
 
 /// isr.S: the wake IPI.
@@ -320,6 +354,8 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     bool ok = true;
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.guest", ~0ull); g != ~0ull)
         ok = run_guest(cpu_id(g)) && ok;
+    if (uint64_t c = example::cmdline_number(cmdline, "smpboot.nmi", ~0ull); c != ~0ull && c > 0 && c < n)
+        ok = nmi_check(cpu_id(c)) && ok;
 
     static example::demo<hotplug_t> the_demo{
         *hp, {"x86_64", "x86_64", cmdline, out, now, relax, ap_wait, own_apic_id}};

@@ -99,6 +99,15 @@ smpboot_qemu_test(NAME x86_64.q35.guest.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
                "guest on cpu 2: reported sum\\(1..1002\\)=502503 from APIC ID 0x2 .*: ok$"
   ARGS -smp 4 -append smpboot.guest=2)
 
+# An AP parked in the trampoline page (started with no slot armed) takes an
+# NMI: the page's park IDT catches it (the check reads the frame it pushed);
+# without that IDT the NMI triple-faults and QEMU stops with no result line.
+foreach(mode parallel seq)
+  smpboot_qemu_test(NAME x86_64.q35.nmi-park.${mode} EXAMPLE x86_64 EXPECT_HWIDS x86 MODE ${mode}
+    EXPECT_LINES "^x86_64: nmi check: cpu 2 parked unarmed in the trampoline, NMI frame cs 0x8 rip 0x[0-9a-f]+ rsp 0x9000: survived$"
+    ARGS -smp 4 -append smpboot.nmi=2)
+endforeach()
+
 # ---- The higher-half layout: no identity map, tables above 4 GiB ---------
 # The example always runs at -2 GiB with a direct map and drops the boot
 # identity map before smpboot starts (examples/x86_64/memory.hpp). With
