@@ -46,10 +46,6 @@
  */
 #include <smpboot/x86/trampoline_layout.h>
 
-/* Intel SDM Vol. 4 Table 2-2: IA32_EFER, IA32_PAT. */
-#define MSR_EFER 0xc0000080
-#define MSR_PAT 0x277
-
 	.section .rodata.smpboot_trampoline, "a"
 	.balign 16
 	.globl smpboot_x86_tramp_start
@@ -97,7 +93,7 @@ smpboot_x86_tramp_pm32:
 	mov	%eax, %cr4
 	mov	SMPBOOT_TD_CR3(%ebp), %eax
 	mov	%eax, %cr3
-	mov	$MSR_EFER, %ecx
+	mov	$SMPBOOT_MSR_EFER, %ecx
 	rdmsr
 	or	SMPBOOT_TD_EFER(%ebp), %eax
 	wrmsr
@@ -121,7 +117,7 @@ smpboot_x86_tramp_lm64:
 	 * every mapping means the same memory type here as there (SDM Vol. 3A
 	 * 11.12.4; INIT leaves PAT as it was, Table 9-1). The CR3 load in
 	 * smpboot_x86_ap_entry64 then drops TLB entries made with the old one. */
-	mov	$MSR_PAT, %ecx
+	mov	$SMPBOOT_MSR_PAT, %ecx
 	mov	SMPBOOT_TD_PAT(%rbp), %eax
 	mov	SMPBOOT_TD_PAT + 4(%rbp), %edx
 	wrmsr
@@ -197,14 +193,18 @@ smpboot_x86_tramp_end:
 
 	.text
 	/* RDI = ap_params, RSI = the slot, on the transition tables, which map
-	 * this code, ap_params, the slot, its stack and the kernel's GDT where
-	 * the kernel's own tables do. */
+	 * this code, ap_params and the slot where the kernel's tables did at
+	 * init(). The kernel's CR3 comes first, so that the stack and the GDT
+	 * need to be mapped only there; the window until the LIDT, in which an
+	 * NMI would find the page's IDT unmapped, is one LGDT long. */
 	.globl smpboot_x86_ap_entry64
 	.type smpboot_x86_ap_entry64, @function
 smpboot_x86_ap_entry64:
-	mov	SMPBOOT_SLOT_STACK(%rsi), %rsp
+	mov	SMPBOOT_AP_CR3(%rdi), %rax
+	mov	%rax, %cr3			/* the kernel's tables: the page is gone now */
 	lgdt	SMPBOOT_AP_GDTR(%rdi)
-	lidt	SMPBOOT_AP_IDTR(%rdi)
+	lidt	SMPBOOT_AP_IDTR(%rdi)		/* its gates use the kernel's CS */
+	mov	SMPBOOT_SLOT_STACK(%rsi), %rsp
 	/* The kernel's selectors: CS by a far return (SDM Vol. 3A 6.14.3 / RET). */
 	movzwl	SMPBOOT_AP_SS(%rdi), %eax
 	mov	%eax, %ss
@@ -219,9 +219,7 @@ smpboot_x86_ap_entry64:
 	lea	1f(%rip), %rax
 	push	%rax
 	lretq
-1:	mov	SMPBOOT_AP_CR3(%rdi), %rax	/* the kernel's tables: the page is gone now */
-	mov	%rax, %cr3
-	mov	%rdi, %rbx			/* callee-saved across the hook */
+1:	mov	%rdi, %rbx			/* callee-saved across the hook */
 	mov	%rsi, %r12
 	xor	%ebp, %ebp			/* end of the frame chain */
 	mov	SMPBOOT_AP_HOOK(%rbx), %rax

@@ -67,12 +67,14 @@ struct config {
     /// CR4.LA57). Nothing needs an identity map in it: the AP gets to this
     /// CR3 through the transition tables, which map what these tables map
     /// (the top level copied at init(), as Linux's trampoline page table)
-    /// plus the trampoline page at its own address. So the library's code,
-    /// this backend object and the AP stacks must be mapped in it at init()
-    /// at the addresses the boot CPU uses, and that mapping must not change
-    /// in the top level or on the way to the trampoline page's address
-    /// (those tables are copied); everything below the top level elsewhere
-    /// is shared. EFER.NXE is given to the AP only if the boot CPU has it.
+    /// plus the trampoline page at its own address. So the library's code
+    /// and this backend object must be mapped in it when init() runs, at the
+    /// addresses the boot CPU uses, and those mappings must stay in the top
+    /// level and, if they share the trampoline page's top-level entry, on
+    /// the way down to it (those tables are copied; everything else below
+    /// the top level is shared). The AP stacks and the GDT are only used
+    /// once this CR3 is loaded. EFER.NXE is given to the AP only if the boot
+    /// CPU has it.
     uint64_t cr3 = 0;
     /// Read access, on the boot CPU during init(), to a page-table page by
     /// its physical address: the top level of `cr3` and the tables on the

@@ -55,6 +55,10 @@
 #define SMPBOOT_IDT_GATES 32       /* the exception vectors, NMI (2) among them */
 #define SMPBOOT_TRAMP_SCRATCH_END 0x1000
 
+/* The MSRs the trampoline writes (Intel SDM Vol. 4 Table 2-2). */
+#define SMPBOOT_MSR_EFER 0xc0000080
+#define SMPBOOT_MSR_PAT 0x277
+
 /* The trampoline GDT's descriptors (Intel SDM Vol. 3A 3.4.5, Figure 3-8):
  * flat 4 GiB, DPL 0, accessed bit preset (3.4.5.1: else loading a selector
  * writes the descriptor, i.e. the page every AP runs from, and QEMU then
