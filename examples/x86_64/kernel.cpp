@@ -19,6 +19,9 @@
 //                                  5000: a hang detector, TCG on a loaded host is slow)
 //   smpboot.guest=CPU              first run the guest image on that CPU, then
 //                                  take the CPU back (INIT) and bring it up
+//   smpboot.early_fault=CPU        that CPU executes UD2 in the early hook,
+//                                  before the kernel's IDT: it must park
+//                                  (callin timeout), the rest come up
 //   smpboot.nmi=CPU                first start that CPU with no slot armed for
 //                                  it (it parks in the trampoline page), send
 //                                  it an NMI, check the frame the park IDT
@@ -91,9 +94,14 @@ void host_wake(void*, cpu_id cpu) { (void)the_backend.send_fixed(cpu, pc::wake_v
 
 example::demo<hotplug_t>* demo = nullptr;
 
+cpu_id early_fault_cpu = no_cpu;   // smpboot.early_fault=CPU
+
 /// config::ap_early: before the library touches the APIC. The kernel's GDT
 /// and IDT go in first, so that a fault from here on is reported.
-void host_ap_early(void*, cpu_id) {
+void host_ap_early(void*, cpu_id cpu) {
+    // A fault before the kernel's IDT: the library's park IDT stops the CPU
+    // (it misses its callin) instead of a triple fault ending the machine.
+    if (cpu == early_fault_cpu) asm volatile("ud2");
     pc::load_tables();
     caching::on_ap();
 }
@@ -354,6 +362,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     bool ok = true;
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.guest", ~0ull); g != ~0ull)
         ok = run_guest(cpu_id(g)) && ok;
+    early_fault_cpu = cpu_id(example::cmdline_number(cmdline, "smpboot.early_fault", no_cpu));
     if (uint64_t c = example::cmdline_number(cmdline, "smpboot.nmi", ~0ull); c != ~0ull && c > 0 && c < n)
         ok = nmi_check(cpu_id(c)) && ok;
 
@@ -364,7 +373,8 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     {
         line<160> l;
         l.str("trampoline ").dec(x86::backend_base::trampoline_size()).str(" bytes at ");
-        l.hex(trampoline_phys).str(", entered ").dec(the_backend.trampoline_entries()).str(" times; ");
+        l.hex(trampoline_phys).str(", entered ").dec(the_backend.trampoline_entries()).str(" times, ");
+        l.dec(the_backend.park_traps()).str(" traps in the park IDT; ");
         l.str(x86::current_apic_mode() == x86::apic_mode::x2apic ? "x2APIC" : "xAPIC");
         l.str(the_backend.delays() == x86::delay_policy::legacy ? ", legacy delays" : ", modern delays");
         l.str(delays == x86::delay_policy::automatic ? " (from CPUID)" : "");

@@ -12,7 +12,8 @@ extern const char smpboot_x86_tramp_pm32[];
 extern const char smpboot_x86_tramp_lm64[];
 extern const char smpboot_x86_tramp_park[];
 extern const char smpboot_x86_ap_entry64[];
-extern const char smpboot_x86_park_loop[];
+extern const char smpboot_x86_park_trap[];
+extern uint32_t smpboot_x86_park_traps;
 [[noreturn]] void smpboot_x86_park(smpboot::atomic<uint32_t>* parked, const smpboot::x86::ap_params* params);
 }
 
@@ -57,6 +58,8 @@ size_t backend_base::trampoline_size() {
 }
 
 uint32_t backend_base::trampoline_entries() const { return params_.started.load(memory_order::relaxed); }
+
+uint32_t backend_base::park_traps() const { return __atomic_load_n(&smpboot_x86_park_traps, __ATOMIC_RELAXED); }
 
 result backend_base::init(const config& cfg, const host_ops& host) {
     auto bad = [](config_error e) { return result::fail(errc::kick_failed, 0, state::offline, e); };
@@ -123,7 +126,7 @@ result backend_base::init(const config& cfg, const host_ops& host) {
     params_.early_hook = uint64_t(uintptr_t(cfg.ap_early));
     params_.hook_ctx = uint64_t(uintptr_t(host.ctx));
     for (uint32_t i = 0; i < SMPBOOT_IDT_GATES; ++i)
-        params_.idt[i] = idt_gate::to(uint64_t(uintptr_t(smpboot_x86_park_loop)), params_.cs);
+        params_.idt[i] = idt_gate::to(uint64_t(uintptr_t(smpboot_x86_park_trap)), params_.cs);
     params_.idtr = {{}, uint16_t(sizeof(params_.idt) - 1), uint64_t(uintptr_t(params_.idt))};
     params_.started.store(0, memory_order::relaxed);
 

@@ -42,7 +42,8 @@
  * &slot.parked, RSI = ap_params; never returns. It switches to the park IDT
  * and scratch stack, writes 1 to *RDI last, after which it no longer touches
  * its own stack, and halts with interrupts off until an INIT. An NMI there
- * lands in smpboot_x86_park_loop, which never returns either.
+ * lands in smpboot_x86_park_trap, which counts it in smpboot_x86_park_traps
+ * and never returns either.
  */
 #include <smpboot/x86/trampoline_layout.h>
 
@@ -241,10 +242,26 @@ smpboot_x86_park:
 	lidt	SMPBOOT_AP_IDTR(%rsi)
 	lea	SMPBOOT_AP_SCRATCH_END(%rsi), %rsp
 	movl	$1, (%rdi)			/* last: the boot CPU may now send INIT */
-	/* Falls through. The park IDT's gates point here too. */
-	.globl smpboot_x86_park_loop
-smpboot_x86_park_loop:
-	cli
+1:	cli
 	hlt
-	jmp	smpboot_x86_park_loop
+	jmp	1b
 	.size smpboot_x86_park, . - smpboot_x86_park
+
+	/* Every gate of the park IDT: an exception or NMI on an AP before the
+	 * kernel loaded its IDT, or in the park. Counted (so that a CPU parked
+	 * this way can be told from one that hangs), then a halt for good: no
+	 * IRET, so NMIs stay blocked (SDM Vol. 3A 6.7.1). */
+	.globl smpboot_x86_park_trap
+	.type smpboot_x86_park_trap, @function
+smpboot_x86_park_trap:
+	lock incl smpboot_x86_park_traps(%rip)
+2:	cli
+	hlt
+	jmp	2b
+	.size smpboot_x86_park_trap, . - smpboot_x86_park_trap
+
+	.bss
+	.balign 4
+	.globl smpboot_x86_park_traps
+smpboot_x86_park_traps:
+	.long 0

@@ -108,6 +108,13 @@ foreach(mode parallel seq)
     ARGS -smp 4 -append smpboot.nmi=2)
 endforeach()
 
+# A fault on an AP before the kernel loaded its IDT (a UD2 in the early
+# hook): the park IDT stops that CPU, which misses its callin; the machine
+# goes on (before the park IDT: a triple fault, no result line).
+smpboot_qemu_test(NAME x86_64.q35.early-fault.parallel EXAMPLE x86_64 EXPECT_HWIDS 0,1,3 EXPECT_FAILED 2
+  EXPECT_LINES "^smpboot: cpu 2 hwid 0x2 failed: callin timeout at bp:bringup$" ", 1 traps in the park IDT"
+  ARGS -smp 4 -append smpboot.early_fault=2 -append smpboot.callin_ms=1000)
+
 # ---- The higher-half layout: no identity map, tables above 4 GiB ---------
 # The example always runs at -2 GiB with a direct map and drops the boot
 # identity map before smpboot starts (examples/x86_64/memory.hpp). With

@@ -32,10 +32,14 @@ smpboot_x86_tramp_park:
     .fill 0x10, 1, 0x90
 smpboot_x86_tramp_end:
     .text
-    .globl smpboot_x86_ap_entry64, smpboot_x86_park_loop
+    .globl smpboot_x86_ap_entry64, smpboot_x86_park_trap
 smpboot_x86_ap_entry64:
-smpboot_x86_park_loop:
+smpboot_x86_park_trap:
     ud2
+    .bss
+    .globl smpboot_x86_park_traps
+smpboot_x86_park_traps:
+    .long 0
 )");
 extern "C" [[noreturn]] void smpboot_x86_park(atomic<uint32_t>*, const ap_params*) { std::abort(); }
 

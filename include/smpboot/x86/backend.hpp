@@ -35,7 +35,8 @@
 //     ap_early exists;
 //   - IDT: none of the kernel's. IDTR points at the library's park IDT, in
 //     which every exception and the NMI halt the CPU for good (it then
-//     misses its callin or is reported stuck, instead of a triple fault).
+//     misses its callin or is reported stuck, instead of a triple fault;
+//     backend_base::park_traps() counts them).
 //     Load your IDT in ap_early or in your first AP-side step;
 //   - the local APIC as INIT left it until the ap:starting step, in which
 //     the library enables it (and switches it to x2APIC to match the BSP).
@@ -145,6 +146,10 @@ public:
     static constexpr uint32_t low_memory_pages = SMPBOOT_LOW_PAGES;
     /// APs that have reached the trampoline's 64-bit code so far (diagnostics).
     uint32_t trampoline_entries() const;
+    /// Exceptions and NMIs the park IDT took on APs in the kernel's address
+    /// space (before the kernel loaded its IDT, or while parked): each
+    /// stopped that CPU for good (diagnostics; 0 in a healthy system).
+    uint32_t park_traps() const;
     /// Send an IPI with `vector` to a CPU (e.g. for host_ops.wake): the boot
     /// CPU (logical 0) or one that was brought up at least once; any other
     /// fails with errc::invalid_cpu.

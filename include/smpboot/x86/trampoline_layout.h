@@ -81,7 +81,7 @@
 #define SMPBOOT_AP_HOOK 0x20       /* u64: config::ap_early, or 0 */
 #define SMPBOOT_AP_HOOK_CTX 0x28   /* u64: its first argument (host_ops::ctx) */
 #define SMPBOOT_AP_IDTR 0x36       /* u16 limit, u64 base: the park IDT below */
-#define SMPBOOT_AP_IDT 0x40        /* 32 x 16-byte gates, to smpboot_x86_park_loop */
+#define SMPBOOT_AP_IDT 0x40        /* 32 x 16-byte gates, to smpboot_x86_park_trap */
 #define SMPBOOT_AP_SCRATCH_END 0x280   /* the park loop's RSP (an NMI pushes here) */
 #define SMPBOOT_AP_STARTED 0x280   /* u32: APs that reached the 64-bit code (diagnostics) */
 #define SMPBOOT_AP_SIZE 0x2c0
