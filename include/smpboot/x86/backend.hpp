@@ -86,6 +86,10 @@ struct config {
     /// map the trampoline page at its own address, the image's entry and the
     /// stack given to start_image (the CPU calls the entry on that stack).
     /// 0: the transition tables (what `cr3` maps, plus the trampoline page).
+    /// The image is called in 64-bit mode with CS = 0x08 of the trampoline's
+    /// GDT, DS = ES = SS = 0, the boot CPU's PAT, CR0/CR4/EFER as below,
+    /// interrupts off, IDTR = the trampoline page's park IDT, RDI = its
+    /// argument; if it returns, the CPU parks there until an INIT.
     uint64_t image_cr3 = 0;
     /// Called on each AP, if set, in the state described at the top of this
     /// file, before the library touches any MMIO or the APIC: the place for
