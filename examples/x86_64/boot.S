@@ -8,16 +8,20 @@
  * physical address of struct hvm_start_info, interrupts off, no usable stack.
  *
  * CPU state on exit (the call to kernel_main, which never returns): 64-bit
- * mode on the page tables below (0-4 GiB identity-mapped with 2 MiB pages,
- * and -2 GiB -> 0-2 GiB for the kernel), CS = 0x08, DS/ES/SS = 0x10 from
- * boot_gdt, RSP = top of bsp_stack, RDI = the hvm_start_info address,
- * interrupts off.
+ * mode on the boot page tables below (0-4 GiB identity-mapped with 2 MiB
+ * pages, and -2 GiB -> 0-2 GiB for the kernel), 5-level (CR4.LA57, the
+ * PML5's first and last entries both to the PML4) when CPUID.(7,0):ECX[16]
+ * says the CPU has it, CS = 0x08, DS/ES/SS = 0x10 from boot_gdt, RSP = top
+ * of bsp_stack, RDI = the hvm_start_info address, interrupts off.
+ * kernel_main then moves to its own tables (memory.cpp), which have no
+ * identity map; these stay for the guest image only.
  */
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define PTE_P 0x1
 #define PTE_W 0x2
 #define PTE_PS 0x80		/* 2 MiB page in a PD entry (Intel SDM Vol. 3A 4.5) */
 #define CR4_PAE (1 << 5)
+#define CR4_LA57 (1 << 12)
 #define CR0_PG (1 << 31)
 #define CR0_PE 1
 #define CR0_WP (1 << 16)
@@ -40,7 +44,7 @@
 	.globl pvh_start
 pvh_start:
 	cli
-	mov	%ebx, %esi		/* hvm_start_info, kept for kernel_main */
+	mov	%ebx, %ebp		/* hvm_start_info, kept for kernel_main */
 
 	/* PD entries: 4 x 512 x 2 MiB = the first 4 GiB. */
 	mov	$boot_pd, %edi
@@ -70,12 +74,31 @@ pvh_start:
 	movl	$boot_pdpt_low + (PTE_P | PTE_W), boot_pml4
 	movl	$boot_pdpt_high + (PTE_P | PTE_W), boot_pml4 + 511 * 8
 
-	/* Long mode (Intel SDM Vol. 3A 9.8.5): PAE, CR3, EFER.LME, then paging. */
+	/* 5-level paging if the CPU has it (CPUID.(EAX=7,ECX=0):ECX[16], Intel
+	 * SDM Vol. 3A 4.1.1): a PML5 whose entries 0 and 511 are the PML4. */
+	mov	$CR4_PAE, %edi
+	mov	$boot_pml4, %esi
+	xor	%eax, %eax
+	cpuid
+	cmp	$7, %eax
+	jb	3f
+	mov	$7, %eax
+	xor	%ecx, %ecx
+	cpuid
+	test	$(1 << 16), %ecx
+	jz	3f
+	movl	$boot_pml4 + (PTE_P | PTE_W), boot_pml5
+	movl	$boot_pml4 + (PTE_P | PTE_W), boot_pml5 + 511 * 8
+	or	$CR4_LA57, %edi
+	mov	$boot_pml5, %esi
+3:
+	/* Long mode (Intel SDM Vol. 3A 9.8.5): PAE (+ LA57), CR3, EFER.LME,
+	 * then paging. */
 	lgdt	boot_gdtr
 	mov	%cr4, %eax
-	or	$CR4_PAE, %eax
+	or	%edi, %eax
 	mov	%eax, %cr4
-	mov	$boot_pml4, %eax
+	mov	%esi, %eax
 	mov	%eax, %cr3
 	mov	$MSR_EFER, %ecx
 	rdmsr
@@ -95,7 +118,7 @@ long64:
 	mov	%eax, %fs
 	mov	%eax, %gs
 	movabs	$bsp_stack_top, %rsp
-	mov	%esi, %edi
+	mov	%ebp, %edi
 	xor	%ebp, %ebp
 	movabs	$kernel_main, %rax
 	call	*%rax
@@ -115,7 +138,8 @@ boot_gdtr:
 
 	.section .boot.bss, "aw", @nobits
 	.balign 4096
-	.globl boot_pml4, boot_pd
+	.globl boot_pdpt_low
+boot_pml5:	.skip 4096
 boot_pml4:	.skip 4096
 boot_pdpt_low:	.skip 4096
 boot_pdpt_high:	.skip 4096

@@ -5,7 +5,7 @@
 //
 // Command line (PVH cmdline, words "smpboot.KEY=VALUE"):
 //   smpboot.mode=seq|parallel      bring-up mode (default parallel)
-//   smpboot.delays=modern|legacy   INIT-SIPI-SIPI pacing (default modern)
+//   smpboot.delays=modern|legacy   INIT-SIPI-SIPI pacing (default: from CPUID)
 //   smpboot.rsdp=scan              ignore the RSDP from PVH, use the legacy search
 //   smpboot.madt=list              print the MADT entry listing
 //   smpboot.acpidump=1             hex-dump the RSDP, RSDT/XSDT and MADT
@@ -19,7 +19,16 @@
 //                                  5000: a hang detector, TCG on a loaded host is slow)
 //   smpboot.guest=CPU              first run the guest image on that CPU, then
 //                                  take the CPU back (INIT) and bring it up
+//   smpboot.early_fault=CPU        that CPU executes UD2 in the early hook,
+//                                  before the kernel's IDT: it must park
+//                                  (callin timeout), the rest come up
+//   smpboot.nmi=CPU                first start that CPU with no slot armed for
+//                                  it (it parks in the trampoline page), send
+//                                  it an NMI, check the frame the park IDT
+//                                  took, then bring it up with the rest
+#include "caching.hpp"
 #include "guest/mailbox.hpp"
+#include "memory.hpp"
 #include "platform.hpp"
 
 #include <cmdline.hpp>
@@ -33,7 +42,6 @@ inline void* operator new(size_t, void* p) noexcept { return p; }
 extern "C" {
 extern const char guest_image_start[];   // guest_blob.S
 extern const char guest_image_end[];
-extern const char kernel_vma[];          // kernel.ld: virtual = physical + kernel_vma
 }
 
 namespace {
@@ -81,10 +89,22 @@ stack_region host_alloc_stack(void*, cpu_id cpu) {
     if (cpu >= max_cpus) return {};
     return {ap_stacks[cpu], stack_size};
 }
-void* host_map_mmio(void*, uint64_t phys, size_t) { return pc::map_uncached(phys); }
+void* host_map_mmio(void*, uint64_t phys, size_t) { return mem::map_uncached(phys); }
 void host_wake(void*, cpu_id cpu) { (void)the_backend.send_fixed(cpu, pc::wake_vector); }
 
 example::demo<hotplug_t>* demo = nullptr;
+
+cpu_id early_fault_cpu = no_cpu;   // smpboot.early_fault=CPU
+
+/// config::ap_early: before the library touches the APIC. The kernel's GDT
+/// and IDT go in first, so that a fault from here on is reported.
+void host_ap_early(void*, cpu_id cpu) {
+    // A fault before the kernel's IDT: the library's park IDT stops the CPU
+    // (it misses its callin) instead of a triple fault ending the machine.
+    if (cpu == early_fault_cpu) asm volatile("ud2");
+    pc::load_tables();
+    caching::on_ap();
+}
 
 void host_ap_main(void*, cpu_id cpu) { demo->ap_idle(cpu); }
 
@@ -96,12 +116,13 @@ void relax() { asm volatile("pause"); }
 void ap_wait() { asm volatile("sti; hlt; cli" ::: "memory"); }
 hwid_t own_apic_id() { return the_backend.apic().id(); }
 
-// ---- ACPI through the identity map -----------------------------------------
+// ---- ACPI and page tables through the direct map ---------------------------
 
 const void* map_phys(void*, uint64_t phys, size_t len) {
-    if (phys == 0 || phys + len > (uint64_t(1) << 32) || phys + len < phys) return nullptr;
-    return reinterpret_cast<const void*>(uintptr_t(phys));
+    if (phys == 0 || !mem::in_direct_map(phys, len)) return nullptr;
+    return mem::phys_to_virt(phys);
 }
+const uint64_t* read_table(void*, uint64_t phys) { return static_cast<const uint64_t*>(map_phys(nullptr, phys, 4096)); }
 
 void print_entry(void*, const x86::acpi::madt_entry& e) {
     line<200> l;
@@ -153,20 +174,16 @@ bool option_is(const char* key, const char* value) {
     return example::cmdline_value(cmdline, key, buf, sizeof buf) && example::str_eq(buf, value);
 }
 
-uint64_t virt_to_phys(const void* p) {
-    return uint64_t(uintptr_t(p) - uintptr_t(kernel_vma));
-}
-
 /// smpboot.guest=CPU: run the separately built guest image on `cpu`, print
 /// what it reports, then INIT the CPU and give it back to the kernel.
 bool run_guest(cpu_id cpu) {
-    auto* dst = reinterpret_cast<char*>(uintptr_t(guest::load_phys));
+    auto* dst = static_cast<char*>(mem::phys_to_virt(guest::load_phys));
     for (const char* p = guest_image_start; p < guest_image_end; ++p) *dst++ = *p;
     guest_box = {};
     guest_box.magic = guest::magic;
     guest_box.n = 1000 + cpu;
     const uintptr_t stack_top = uintptr_t(guest_stack + sizeof guest_stack);
-    result r = hp->start_image(cpu, guest::load_phys, stack_top, virt_to_phys(&guest_box));
+    result r = hp->start_image(cpu, guest::load_phys, stack_top, mem::kernel_virt_to_phys(&guest_box));
     if (!r) {
         say("error: start_image: ", to_string(r.code));
         return false;
@@ -193,6 +210,36 @@ bool run_guest(cpu_id cpu) {
     return ok;
 }
 
+/// smpboot.nmi=CPU: an AP parked in the trampoline page must survive an NMI
+/// (the page's IDT sends it back to the park loop on the page's scratch
+/// stack; without that IDT the NMI shuts the machine down).
+bool nmi_check(cpu_id cpu) {
+    const hwid_t id = hp->hwid_of(cpu);
+    auto& apic = the_backend.apic();
+    auto* page = static_cast<uint64_t*>(mem::phys_to_virt(trampoline_phys));
+    constexpr uint32_t frame = (SMPBOOT_TRAMP_SCRATCH_END - 40) / 8;   // RIP, CS, RFLAGS, RSP, SS
+    for (uint32_t i = frame; i < SMPBOOT_PAGE / 8; ++i) page[i] = 0;
+    const uint32_t entered = the_backend.trampoline_entries();
+    const uint64_t ipi_ns = 100'000'000;
+    // INIT, then one SIPI (SDM 8.4.4.1): no slot is armed, so it parks.
+    bool ok = apic.send(x86::icr::init(), id, ipi_ns) && apic.send(x86::icr::startup(trampoline_phys >> 12), id, ipi_ns);
+    const uint64_t deadline = pc::now_ns() + 2'000'000'000;
+    while (ok && the_backend.trampoline_entries() == entered && pc::now_ns() < deadline) asm volatile("pause");
+    ok = ok && the_backend.trampoline_entries() == entered + 1;
+    pc::delay_us(10'000);   // into the park loop
+    ok = ok && apic.send(x86::icr::make(x86::delivery_mode::nmi), id, ipi_ns);
+    pc::delay_us(10'000);
+    const uint64_t cs = __atomic_load_n(&page[frame + 1], __ATOMIC_ACQUIRE);
+    const uint64_t rip = page[frame], rsp = page[frame + 3];
+    ok = ok && cs == SMPBOOT_SEL_CODE64 && rsp == trampoline_phys + SMPBOOT_TRAMP_SCRATCH_END &&
+         rip >= trampoline_phys && rip < trampoline_phys + x86::backend_base::trampoline_size();
+    line<160> l;
+    l.str("nmi check: cpu ").dec(cpu).str(" parked unarmed in the trampoline, NMI frame cs ").hex(cs);
+    l.str(" rip ").hex(rip).str(" rsp ").hex(rsp).str(ok ? ": survived" : ": WRONG");
+    say(l.c_str());
+    return ok;
+}
+
 }  // namespace
 
 /// isr.S: the wake IPI.
@@ -203,6 +250,8 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     pc::tables_init();
     pc::load_tables();
 
+    // The start info and the command line through the boot identity map,
+    // while it is still there.
     const auto* si = reinterpret_cast<const pc::hvm_start_info*>(uintptr_t(start_info_phys));
     uint64_t rsdp = 0;
     if (si && si->magic == pc::hvm_start_magic) {
@@ -212,15 +261,29 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
             for (; c[i] && i + 1 < sizeof cmdline; ++i) cmdline[i] = c[i];
             cmdline[i] = '\0';
         }
+    } else {
+        si = nullptr;
     }
+    const mem::layout layout = mem::enter_higher_half(si);
+    si = nullptr;   // identity-mapped: gone now
     say("smpboot x86-64 example; cmdline: ", cmdline);
+    {
+        line<200> l;
+        l.str("memory: kernel at -2 GiB, direct map of 0-").dec(layout.direct_end >> 30).str(" GiB at ");
+        l.hex(mem::direct_base).str(", no identity map, page tables (").dec(layout.table_pages);
+        l.str(" pages) at ").hex(layout.cr3).str(layout.cr3 >> 32 ? " (above 4 GiB)" : " (below 4 GiB)");
+        l.str(layout.la57 ? ", 5-level" : ", 4-level");
+        say(l.c_str());
+    }
     if (!pc::clock_init()) say("warning: the PIT did not count; assuming a 1 GHz TSC");
     {
         line<80> l;
         l.str("TSC ").dec(pc::tsc_hz() / 1000).str(" kHz");
         say(l.c_str());
     }
-    const bool legacy = option_is("smpboot.delays", "legacy");
+    const x86::delay_policy delays = option_is("smpboot.delays", "legacy")   ? x86::delay_policy::legacy
+                                     : option_is("smpboot.delays", "modern") ? x86::delay_policy::modern
+                                                                             : x86::delay_policy::automatic;
     if (option_is("smpboot.rsdp", "scan")) rsdp = 0;
 
     if (option_is("smpboot.x2apic", "on")) {
@@ -279,11 +342,16 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     host.ap_main = host_ap_main;
     host.wake = host_wake;
 
+    caching::on_boot_cpu();   // before init(): the APs get this PAT
+
     x86::config cfg;
     cfg.trampoline_phys = trampoline_phys;
-    cfg.trampoline_virt = reinterpret_cast<void*>(uintptr_t(trampoline_phys));
-    cfg.cr3 = x86::read_cr3();
-    cfg.delays = legacy ? x86::delay_policy::legacy : x86::delay_policy::modern;
+    cfg.trampoline_virt = mem::phys_to_virt(trampoline_phys);
+    cfg.cr3 = layout.cr3;
+    cfg.read_table = read_table;
+    cfg.image_cr3 = layout.boot_cr3;   // the guest runs identity-mapped
+    cfg.ap_early = host_ap_early;
+    cfg.delays = delays;
     cfg.lapic_phys = info.lapic_phys;
     cfg.map_mmio = host_map_mmio;
     cfg.spurious_vector = pc::spurious_vector;
@@ -295,18 +363,31 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     bool ok = true;
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.guest", ~0ull); g != ~0ull)
         ok = run_guest(cpu_id(g)) && ok;
+    early_fault_cpu = cpu_id(example::cmdline_number(cmdline, "smpboot.early_fault", no_cpu));
+    if (uint64_t c = example::cmdline_number(cmdline, "smpboot.nmi", ~0ull); c != ~0ull && c > 0 && c < n)
+        ok = nmi_check(cpu_id(c)) && ok;
 
     static example::demo<hotplug_t> the_demo{
-        *hp, {"x86_64", "x86_64", cmdline, out, now, relax, ap_wait, own_apic_id, pc::load_tables}};
+        *hp, {"x86_64", "x86_64", cmdline, out, now, relax, ap_wait, own_apic_id}};
     demo = &the_demo;
     ok = the_demo.run() && ok;
     {
         line<160> l;
         l.str("trampoline ").dec(x86::backend_base::trampoline_size()).str(" bytes at ");
-        l.hex(trampoline_phys).str(", entered ").dec(the_backend.trampoline_entries()).str(" times; ");
+        l.hex(trampoline_phys).str(", entered ").dec(the_backend.trampoline_entries()).str(" times, ");
+        l.dec(the_backend.park_traps()).str(" traps in the park IDT; ");
         l.str(x86::current_apic_mode() == x86::apic_mode::x2apic ? "x2APIC" : "xAPIC");
-        l.str(legacy ? ", legacy delays" : ", modern delays");
+        l.str(the_backend.delays() == x86::delay_policy::legacy ? ", legacy delays" : ", modern delays");
+        l.str(delays == x86::delay_policy::automatic ? " (from CPUID)" : "");
         say(l.c_str());
+    }
+    {
+        const caching::counts c = caching::stats();
+        line<160> l;
+        l.str("early hook: runs ").dec(c.runs).str(", PAT as the boot CPU's ").dec(c.pat_same);
+        l.str(", MTRRs as the boot CPU's ").dec(c.mtrr_same).str(" (synced on ").dec(c.mtrr_synced).chr(')');
+        say(l.c_str());
+        ok = ok && c.pat_same == c.runs && c.mtrr_same == c.runs;
     }
     pc::exit_qemu(ok ? 0 : 1);
 }

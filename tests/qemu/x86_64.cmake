@@ -99,6 +99,48 @@ smpboot_qemu_test(NAME x86_64.q35.guest.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
                "guest on cpu 2: reported sum\\(1..1002\\)=502503 from APIC ID 0x2 .*: ok$"
   ARGS -smp 4 -append smpboot.guest=2)
 
+# An AP parked in the trampoline page (started with no slot armed) takes an
+# NMI: the page's park IDT catches it (the check reads the frame it pushed);
+# without that IDT the NMI triple-faults and QEMU stops with no result line.
+foreach(mode parallel seq)
+  smpboot_qemu_test(NAME x86_64.q35.nmi-park.${mode} EXAMPLE x86_64 EXPECT_HWIDS x86 MODE ${mode}
+    EXPECT_LINES "^x86_64: nmi check: cpu 2 parked unarmed in the trampoline, NMI frame cs 0x8 rip 0x[0-9a-f]+ rsp 0x9000: survived$"
+    ARGS -smp 4 -append smpboot.nmi=2)
+endforeach()
+
+# A fault on an AP before the kernel loaded its IDT (a UD2 in the early
+# hook): the park IDT stops that CPU, which misses its callin; the machine
+# goes on (before the park IDT: a triple fault, no result line).
+smpboot_qemu_test(NAME x86_64.q35.early-fault.parallel EXAMPLE x86_64 EXPECT_HWIDS 0,1,3 EXPECT_FAILED 2
+  EXPECT_LINES "^smpboot: cpu 2 hwid 0x2 failed: callin timeout at bp:bringup$" ", 1 traps in the park IDT"
+  ARGS -smp 4 -append smpboot.early_fault=2 -append smpboot.callin_ms=1000)
+
+# ---- The higher-half layout: no identity map, tables above 4 GiB ---------
+# The example always runs at -2 GiB with a direct map and drops the boot
+# identity map before smpboot starts (examples/x86_64/memory.hpp). With
+# -m 6G its page tables, and so the APs' CR3, are above 4 GiB; with -cpu max
+# (TCG has LA57) the boot CPU and so the APs use 5-level paging. Every run
+# also checks the early hook: on each AP entry the AP had the boot CPU's PAT
+# (which the example sets to Linux's, not the reset value) and MTRRs.
+set(x86_hook_line "early hook: runs ([1-9][0-9]*), PAT as the boot CPU's \\1, MTRRs as the boot CPU's \\1 ")
+set(x86_stress100 "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$")
+foreach(mode parallel seq)
+  smpboot_qemu_test(NAME x86_64.q35.higher-half.m6G.stress100.${mode} EXAMPLE x86_64 EXPECT_HWIDS x86
+    MODE ${mode} TIMEOUT 300
+    EXPECT_LINES "no identity map, page tables \\([0-9]+ pages\\) at 0x1[0-9a-f]{8} \\(above 4 GiB\\), 4-level$"
+                 "ran on the AP itself for 7/7 online APs" "${x86_stress100}" "${x86_hook_line}"
+    ARGS -m 6G -smp 8 -append smpboot.stress=100)
+  smpboot_qemu_test(NAME x86_64.q35.higher-half.m6G.la57.stress100.${mode} EXAMPLE x86_64 EXPECT_HWIDS x86
+    MODE ${mode} TIMEOUT 300
+    EXPECT_LINES "no identity map, page tables \\([0-9]+ pages\\) at 0x1[0-9a-f]{8} \\(above 4 GiB\\), 5-level$"
+                 "ran on the AP itself for 5/5 online APs" "${x86_stress100}" "${x86_hook_line}"
+    ARGS -m 6G -cpu max -smp 6,sockets=2,cores=3,threads=1 -append smpboot.stress=100)
+endforeach()
+# The guest image on its own address space (config::image_cr3) in 5-level mode.
+smpboot_qemu_test(NAME x86_64.q35.higher-half.la57.guest.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
+  EXPECT_LINES "5-level$" "guest on cpu 1: reported sum\\(1..1001\\)=501501 from APIC ID 0x1 .*: ok$"
+  ARGS -m 6G -cpu max -smp 2 -append smpboot.guest=1)
+
 # ---- Opt-in, needs a usable /dev/kvm: x2APIC (QEMU 7.2 TCG has none) ------
 # -DSMPBOOT_X86_KVM_TESTS=ON registers them; the runner then puts -accel kvm
 # first. The boot CPU is switched to x2APIC as firmware would
