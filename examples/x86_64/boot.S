@@ -1,18 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * PVH entry of the x86-64 example kernel.
+ * The entries of the x86-64 example kernel, one per way in; each records
+ * which one it was (BOOT_* in bootinfo.hpp) for kernel_main.
  *
- * CPU state on entry (PVH boot ABI, Xen docs "x86/HVM direct boot ABI",
- * entered through the XEN_ELFNOTE_PHYS32_ENTRY note below): 32-bit protected
- * mode, paging off, CS = flat 32-bit code, DS/ES/SS = flat data, EBX = the
+ * pvh_start: PVH boot ABI (Xen docs "x86/HVM direct boot ABI"), entered
+ * through the XEN_ELFNOTE_PHYS32_ENTRY note below: 32-bit protected mode,
+ * paging off, CS = flat 32-bit code, DS/ES/SS = flat data, EBX = the
  * physical address of struct hvm_start_info, interrupts off, no usable stack.
  *
- * CPU state on exit (the call to kernel_main, which never returns): 64-bit
- * mode on the page tables below (0-4 GiB identity-mapped with 2 MiB pages,
- * and -2 GiB -> 0-2 GiB for the kernel), CS = 0x08, DS/ES/SS = 0x10 from
- * boot_gdt, RSP = top of bsp_stack, RDI = the hvm_start_info address,
- * interrupts off.
+ * mb2_start: Multiboot2 spec 1.0 section 3.3 (I386 machine state), entered
+ * through the entry address tag of the header below: the same as PVH except
+ * EAX = 0x36d76289 and EBX = the physical address of the boot information;
+ * GDTR, IDTR and the A20 state must not be relied on.
+ *
+ * uefi64_start: entered from examples/x86_64/efi_loader.cpp after
+ * ExitBootServices, through the SMPBOOT_NOTE_ENTRY64 note below: 64-bit mode
+ * on the firmware's page tables (4-level, identity-mapping this image at its
+ * physical address), interrupts off, RDI = the physical address of struct
+ * boot::uefi_handoff (below 4 GiB), any GDT/IDT, no stack of ours yet.
+ *
+ * CPU state on exit of all three (the call to kernel_main, which never
+ * returns): 64-bit mode on the page tables below (0-4 GiB identity-mapped
+ * with 2 MiB pages, and -2 GiB -> 0-2 GiB for the kernel), CS = 0x08,
+ * DS/ES/SS = 0x10 from boot_gdt, RSP = top of bsp_stack, RDI = the boot
+ * information's physical address, ESI = BOOT_*, interrupts off.
  */
+#include "boot_layout.h"
+
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define PTE_P 0x1
 #define PTE_W 0x2
@@ -35,13 +49,40 @@
 	.balign 4
 	.long pvh_start
 
-	.section .boot.text, "ax"
-	.code32
-	.globl pvh_start
-pvh_start:
-	cli
-	mov	%ebx, %esi		/* hvm_start_info, kept for kernel_main */
+	/* The 64-bit entry for the UEFI loader, as a note of the same shape. */
+	.section .note.smpboot, "a", @note
+	.balign 4
+	.long 8				/* name size: "smpboot\0" */
+	.long 8				/* descriptor size */
+	.long SMPBOOT_NOTE_ENTRY64
+	.asciz "smpboot"
+	.balign 4
+	.quad uefi64_start
 
+	/*
+	 * Multiboot2 spec 1.0 section 3.1: within the first 32 KiB of the file,
+	 * 8-byte aligned; the entry address tag (3.1.6) names mb2_start, the ELF
+	 * program headers say where each segment goes.
+	 */
+	.section .multiboot2, "a"
+	.balign 8
+mb2_header:
+	.long MB2_HEADER_MAGIC
+	.long 0				/* architecture: i386 protected mode */
+	.long mb2_header_end - mb2_header
+	.long -(MB2_HEADER_MAGIC + (mb2_header_end - mb2_header))
+	.balign 8
+	.short 3, 0			/* entry address tag: type, flags */
+	.long 12
+	.long mb2_start
+	.balign 8
+	.short 0, 0			/* end tag */
+	.long 8
+mb2_header_end:
+
+/* The first 4 GiB identity-mapped, the kernel at -2 GiB; the same bytes run
+ * in 32-bit and in 64-bit mode (addresses below 2 GiB, ECX zero-extends). */
+.macro build_page_tables
 	/* PD entries: 4 x 512 x 2 MiB = the first 4 GiB. */
 	mov	$boot_pd, %edi
 	xor	%eax, %eax		/* physical address of the current 2 MiB page */
@@ -69,6 +110,23 @@ pvh_start:
 	movl	$boot_pd + 4096 + (PTE_P | PTE_W), boot_pdpt_high + 511 * 8
 	movl	$boot_pdpt_low + (PTE_P | PTE_W), boot_pml4
 	movl	$boot_pdpt_high + (PTE_P | PTE_W), boot_pml4 + 511 * 8
+.endm
+
+	.section .boot.text, "ax"
+	.code32
+	.globl pvh_start, mb2_start
+pvh_start:
+	mov	$BOOT_PVH, %ebp
+	jmp	4f
+mb2_start:
+	/* A loader that is not multiboot2 gets BOOT_NONE, and no boot info. */
+	mov	$BOOT_MULTIBOOT2, %ebp
+	cmp	$MB2_BOOTLOADER_MAGIC, %eax
+	je	4f
+	mov	$BOOT_NONE, %ebp
+4:	cli
+	mov	%ebx, %esi		/* the boot information, kept for kernel_main */
+	build_page_tables
 
 	/* Long mode (Intel SDM Vol. 3A 9.8.5): PAE, CR3, EFER.LME, then paging. */
 	lgdt	boot_gdtr
@@ -86,6 +144,21 @@ pvh_start:
 	ljmp	$0x08, $long64
 
 	.code64
+	.globl uefi64_start
+uefi64_start:
+	cli
+	mov	%edi, %esi		/* the handoff, below 4 GiB */
+	mov	$BOOT_UEFI, %ebp
+	build_page_tables
+	/* Already in long mode: switch to our tables (this code is identity-
+	 * mapped in both), then reload CS through a far return. */
+	lgdt	boot_gdtr
+	mov	$boot_pml4, %eax
+	mov	%rax, %cr3
+	pushq	$0x08
+	pushq	$long64
+	lretq
+
 long64:
 	mov	$0x10, %eax
 	mov	%eax, %ds
@@ -96,6 +169,7 @@ long64:
 	mov	%eax, %gs
 	movabs	$bsp_stack_top, %rsp
 	mov	%esi, %edi
+	mov	%ebp, %esi
 	xor	%ebp, %ebp
 	movabs	$kernel_main, %rax
 	call	*%rax
@@ -109,9 +183,9 @@ boot_gdt:
 	.quad 0
 	.quad 0x00af9a000000ffff	/* 0x08: 64-bit code */
 	.quad 0x00cf92000000ffff	/* 0x10: data */
-boot_gdtr:
+boot_gdtr:				/* 32-bit LGDT reads 6 bytes of it, 64-bit 10 */
 	.word boot_gdtr - boot_gdt - 1
-	.long boot_gdt
+	.quad boot_gdt
 
 	.section .boot.bss, "aw", @nobits
 	.balign 4096

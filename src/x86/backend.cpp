@@ -25,17 +25,21 @@ constexpr uint64_t page_size = 4096;
 constexpr uint64_t low_mem_limit = 0x100000;
 constexpr uint64_t vga_hole_first = 0xa0000, vga_hole_end = 0xc0000;   // reserved vectors A0-BF
 
-// The config problems init() reports, as result::rc.
-enum config_error : int32_t {
-    bad_trampoline_page = 10,
-    no_trampoline_mapping,
-    cr3_above_4g,
-    no_clock,
-};
-
 uint32_t offset_in_blob(const char* sym) { return uint32_t(sym - smpboot_x86_tramp_start); }
 
 }  // namespace
+
+const char* describe_config_problem(int32_t rc) {
+    switch (config_problem(rc)) {
+    case config_problem::bad_trampoline_page:
+        return "trampoline page not a 4 KiB page below 1 MiB outside 0xA0000-0xBFFFF (SDM Vol. 3A 10.6.1)";
+    case config_problem::no_trampoline_mapping: return "no mapping of the trampoline page";
+    case config_problem::cr3_above_4g:
+        return "CR3 above 4 GiB: the trampoline loads CR3 in 32-bit mode";
+    case config_problem::no_clock: return "host_ops has no monotonic_ns or delay_us";
+    }
+    return nullptr;
+}
 
 acpi::status backend_base::discover(const acpi::phys_reader& mem, uint64_t rsdp_phys, cpu_desc* out,
                                     uint32_t cap, uint32_t& count, acpi::madt_info& info,
@@ -55,14 +59,17 @@ uint32_t backend_base::trampoline_entries() const {
 }
 
 result backend_base::init(const config& cfg, const host_ops& host) {
-    auto bad = [](config_error e) { return result::fail(errc::kick_failed, 0, state::offline, e); };
+    auto bad = [](config_problem e) { return result::fail(errc::kick_failed, 0, state::offline, int32_t(e)); };
     const uint64_t p = cfg.trampoline_phys;
     if (p == 0 || p % page_size || p + page_size > low_mem_limit ||
         (p >= vga_hole_first && p < vga_hole_end))
-        return bad(bad_trampoline_page);
-    if (!cfg.trampoline_virt) return bad(no_trampoline_mapping);
-    if (cfg.cr3 >> 32) return bad(cr3_above_4g);
-    if (!host.monotonic_ns || !host.delay_us) return bad(no_clock);
+        return bad(config_problem::bad_trampoline_page);
+    if (!cfg.trampoline_virt) return bad(config_problem::no_trampoline_mapping);
+    // The AP loads CR3 before it enables long mode (SDM Vol. 3A 9.8.5), so
+    // only the low 32 bits would reach it: refuse rather than let it run on
+    // whatever table that truncation names.
+    if (cfg.cr3 >> 32) return bad(config_problem::cr3_above_4g);
+    if (!host.monotonic_ns || !host.delay_us) return bad(config_problem::no_clock);
     cfg_ = cfg;
     host_ = host;
     result r = apic_.init(host, cfg.lapic_phys);

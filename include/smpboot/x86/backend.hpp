@@ -65,6 +65,18 @@ struct config {
     uint8_t spurious_vector = 0xff;
 };
 
+/// Why init() refused a config: the `rc` of its errc::kick_failed result.
+enum class config_problem : int32_t {
+    bad_trampoline_page = 10,   ///< not a 4 KiB page below 1 MiB outside 0xA0000-0xBFFFF
+    no_trampoline_mapping,      ///< trampoline_virt is null
+    cr3_above_4g,               ///< the trampoline loads CR3 in 32-bit mode
+    no_clock,                   ///< host_ops lacks monotonic_ns or delay_us
+};
+
+/// A readable reason for init()'s rc, e.g. "CR3 above 4 GiB ..."; null if
+/// `rc` is not a config_problem.
+const char* describe_config_problem(int32_t rc);
+
 class backend_base {
 public:
     backend_base(const backend_base&) = delete;
@@ -78,7 +90,8 @@ public:
                           acpi::entry_visitor visit = nullptr, void* visit_ctx = nullptr) const;
 
     /// Pick the APIC mode, map the xAPIC, install the trampoline. Boot CPU,
-    /// before hotplug::init(). Fails (kick_failed, rc = what) on a bad config.
+    /// before hotplug::init(). Fails (kick_failed, rc = a config_problem) on a
+    /// bad config, before touching any hardware, or with the APIC's error.
     result init(const config& cfg, const host_ops& host);
 
     // ---- smpboot::backend ----
