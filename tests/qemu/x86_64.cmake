@@ -99,26 +99,83 @@ smpboot_qemu_test(NAME x86_64.q35.guest.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
                "guest on cpu 2: reported sum\\(1..1002\\)=502503 from APIC ID 0x2 .*: ok$"
   ARGS -smp 4 -append smpboot.guest=2)
 
-# ---- Opt-in, needs a usable /dev/kvm: x2APIC (QEMU 7.2 TCG has none) ------
-# -DSMPBOOT_X86_KVM_TESTS=ON registers them; the runner then puts -accel kvm
-# first. The boot CPU is switched to x2APIC as firmware would
-# (smpboot.x2apic=on), so the backend runs in x2APIC mode and addresses APIC
-# IDs above 255 (socket 1 of 2 x 129 cores starts at 0x100).
-option(SMPBOOT_X86_KVM_TESTS "Register the x86 QEMU tests that need KVM (x2APIC)" OFF)
-if(SMPBOOT_X86_KVM_TESTS)
-  foreach(mode parallel seq)
-    smpboot_qemu_test(NAME x86_64.kvm.x2apic.smp8.${mode} EXAMPLE x86_64 EXPECT_HWIDS x86
-      MODE ${mode} EXPECT_LINES "; x2APIC, " "ran on the AP itself for 7/7 online APs \\(runs: starting 7, online 7, on another cpu 0\\)"
-      ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on)
-    set_tests_properties(qemu.x86_64.kvm.x2apic.smp8.${mode} PROPERTIES ENVIRONMENT SMPBOOT_X86_ACCEL=kvm)
-  endforeach()
-  smpboot_qemu_test(NAME x86_64.kvm.x2apic.stress EXAMPLE x86_64 EXPECT_HWIDS x86
-    EXPECT_LINES "; x2APIC, " "^smpboot: stress cycles=200 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
-    ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on -append smpboot.stress=200)
-  set_tests_properties(qemu.x86_64.kvm.x2apic.stress PROPERTIES ENVIRONMENT SMPBOOT_X86_ACCEL=kvm)
-  smpboot_qemu_test(NAME x86_64.kvm.x2apic.id256 EXAMPLE x86_64 EXPECT_HWIDS x86 TIMEOUT 300
-    EXPECT_LINES "; x2APIC, " "^smpboot: cpu 129 hwid 0x100 online$"
-    ARGS -M q35,kernel-irqchip=split -device intel-iommu,intremap=on,eim=on -cpu qemu64,+x2apic
-         -smp 130,sockets=2,cores=129,threads=1,maxcpus=258 -append smpboot.x2apic=on)
-  set_tests_properties(qemu.x86_64.kvm.x2apic.id256 PROPERTIES ENVIRONMENT SMPBOOT_X86_ACCEL=kvm)
-endif()
+# ---- KVM: x2APIC (QEMU 7.2 TCG has none) -----------------------------------
+# Registered always; each run checks /dev/kvm itself (check_run.py
+# --needs-kvm) and is reported skipped, with the reason, where it is not
+# usable. The runner then puts -accel kvm first. The boot CPU is switched to
+# x2APIC as firmware would (smpboot.x2apic=on), so the backend runs in x2APIC
+# mode and addresses APIC IDs above 255 (socket 1 of 2 x 129 cores starts at
+# 0x100).
+foreach(mode parallel seq)
+  smpboot_qemu_test(NAME x86_64.kvm.x2apic.smp8.${mode} EXAMPLE x86_64 KVM EXPECT_HWIDS x86
+    MODE ${mode} EXPECT_LINES "entered [0-9]+ times. x2APIC, " "ran on the AP itself for 7/7 online APs \\(runs: starting 7, online 7, on another cpu 0\\)"
+    ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on)
+endforeach()
+smpboot_qemu_test(NAME x86_64.kvm.x2apic.stress EXAMPLE x86_64 KVM EXPECT_HWIDS x86
+  EXPECT_LINES "entered [0-9]+ times. x2APIC, " "^smpboot: stress cycles=200 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+  ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on -append smpboot.stress=200)
+smpboot_qemu_test(NAME x86_64.kvm.x2apic.id256 EXAMPLE x86_64 KVM EXPECT_HWIDS x86 TIMEOUT 300
+  EXPECT_LINES "entered [0-9]+ times. x2APIC, " "^smpboot: cpu 129 hwid 0x100 online$"
+  ARGS -M q35,kernel-irqchip=split -device intel-iommu,intremap=on,eim=on -cpu qemu64,+x2apic
+       -smp 130,sockets=2,cores=129,threads=1,maxcpus=258 -append smpboot.x2apic=on)
+
+# ---- Real boot paths: UEFI (OVMF), GRUB multiboot2 from SeaBIOS and OVMF ---
+# Each boot goes through the firmware (seconds under TCG, more under load:
+# generous timeouts), so there are few of them; label "firmware" selects
+# them (ctest -L firmware -j N runs them side by side). Besides the
+# contract, each checks the "boot:" lines saying where the RSDP, the
+# command line and the trampoline page came from; the cmdline itself is
+# checked by the mode (seq only reaches the kernel through the medium).
+# (No ';' in these regexes: CMake would split them; '.' stands for it.)
+# x86_fw_test(name example mode smp aps [EXPECT_LINES ...] [ARGS ...])
+function(x86_fw_test name example mode smp aps)
+  cmake_parse_arguments(F "" "" "EXPECT_LINES;ARGS" ${ARGN})
+  smpboot_qemu_test(NAME ${example}.${name} EXAMPLE ${example} EXPECT_HWIDS x86 MODE ${mode} TIMEOUT 400
+    EXPECT_LINES "ran on the AP itself for ${aps}/${aps} online APs \\(runs: starting ${aps}, online ${aps}, on another cpu 0\\)"
+                 "^x86_64: boot: trampoline 0x[0-9a-f]+ from the lowest free page in the memory map. cr3 0x[0-9a-f]+ \\(the kernel's\\)"
+                 ${F_EXPECT_LINES}
+    ARGS -smp ${smp} ${F_ARGS})
+  set_property(TEST qemu.${example}.${name} APPEND PROPERTY LABELS firmware)
+endfunction()
+
+set(uefi_lines "^x86_64: boot: rsdp 0x[0-9a-f]+ from the EFI configuration table \\(ACPI 2.0 GUID\\). cmdline from \\\\cmdline.txt$")
+x86_fw_test(q35.smp1.parallel x86_64-uefi parallel 1 0 EXPECT_LINES ${uefi_lines}
+  "^x86_64: boot: the firmware's MP services had started 1 CPUs. its APs wait parked")
+x86_fw_test(q35.smp4.seq x86_64-uefi seq 4 3 EXPECT_LINES ${uefi_lines}
+  "^x86_64: boot: the firmware's MP services had started 4 CPUs. its APs wait parked for INIT-SIPI-SIPI$")
+foreach(mode parallel seq)
+  x86_fw_test(q35.smp16.${mode} x86_64-uefi ${mode} 16 15 EXPECT_LINES ${uefi_lines}
+    "^x86_64: boot: the firmware's MP services had started 16 CPUs")
+endforeach()
+x86_fw_test(q35.stress100.parallel x86_64-uefi parallel 4 3 EXPECT_LINES ${uefi_lines}
+  "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+  ARGS -append smpboot.stress=100)
+# 6 GiB: RAM above 4 GiB. The kernel's page tables are in its image at
+# 1 MiB, so the APs still get a CR3 below 4 GiB (the firmware's is logged).
+x86_fw_test(q35.m6G.parallel x86_64-uefi parallel 4 3 EXPECT_LINES ${uefi_lines}
+  "the firmware's was 0x[0-9a-f]+$" ARGS -m 6G)
+# A CR3 above 4 GiB (there is RAM there with -m 6G) must be refused by the
+# backend's init() before any AP is touched: each AP fails with the reason,
+# the result line still ends the run.
+smpboot_qemu_test(NAME x86_64-uefi.q35.m6G.cr3-above-4g EXAMPLE x86_64-uefi TIMEOUT 400
+  EXPECT_HWIDS 0 EXPECT_FAILED 1 EXPECT_FAILED 2 EXPECT_FAILED 3
+  EXPECT_LINES "^smpboot: cpu 3 hwid 0x3 failed: kick failed: CR3 above 4 GiB: the trampoline loads CR3 in 32-bit mode$"
+               "cr3 0x100000000 \\(smpboot.cr3\\)"
+  ARGS -smp 4 -m 6G -append smpboot.cr3=0x100000000)
+set_property(TEST qemu.x86_64-uefi.q35.m6G.cr3-above-4g APPEND PROPERTY LABELS firmware)
+
+# GRUB: SeaBIOS's QEMU tables give an ACPI 1.0 RSDP (the old tag), OVMF's a
+# 2.0 one (the new tag); GRUB passes a memory map either way.
+set(grub_lines ". cmdline from the multiboot2 command line tag$")
+x86_fw_test(q35.smp16.parallel x86_64-grub-bios parallel 16 15 EXPECT_LINES ${grub_lines}
+  "^x86_64: boot: multiboot2, firmware BIOS, loader GRUB"
+  "^x86_64: boot: rsdp 0x[0-9a-f]+ from the multiboot2 ACPI old tag")
+x86_fw_test(q35.stress100.seq x86_64-grub-bios seq 4 3 EXPECT_LINES ${grub_lines}
+  "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+  ARGS -append smpboot.stress=100)
+x86_fw_test(q35.smp16.seq x86_64-grub-uefi seq 16 15 EXPECT_LINES ${grub_lines}
+  "^x86_64: boot: multiboot2, firmware UEFI, loader GRUB"
+  "^x86_64: boot: rsdp 0x[0-9a-f]+ from the multiboot2 ACPI new tag")
+x86_fw_test(q35.stress100.parallel x86_64-grub-uefi parallel 4 3 EXPECT_LINES ${grub_lines}
+  "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+  ARGS -append smpboot.stress=100)
