@@ -276,6 +276,12 @@ extern "C" efi::status efi_main(efi::handle image, efi::system_table* system) {
     count_firmware_cpus(h);
     const uint64_t entry = load_kernel();
     asm volatile("mov %%cr3, %0" : "=r"(h.firmware_cr3));
+    // uefi64_start loads a 4-level CR3 without leaving long mode, which is
+    // only right if the firmware runs 4-level paging too (CR4.LA57 clear:
+    // SDM Vol. 3A 4.1.2, the paging mode changes only with paging off).
+    uint64_t cr4;
+    asm volatile("mov %%cr4, %0" : "=r"(cr4));
+    if (cr4 & (uint64_t(1) << 12)) give_up("the firmware runs 5-level paging; the kernel's entry takes 4-level only");
 
     exit_boot_services(image, h);
     asm volatile("cli");

@@ -150,6 +150,11 @@ endforeach()
 x86_fw_test(q35.stress100.parallel x86_64-uefi parallel 4 3 EXPECT_LINES ${uefi_lines}
   "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
   ARGS -append smpboot.stress=100)
+# The command line as LoadOptions: the UEFI shell starts the loader from
+# startup.nsh (run-example, SMPBOOT_UEFI_CMDLINE=shell).
+x86_fw_test(q35.shell-loadoptions.seq x86_64-uefi seq 2 1
+  EXPECT_LINES "^x86_64: boot: rsdp 0x[0-9a-f]+ from the EFI configuration table \\(ACPI 2.0 GUID\\). cmdline from LoadOptions$")
+set_property(TEST qemu.x86_64-uefi.q35.shell-loadoptions.seq APPEND PROPERTY ENVIRONMENT SMPBOOT_UEFI_CMDLINE=shell)
 # 6 GiB: RAM above 4 GiB. The kernel's page tables are in its image at
 # 1 MiB, so the APs still get a CR3 below 4 GiB (the firmware's is logged).
 x86_fw_test(q35.m6G.parallel x86_64-uefi parallel 4 3 EXPECT_LINES ${uefi_lines}
