@@ -40,24 +40,24 @@
 #define MSR_EFER 0xc0000080
 #define EFER_LME (1 << 8)
 
+/* An ELF note (System V gABI 5, "Note Section"): sizes, type, the owner's
+ * name with its NUL, then the descriptor, each 4-byte aligned. */
+.macro elf_note owner, namesz, type, descsz, desc:vararg
+	.balign 4
+	.long \namesz
+	.long \descsz
+	.long \type
+	.asciz "\owner"
+	.balign 4
+	\desc
+.endm
+
 	.section .note.pvh, "a", @note
-	.balign 4
-	.long 4				/* name size: "Xen\0" */
-	.long 4				/* descriptor size */
-	.long XEN_ELFNOTE_PHYS32_ENTRY
-	.asciz "Xen"
-	.balign 4
-	.long pvh_start
+	elf_note Xen, 4, XEN_ELFNOTE_PHYS32_ENTRY, 4, .long pvh_start
 
 	/* The 64-bit entry for the UEFI loader, as a note of the same shape. */
 	.section .note.smpboot, "a", @note
-	.balign 4
-	.long 8				/* name size: "smpboot\0" */
-	.long 8				/* descriptor size */
-	.long SMPBOOT_NOTE_ENTRY64
-	.asciz "smpboot"
-	.balign 4
-	.quad uefi64_start
+	elf_note smpboot, 8, SMPBOOT_NOTE_ENTRY64, 8, .quad uefi64_start
 
 	/*
 	 * Multiboot2 spec 1.0 section 3.1: within the first 32 KiB of the file,

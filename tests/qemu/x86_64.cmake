@@ -170,17 +170,16 @@ smpboot_qemu_test(NAME x86_64-uefi.q35.m6G.cr3-above-4g EXAMPLE x86_64-uefi TIME
 set_property(TEST qemu.x86_64-uefi.q35.m6G.cr3-above-4g APPEND PROPERTY LABELS firmware)
 
 # GRUB: SeaBIOS's QEMU tables give an ACPI 1.0 RSDP (the old tag), OVMF's a
-# 2.0 one (the new tag); GRUB passes a memory map either way.
-set(grub_lines ". cmdline from the multiboot2 command line tag$")
-x86_fw_test(q35.smp16.parallel x86_64-grub-bios parallel 16 15 EXPECT_LINES ${grub_lines}
-  "^x86_64: boot: multiboot2, firmware BIOS, loader GRUB"
-  "^x86_64: boot: rsdp 0x[0-9a-f]+ from the multiboot2 ACPI old tag")
-x86_fw_test(q35.stress100.seq x86_64-grub-bios seq 4 3 EXPECT_LINES ${grub_lines}
-  "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
-  ARGS -append smpboot.stress=100)
-x86_fw_test(q35.smp16.seq x86_64-grub-uefi seq 16 15 EXPECT_LINES ${grub_lines}
-  "^x86_64: boot: multiboot2, firmware UEFI, loader GRUB"
-  "^x86_64: boot: rsdp 0x[0-9a-f]+ from the multiboot2 ACPI new tag")
-x86_fw_test(q35.stress100.parallel x86_64-grub-uefi parallel 4 3 EXPECT_LINES ${grub_lines}
-  "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
-  ARGS -append smpboot.stress=100)
+# 2.0 one (the new tag); GRUB passes a memory map either way. Per firmware:
+# 16 CPUs in one mode, the stress run in the other.
+function(x86_grub_tests example firmware acpi_tag mode16 stress_mode)
+  x86_fw_test(q35.smp16.${mode16} ${example} ${mode16} 16 15
+    EXPECT_LINES ". cmdline from the multiboot2 command line tag$"
+    "^x86_64: boot: multiboot2, firmware ${firmware}, loader GRUB"
+    "^x86_64: boot: rsdp 0x[0-9a-f]+ from the multiboot2 ACPI ${acpi_tag} tag")
+  x86_fw_test(q35.stress100.${stress_mode} ${example} ${stress_mode} 4 3
+    EXPECT_LINES "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+    ARGS -append smpboot.stress=100)
+endfunction()
+x86_grub_tests(x86_64-grub-bios BIOS old parallel seq)
+x86_grub_tests(x86_64-grub-uefi UEFI new seq parallel)
