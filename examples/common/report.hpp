@@ -63,8 +63,8 @@ void print_cpu_lines_not_started(const Hotplug& hp, const char* reason, puts_fn 
     for (smpboot::cpu_id c : hp.present()) {
         smpboot::line<200> l;
         l.str("smpboot: cpu ").dec(c).str(" hwid ").hex(hp.hwid_of(c));
-        l.str(hp.online().test(c) ? " online" : " failed: ");
-        if (!hp.online().test(c)) l.str(reason);
+        const bool online = hp.online().test(c);
+        l.str(online ? " online" : " failed: ").str(online ? "" : reason);
         out(l.c_str());
     }
 }

@@ -10,8 +10,9 @@
  *
  * mb2_start: Multiboot2 spec 1.0 section 3.3 (I386 machine state), entered
  * through the entry address tag of the header below: the same as PVH except
- * EAX = 0x36d76289 and EBX = the physical address of the boot information;
- * GDTR, IDTR and the A20 state must not be relied on.
+ * EAX = 0x36d76289 and EBX = the physical address of the boot information
+ * (A20 enabled; the GDTR may be invalid, so ours is loaded before any
+ * segment register is).
  *
  * uefi64_start: entered from examples/x86_64/efi_loader.cpp after
  * ExitBootServices, through the SMPBOOT_NOTE_ENTRY64 note below: 64-bit mode

@@ -202,7 +202,6 @@ bool run_guest(cpu_id cpu) {
     return ok;
 }
 
-
 /// "x86_64: boot: ..." lines: what the way in and the firmware left.
 void log_boot(const boot::info& bi, uint64_t trampoline, const char* trampoline_from, uint64_t cr3) {
     line<200> l;
