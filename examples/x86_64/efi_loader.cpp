@@ -6,9 +6,11 @@
 // boot::uefi_handoff, calls ExitBootServices and enters the kernel's 64-bit
 // entry (boot.S uefi64_start). Why a loader and not the kernel as the PE
 // application: examples/x86_64/README.md, "Booting through UEFI".
+#include "boot_layout.h"
 #include "efi.hpp"
 #include "efi_handoff.hpp"
-#include "boot_layout.h"
+
+#include <cmdline.hpp>
 
 extern "C" {
 extern const unsigned char smpboot_kernel_elf[];   // efi_kernel_blob.S
@@ -233,7 +235,10 @@ void note_free_low(const unsigned char* map, uint64_t size, uint64_t desc_size, 
 /// UEFI 2.10 7.4.6: ExitBootServices needs the key of the current memory
 /// map; if the map changed since (EFI_INVALID_PARAMETER), get it again and
 /// retry, allocating nothing in between.
+/// smpboot.efi_stale_key=1 (for the test of the retry): the first call
+/// gets a key that no map had, as if the map had changed since.
 void exit_boot_services(efi::handle image, uefi_handoff& h) {
+    const bool stale_first = example::cmdline_number(h.cmdline, "smpboot.efi_stale_key", 0) == 1;
     uint64_t size = 0, key = 0, desc_size = 0;
     uint32_t version = 0;
     (void)st->boot->get_memory_map(&size, nullptr, &key, &desc_size, &version);
@@ -249,7 +254,7 @@ void exit_boot_services(efi::handle image, uefi_handoff& h) {
         if (s != efi::success) give_up("GetMemoryMap failed");
         note_free_low(static_cast<const unsigned char*>(buf), size, desc_size, h);
         h.exit_attempts = uint32_t(attempt);
-        const efi::status e = st->boot->exit_boot_services(image, key);
+        const efi::status e = st->boot->exit_boot_services(image, stale_first && attempt == 1 ? key + 1 : key);
         if (e == efi::success) return;
         // After a failed call only the memory-allocation services may be used:
         // no printing until give_up, which is the end anyway.

@@ -155,6 +155,11 @@ x86_fw_test(q35.stress100.parallel x86_64-uefi parallel 4 3 EXPECT_LINES ${uefi_
 x86_fw_test(q35.shell-loadoptions.seq x86_64-uefi seq 2 1
   EXPECT_LINES "^x86_64: boot: rsdp 0x[0-9a-f]+ from the EFI configuration table \\(ACPI 2.0 GUID\\). cmdline from LoadOptions$")
 set_property(TEST qemu.x86_64-uefi.q35.shell-loadoptions.seq APPEND PROPERTY ENVIRONMENT SMPBOOT_UEFI_CMDLINE=shell)
+# ExitBootServices refuses a stale map key (the loader's first call uses a
+# wrong one on purpose): a fresh map and a second call must get through.
+x86_fw_test(q35.stale-map-key.parallel x86_64-uefi parallel 2 1
+  EXPECT_LINES "^x86_64: boot: UEFI, firmware UEFI, ExitBootServices needed a fresh map key$"
+  ARGS -append smpboot.efi_stale_key=1)
 # 6 GiB: RAM above 4 GiB. The kernel's page tables are in its image at
 # 1 MiB, so the APs still get a CR3 below 4 GiB (the firmware's is logged).
 x86_fw_test(q35.m6G.parallel x86_64-uefi parallel 4 3 EXPECT_LINES ${uefi_lines}
