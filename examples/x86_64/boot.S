@@ -61,7 +61,7 @@
 	elf_note smpboot, 8, SMPBOOT_NOTE_ENTRY64, 8, .quad uefi64_start
 
 	/*
-	 * Multiboot2 spec 1.0 section 3.1: within the first 32 KiB of the file,
+	 * Multiboot2 spec 1.0 section 3.1.1: within the first 32 KiB of the file,
 	 * 8-byte aligned; the entry address tag (3.1.6) names mb2_start, the ELF
 	 * program headers say where each segment goes.
 	 */

@@ -7,16 +7,17 @@
 namespace boot {
 namespace {
 
-// Spec 3.6.1-3.6.x: every tag starts with type and size and is padded to 8.
+// Spec 3.6.1, 3.6.2: after total_size and a reserved word, tags of type and
+// size, each padded to 8 bytes, up to an end tag.
 struct tag {
     uint32_t type, size;
 };
 enum tag_type : uint32_t {
     tag_end = 0,
-    tag_cmdline = 1,         // 3.6.3
-    tag_loader_name = 2,     // 3.6.4
+    tag_cmdline = 1,         // 3.6.5
+    tag_loader_name = 2,     // 3.6.9
     tag_mmap = 6,            // 3.6.8
-    tag_efi64 = 12,          // 3.6.12: EFI 64-bit system table pointer
+    tag_efi64 = 12,          // 3.6.14: EFI 64-bit system table pointer
     tag_acpi_old = 14,       // 3.6.16: copy of RSDP (ACPI 1.0)
     tag_acpi_new = 15,       // 3.6.17: copy of RSDP (ACPI 2.0+)
 };
