@@ -3,10 +3,14 @@
 // online with smpboot, prints the serial contract (examples/common/report.hpp)
 // and ends QEMU with a status saying whether every present CPU came online.
 //
-// Command line (PVH cmdline, words "smpboot.KEY=VALUE"):
+// It is entered by PVH (QEMU -kernel), multiboot2 (GRUB) or the UEFI loader
+// (efi_loader.cpp); boot::read() turns each one's information into a
+// boot::info (bootinfo.hpp), the only thing this file reads from the way in.
+//
+// Command line (words "smpboot.KEY=VALUE"):
 //   smpboot.mode=seq|parallel      bring-up mode (default parallel)
 //   smpboot.delays=modern|legacy   INIT-SIPI-SIPI pacing (default: from CPUID)
-//   smpboot.rsdp=scan              ignore the RSDP from PVH, use the legacy search
+//   smpboot.rsdp=scan              ignore the RSDP handed over, use the legacy search
 //   smpboot.madt=list              print the MADT entry listing
 //   smpboot.acpidump=1             hex-dump the RSDP, RSDT/XSDT and MADT
 //                                  (tests/data/acpi/acpidump-to-bin.py)
@@ -26,6 +30,7 @@
 //                                  it (it parks in the trampoline page), send
 //                                  it an NMI, check the frame the park IDT
 //                                  took, then bring it up with the rest
+#include "bootinfo.hpp"
 #include "caching.hpp"
 #include "guest/mailbox.hpp"
 #include "memory.hpp"
@@ -51,9 +56,11 @@ constexpr uint32_t max_cpus = 256;
 using backend_t = x86::backend<max_cpus>;
 using hotplug_t = backend_t::hotplug<>;
 
-// Low memory the example gives the library: page 8 (SIPI vector 0x08) is
-// free RAM once the BIOS and PVH loader are done.
-constexpr uint64_t trampoline_phys = 0x8000;
+// Low memory the example gives the library when the way in has no memory
+// map (PVH here): pages 8-13 (SIPI vector 0x08) are free RAM once the BIOS
+// and the PVH loader are done. Otherwise boot::pick_low_pages chooses.
+constexpr uint64_t default_trampoline_phys = 0x8000;
+uint64_t trampoline_phys = default_trampoline_phys;   // what kernel_main chose
 constexpr size_t stack_size = 16384;
 
 alignas(16) uint8_t ap_stacks[max_cpus][stack_size];
@@ -65,7 +72,7 @@ hotplug_t* hp = nullptr;
 guest::mailbox guest_box;
 alignas(16) uint8_t guest_stack[8192];
 
-char cmdline[512];
+const char* cmdline = "";
 
 void out(const char* s) { pc::puts_line(s); }
 
@@ -240,32 +247,58 @@ bool nmi_check(cpu_id cpu) {
     return ok;
 }
 
+/// "x86_64: boot: ..." lines: what the way in and the firmware left.
+void log_boot(const boot::info& bi, uint64_t trampoline, const char* trampoline_from) {
+    line<200> l;
+    l.str("boot: ").str(bi.protocol).str(", firmware ").str(bi.firmware);
+    if (bi.extra[0]) l.str(", ").str(bi.extra);
+    say(l.c_str());
+    l.clear();
+    l.str("boot: rsdp ").hex(bi.rsdp).str(" from ").str(bi.rsdp_source).str("; cmdline from ").str(bi.cmdline_source);
+    say(l.c_str());
+    l.clear();
+    l.str("boot: trampoline ").hex(trampoline).str(" from ").str(trampoline_from);
+    if (bi.firmware_cr3) l.str("; the firmware's cr3 was ").hex(bi.firmware_cr3);
+    say(l.c_str());
+    if (bi.firmware_cpus) {
+        l.clear();
+        l.str("boot: the firmware's MP services had started ").dec(bi.firmware_cpus);
+        l.str(" CPUs; its APs wait parked for INIT-SIPI-SIPI");
+        say(l.c_str());
+    }
+}
+
+/// init() refused the config: each AP gets a failed line with the reason,
+/// then the result line, so the run ends by the serial contract.
+[[noreturn]] void end_not_started(const cpu_desc* cpus, uint32_t n, const host_ops& host, result r) {
+    line<200> reason;
+    reason.str(to_string(r.code));
+    if (const char* why = x86::describe_config_problem(r.rc)) reason.str(": ").str(why);
+    say("error: smpboot backend init: ", reason.c_str());
+    hp = new (hp_storage) hotplug_t(the_backend, host, example::timeouts_from(cmdline));
+    if (result ri = hp->init(cpus, n); !ri) fail(to_string(ri.code));
+    example::print_cpu_lines_not_started(*hp, reason.c_str(), out);
+    example::print_result_line(*hp, "x86_64", !option_is("smpboot.mode", "seq"), 0, out);
+    pc::exit_qemu(1);
+}
+
 }  // namespace
 
 /// isr.S: the wake IPI.
 extern "C" void on_wake() { the_backend.apic().eoi(); }
 
-extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
+extern "C" [[noreturn]] void kernel_main(uint64_t boot_phys, uint32_t entry) {
     pc::serial_init();
     pc::tables_init();
     pc::load_tables();
 
-    // The start info and the command line through the boot identity map,
-    // while it is still there.
-    const auto* si = reinterpret_cast<const pc::hvm_start_info*>(uintptr_t(start_info_phys));
-    uint64_t rsdp = 0;
-    if (si && si->magic == pc::hvm_start_magic) {
-        rsdp = si->rsdp_paddr;
-        if (const char* c = reinterpret_cast<const char*>(uintptr_t(si->cmdline_paddr))) {
-            size_t i = 0;
-            for (; c[i] && i + 1 < sizeof cmdline; ++i) cmdline[i] = c[i];
-            cmdline[i] = '\0';
-        }
-    } else {
-        si = nullptr;
-    }
-    const mem::layout layout = mem::enter_higher_half(si);
-    si = nullptr;   // identity-mapped: gone now
+    // The boot information and the command line through the boot identity
+    // map, while it is still there (boot::read copies what is read later).
+    boot::info bi;
+    if (!boot::read(entry, boot_phys, bi)) say("warning: no valid boot information from ", bi.protocol);
+    cmdline = bi.cmdline;
+    uint64_t rsdp = bi.rsdp;
+    const mem::layout layout = mem::enter_higher_half(bi.ram_end, bi.ram_from_4g);
     say("smpboot x86-64 example; cmdline: ", cmdline);
     {
         line<200> l;
@@ -315,7 +348,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     uint32_t& n = found.count;
     {
         line<200> l;
-        l.str("ACPI: RSDP ").str(rsdp ? "from PVH" : "by legacy search").str(", MADT rev ").dec(info.revision);
+        l.str("ACPI: RSDP ").str(rsdp ? "from " : "by legacy search").str(rsdp ? bi.rsdp_source : "").str(", MADT rev ").dec(info.revision);
         l.str(": present ").dec(info.present).str(" possible ").dec(info.possible);
         l.str(" disabled ").dec(info.disabled).str(" rejected ").dec(info.rejected);
         l.str(", lapic ").hex(info.lapic_phys).str(info.lapic_override ? " (override)" : "");
@@ -344,6 +377,10 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
 
     caching::on_boot_cpu();   // before init(): the APs get this PAT
 
+    // The trampoline pages: from the way in's memory map if it gave one.
+    constexpr uint32_t low_pages = x86::backend_base::low_memory_pages;
+    if (bi.n_free) trampoline_phys = boot::pick_low_pages(bi, low_pages);
+    log_boot(bi, trampoline_phys, bi.n_free ? "the lowest free pages in the memory map" : "the fixed default");
     x86::config cfg;
     cfg.trampoline_phys = trampoline_phys;
     cfg.trampoline_virt = mem::phys_to_virt(trampoline_phys);
@@ -355,7 +392,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     cfg.lapic_phys = info.lapic_phys;
     cfg.map_mmio = host_map_mmio;
     cfg.spurious_vector = pc::spurious_vector;
-    if (result r = the_backend.init(cfg, host); !r) fail(to_string(r.code));
+    if (result r = the_backend.init(cfg, host); !r) end_not_started(cpus, n, host, r);
     the_backend.apic().enable_this_cpu(pc::spurious_vector);
 
     hp = new (hp_storage) hotplug_t(the_backend, host, example::timeouts_from(cmdline));

@@ -39,21 +39,6 @@ struct pool {
     }
 };
 
-/// The end of RAM and whether [4 GiB, 4 GiB + size) is RAM, from the PVH
-/// memory map (start info version 1; E820 types, 1 = RAM).
-uint64_t ram_end(const pc::hvm_start_info* si, uint64_t high_size, bool& high_ok) {
-    uint64_t end = 0;
-    high_ok = false;
-    if (!si || si->version < 1 || !si->memmap_paddr) return 0;
-    const auto* e = reinterpret_cast<const pc::hvm_memmap_entry*>(uintptr_t(si->memmap_paddr));
-    for (uint32_t i = 0; i < si->memmap_entries; ++i) {
-        if (e[i].type != 1) continue;
-        if (e[i].addr + e[i].size > end) end = e[i].addr + e[i].size;
-        if (e[i].addr <= 4 * gib && e[i].addr + e[i].size >= 4 * gib + high_size) high_ok = true;
-    }
-    return end;
-}
-
 void flush_tlb() {
     uint64_t cr3;
     asm volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3)::"memory");
@@ -63,15 +48,14 @@ void flush_tlb() {
 
 uint64_t kernel_virt_to_phys(const void* p) { return uint64_t(uintptr_t(p) - uintptr_t(kernel_vma)); }
 
-layout enter_higher_half(const pc::hvm_start_info* si) {
+layout enter_higher_half(uint64_t end, uint64_t ram_from_4g) {
     uint64_t boot_cr3, cr4;
     asm volatile("mov %%cr3, %0; mov %%cr4, %1" : "=r"(boot_cr3), "=r"(cr4));
     layout l;
     l.boot_cr3 = boot_cr3;
     l.la57 = cr4 & (1u << 12);
 
-    bool high_ok;
-    const uint64_t end = ram_end(si, max_pages * page, high_ok);
+    const bool high_ok = ram_from_4g >= max_pages * page;
     l.direct_end = end > 4 * gib ? (end + gib - 1) & ~(gib - 1) : 4 * gib;
     if (l.direct_end > max_direct) l.direct_end = max_direct;
     const uint32_t gibs = uint32_t(l.direct_end / gib);

@@ -37,8 +37,9 @@ struct layout {
 };
 
 /// Build the kernel's tables and switch to them. Boot CPU, once, while the
-/// boot tables are live; `si` gives the memory map (PVH start info v1).
-layout enter_higher_half(const pc::hvm_start_info* si);
+/// boot tables are live; the RAM facts come from the way in's memory map
+/// (boot::info::ram_end, ram_from_4g; 0 if it gave none).
+layout enter_higher_half(uint64_t ram_end, uint64_t ram_from_4g);
 const layout& current();
 
 /// The physical range is in the direct map.

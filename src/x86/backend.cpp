@@ -32,18 +32,21 @@ constexpr uint64_t low_mem_limit = 0x100000;
 constexpr uint32_t no_apic_id = 0xffffffff;   // a slot whose CPU was never armed
 constexpr uint64_t vga_hole_first = 0xa0000, vga_hole_end = 0xc0000;   // reserved vectors A0-BF
 
-// The config problems init() reports, as result::rc.
-enum config_error : int32_t {
-    bad_trampoline_page = 10,
-    no_trampoline_mapping,
-    no_table_reader,
-    unreadable_page_table,
-    no_clock,
-};
-
 uint32_t offset_in_blob(const char* sym) { return uint32_t(sym - smpboot_x86_tramp_start); }
 
 }  // namespace
+
+const char* describe_config_problem(int32_t rc) {
+    switch (config_problem(rc)) {
+    case config_problem::bad_trampoline_page:
+        return "trampoline pages not all below 1 MiB, page-aligned, outside 0xA0000-0xBFFFF (SDM Vol. 3A 10.6.1)";
+    case config_problem::no_trampoline_mapping: return "no mapping of the trampoline pages";
+    case config_problem::no_table_reader: return "no page-table reader (config::read_table)";
+    case config_problem::unreadable_page_table: return "a page table of config::cr3 could not be read";
+    case config_problem::no_clock: return "host_ops has no monotonic_ns or delay_us";
+    }
+    return nullptr;
+}
 
 hwid_t backend_base::boot_apic_id() const { return current_apic_id(); }
 
@@ -56,13 +59,15 @@ uint32_t backend_base::trampoline_entries() const { return params_.started.load(
 uint32_t backend_base::park_traps() const { return __atomic_load_n(&smpboot_x86_park_traps, __ATOMIC_RELAXED); }
 
 result backend_base::init(const config& cfg, const host_ops& host) {
-    auto bad = [](config_error e) { return result::fail(errc::kick_failed, 0, state::offline, e); };
+    auto bad = [](config_problem e) {
+        return result::fail(errc::kick_failed, 0, state::offline, int32_t(e), describe_config_problem(int32_t(e)));
+    };
     const uint64_t p = cfg.trampoline_phys;
     if (p == 0 || p % page_size || p + low_size > low_mem_limit || (p < vga_hole_end && p + low_size > vga_hole_first))
-        return bad(bad_trampoline_page);
-    if (!cfg.trampoline_virt) return bad(no_trampoline_mapping);
-    if (!cfg.read_table) return bad(no_table_reader);
-    if (!host.monotonic_ns || !host.delay_us) return bad(no_clock);
+        return bad(config_problem::bad_trampoline_page);
+    if (!cfg.trampoline_virt) return bad(config_problem::no_trampoline_mapping);
+    if (!cfg.read_table) return bad(config_problem::no_table_reader);
+    if (!host.monotonic_ns || !host.delay_us) return bad(config_problem::no_clock);
     cfg_ = cfg;
     const cpuid_regs v = cpuid(0);
     cfg_.delays = effective_delays(cfg.delays, vendor_of(v.ebx, v.edx, v.ecx), family_of(cpuid(1).eax));
@@ -77,7 +82,7 @@ result backend_base::init(const config& cfg, const host_ops& host) {
     const uint64_t tables_phys = p + page_size;
     if (build_transition_tables(cfg.cr3, la57 ? 5 : 4, p, reinterpret_cast<uint64_t*>(low + page_size),
                                 tables_phys, cfg.read_table, host.ctx) != paging_error::ok)
-        return bad(unreadable_page_table);
+        return bad(config_problem::unreadable_page_table);
 
     // Copy the blob, then patch what depends on where it landed.
     const size_t n = trampoline_size();

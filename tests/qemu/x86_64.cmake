@@ -141,26 +141,85 @@ smpboot_qemu_test(NAME x86_64.q35.higher-half.la57.guest.parallel EXAMPLE x86_64
   EXPECT_LINES "5-level$" "guest on cpu 1: reported sum\\(1..1001\\)=501501 from APIC ID 0x1 .*: ok$"
   ARGS -m 6G -cpu max -smp 2 -append smpboot.guest=1)
 
-# ---- Opt-in, needs a usable /dev/kvm: x2APIC (QEMU 7.2 TCG has none) ------
-# -DSMPBOOT_X86_KVM_TESTS=ON registers them; the runner then puts -accel kvm
-# first. The boot CPU is switched to x2APIC as firmware would
-# (smpboot.x2apic=on), so the backend runs in x2APIC mode and addresses APIC
-# IDs above 255 (socket 1 of 2 x 129 cores starts at 0x100).
-option(SMPBOOT_X86_KVM_TESTS "Register the x86 QEMU tests that need KVM (x2APIC)" OFF)
-if(SMPBOOT_X86_KVM_TESTS)
-  foreach(mode parallel seq)
-    smpboot_qemu_test(NAME x86_64.kvm.x2apic.smp8.${mode} EXAMPLE x86_64 EXPECT_HWIDS x86
-      MODE ${mode} EXPECT_LINES "; x2APIC, " "ran on the AP itself for 7/7 online APs \\(runs: starting 7, online 7, on another cpu 0\\)"
-      ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on)
-    set_tests_properties(qemu.x86_64.kvm.x2apic.smp8.${mode} PROPERTIES ENVIRONMENT SMPBOOT_X86_ACCEL=kvm)
-  endforeach()
-  smpboot_qemu_test(NAME x86_64.kvm.x2apic.stress EXAMPLE x86_64 EXPECT_HWIDS x86
-    EXPECT_LINES "; x2APIC, " "^smpboot: stress cycles=200 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
-    ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on -append smpboot.stress=200)
-  set_tests_properties(qemu.x86_64.kvm.x2apic.stress PROPERTIES ENVIRONMENT SMPBOOT_X86_ACCEL=kvm)
-  smpboot_qemu_test(NAME x86_64.kvm.x2apic.id256 EXAMPLE x86_64 EXPECT_HWIDS x86 TIMEOUT 300
-    EXPECT_LINES "; x2APIC, " "^smpboot: cpu 129 hwid 0x100 online$"
-    ARGS -M q35,kernel-irqchip=split -device intel-iommu,intremap=on,eim=on -cpu qemu64,+x2apic
-         -smp 130,sockets=2,cores=129,threads=1,maxcpus=258 -append smpboot.x2apic=on)
-  set_tests_properties(qemu.x86_64.kvm.x2apic.id256 PROPERTIES ENVIRONMENT SMPBOOT_X86_ACCEL=kvm)
-endif()
+# ---- KVM: x2APIC (QEMU 7.2 TCG has none) -----------------------------------
+# Registered always; each run checks /dev/kvm itself (check_run.py
+# --needs-kvm) and is reported skipped, with the reason, where it is not
+# usable. The runner then puts -accel kvm first. The boot CPU is switched to
+# x2APIC as firmware would (smpboot.x2apic=on), so the backend runs in x2APIC
+# mode and addresses APIC IDs above 255 (socket 1 of 2 x 129 cores starts at
+# 0x100).
+foreach(mode parallel seq)
+  smpboot_qemu_test(NAME x86_64.kvm.x2apic.smp8.${mode} EXAMPLE x86_64 KVM EXPECT_HWIDS x86
+    MODE ${mode} EXPECT_LINES "traps in the park IDT. x2APIC, " "ran on the AP itself for 7/7 online APs \\(runs: starting 7, online 7, on another cpu 0\\)"
+    ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on)
+endforeach()
+smpboot_qemu_test(NAME x86_64.kvm.x2apic.stress EXAMPLE x86_64 KVM EXPECT_HWIDS x86
+  EXPECT_LINES "traps in the park IDT. x2APIC, " "^smpboot: stress cycles=200 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+  ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on -append smpboot.stress=200)
+smpboot_qemu_test(NAME x86_64.kvm.x2apic.id256 EXAMPLE x86_64 KVM EXPECT_HWIDS x86 TIMEOUT 300
+  EXPECT_LINES "traps in the park IDT. x2APIC, " "^smpboot: cpu 129 hwid 0x100 online$"
+  ARGS -M q35,kernel-irqchip=split -device intel-iommu,intremap=on,eim=on -cpu qemu64,+x2apic
+       -smp 130,sockets=2,cores=129,threads=1,maxcpus=258 -append smpboot.x2apic=on)
+
+# ---- Real boot paths: UEFI (OVMF), GRUB multiboot2 from SeaBIOS and OVMF ---
+# Each boot goes through the firmware (seconds under TCG, more under load:
+# generous timeouts), so there are few of them; label "firmware" selects
+# them (ctest -L firmware -j N runs them side by side). Besides the
+# contract, each checks the "boot:" lines saying where the RSDP, the
+# command line and the trampoline page came from; the cmdline itself is
+# checked by the mode (seq only reaches the kernel through the medium).
+# (No ';' in these regexes: CMake would split them; '.' stands for it.)
+# x86_fw_test(name example mode smp aps [EXPECT_LINES ...] [ARGS ...])
+function(x86_fw_test name example mode smp aps)
+  cmake_parse_arguments(F "" "" "EXPECT_LINES;ARGS" ${ARGN})
+  smpboot_qemu_test(NAME ${example}.${name} EXAMPLE ${example} EXPECT_HWIDS x86 MODE ${mode} TIMEOUT 400
+    EXPECT_LINES "ran on the AP itself for ${aps}/${aps} online APs \\(runs: starting ${aps}, online ${aps}, on another cpu 0\\)"
+                 "^x86_64: boot: trampoline 0x[0-9a-f]+ from the lowest free pages in the memory map"
+                 ${F_EXPECT_LINES}
+    ARGS -smp ${smp} ${F_ARGS})
+  set_property(TEST qemu.${example}.${name} APPEND PROPERTY LABELS firmware)
+endfunction()
+
+set(uefi_lines "^x86_64: boot: rsdp 0x[0-9a-f]+ from the EFI configuration table \\(ACPI 2.0 GUID\\). cmdline from \\\\cmdline.txt$")
+x86_fw_test(q35.smp1.parallel x86_64-uefi parallel 1 0 EXPECT_LINES ${uefi_lines}
+  "^x86_64: boot: the firmware's MP services had started 1 CPUs. its APs wait parked")
+x86_fw_test(q35.smp4.seq x86_64-uefi seq 4 3 EXPECT_LINES ${uefi_lines}
+  "^x86_64: boot: the firmware's MP services had started 4 CPUs. its APs wait parked for INIT-SIPI-SIPI$")
+foreach(mode parallel seq)
+  x86_fw_test(q35.smp16.${mode} x86_64-uefi ${mode} 16 15 EXPECT_LINES ${uefi_lines}
+    "^x86_64: boot: the firmware's MP services had started 16 CPUs")
+endforeach()
+x86_fw_test(q35.stress100.parallel x86_64-uefi parallel 4 3 EXPECT_LINES ${uefi_lines}
+  "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+  ARGS -append smpboot.stress=100)
+# The command line as LoadOptions: the UEFI shell starts the loader from
+# startup.nsh (run-example, SMPBOOT_UEFI_CMDLINE=shell).
+x86_fw_test(q35.shell-loadoptions.seq x86_64-uefi seq 2 1
+  EXPECT_LINES "^x86_64: boot: rsdp 0x[0-9a-f]+ from the EFI configuration table \\(ACPI 2.0 GUID\\). cmdline from LoadOptions$")
+set_property(TEST qemu.x86_64-uefi.q35.shell-loadoptions.seq APPEND PROPERTY ENVIRONMENT SMPBOOT_UEFI_CMDLINE=shell)
+# ExitBootServices refuses a stale map key (the loader's first call uses a
+# wrong one on purpose): a fresh map and a second call must get through.
+x86_fw_test(q35.stale-map-key.parallel x86_64-uefi parallel 2 1
+  EXPECT_LINES "^x86_64: boot: UEFI, firmware UEFI, ExitBootServices needed a fresh map key$"
+  ARGS -append smpboot.efi_stale_key=1)
+# 6 GiB: RAM above 4 GiB. The loader's handoff has no map of it, so the
+# kernel's page tables stay in its image (below 4 GiB); the firmware's CR3
+# is logged. A CR3 above 4 GiB is covered by the PVH higher-half.m6G tests.
+x86_fw_test(q35.m6G.parallel x86_64-uefi parallel 4 3 EXPECT_LINES ${uefi_lines}
+  "the firmware's cr3 was 0x[0-9a-f]+$" "page tables \\([0-9]+ pages\\) at 0x[0-9a-f]{1,8} \\(below 4 GiB\\), 4-level$"
+  ARGS -m 6G)
+
+# GRUB: SeaBIOS's QEMU tables give an ACPI 1.0 RSDP (the old tag), OVMF's a
+# 2.0 one (the new tag); GRUB passes a memory map either way. Per firmware:
+# 16 CPUs in one mode, the stress run in the other.
+function(x86_grub_tests example firmware acpi_tag mode16 stress_mode)
+  x86_fw_test(q35.smp16.${mode16} ${example} ${mode16} 16 15
+    EXPECT_LINES ". cmdline from the multiboot2 command line tag$"
+    "^x86_64: boot: multiboot2, firmware ${firmware}, loader GRUB"
+    "^x86_64: boot: rsdp 0x[0-9a-f]+ from the multiboot2 ACPI ${acpi_tag} tag")
+  x86_fw_test(q35.stress100.${stress_mode} ${example} ${stress_mode} 4 3
+    EXPECT_LINES "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+    ARGS -append smpboot.stress=100)
+endfunction()
+x86_grub_tests(x86_64-grub-bios BIOS old parallel seq)
+x86_grub_tests(x86_64-grub-uefi UEFI new seq parallel)

@@ -130,6 +130,20 @@ struct discovery {
     bool ok() const { return bool(status); }
 };
 
+/// Why init() refused a config: the `rc` of its errc::kick_failed result
+/// (whose detail is describe_config_problem(rc)).
+enum class config_problem : int32_t {
+    bad_trampoline_page = 10,   ///< not low_memory_pages pages below 1 MiB outside 0xA0000-0xBFFFF
+    no_trampoline_mapping,      ///< trampoline_virt is null
+    no_table_reader,            ///< read_table is null
+    unreadable_page_table,      ///< read_table returned null on the way to the trampoline page
+    no_clock,                   ///< host_ops lacks monotonic_ns or delay_us
+};
+
+/// A readable reason for init()'s rc, e.g. "no page-table reader
+/// (config::read_table)"; null if `rc` is not a config_problem.
+const char* describe_config_problem(int32_t rc);
+
 class backend_base {
 public:
     backend_base(const backend_base&) = delete;
@@ -138,8 +152,10 @@ public:
     /// Pick the APIC mode, map the xAPIC, install the trampoline and build
     /// the transition tables. Boot CPU, in the GDT, CS/SS/DS, CR3 paging mode
     /// and PAT the APs are to get (they are read here), before
-    /// hotplug::init(). Fails (kick_failed, rc = what) on a bad config.
-    /// `host` is kept by pointer: it must outlive the backend.
+    /// hotplug::init(). Fails (kick_failed, rc = a config_problem, detail =
+    /// its description) on a bad config, before touching any hardware, or
+    /// with the APIC's error. `host` is kept by pointer: it must outlive the
+    /// backend.
     result init(const config& cfg, const host_ops& host);
 
     // ---- smpboot::backend ----
