@@ -235,6 +235,8 @@ bool backend_base::abandon(cpu_id cpu) {
     if (cpu >= capacity_) return false;
     ap_slot& s = slots_[cpu];
     s.armed.store(0, memory_order::relaxed);
+    // Never armed (arm() refused it): no SIPI ever went to it.
+    if (s.apic_id == no_apic_id) return true;
     // INIT puts it back into wait-for-SIPI whatever it was doing (SDM 8.4.1):
     // once delivered, nothing from an earlier SIPI runs any more.
     return send_init(s.apic_id).ok();

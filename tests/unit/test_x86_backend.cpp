@@ -168,12 +168,16 @@ TEST_CASE("init: bad low memory and a missing table reader are config errors") {
     x86::backend<4> be;
     config c = m.cfg();
     c.trampoline_phys = 0x9c000;   // its tables would reach into 0xA0000
-    CHECK(be.init(c, m.host()).rc == 10);
+    const result refused = be.init(c, m.host());
+    CHECK(refused.code == errc::kick_failed);
+    CHECK(refused.rc == int32_t(config_problem::bad_trampoline_page));
+    REQUIRE(refused.detail != nullptr);   // the readable reason, as the examples print it
+    CHECK(std::strcmp(refused.detail, describe_config_problem(refused.rc)) == 0);
     c.trampoline_phys = 0xfc000;   // beyond 1 MiB
     CHECK(be.init(c, m.host()).rc == 10);
     c = m.cfg();
     c.read_table = nullptr;
-    CHECK_FALSE(be.init(c, m.host()));
+    CHECK(be.init(c, m.host()).rc == int32_t(config_problem::no_table_reader));
     c = m.cfg();
     c.cr3 = 0x200000;   // a root nobody can read
     CHECK_FALSE(be.init(c, m.host()));
@@ -247,4 +251,22 @@ TEST_CASE("wait_off: only a parked CPU is off; one that never parked is offline_
     slots[2].parked.store(1, memory_order::release);
     CHECK(be.wait_off(2, m.clock_ns + 10'000'000));
     CHECK(be.wait_off(9, 0).code == errc::invalid_cpu);
+}
+
+TEST_CASE("abandon: a CPU never armed (its kick failed before any IPI) is certainly stopped") {
+    machine m;
+    reset_cpu(m);
+    x86::backend<4> be;
+    REQUIRE(be.init(m.cfg(), m.host()));
+    m.apic[icr_hi] = m.apic[icr_lo] = 0;
+    // APIC ID 0x1ff cannot be an xAPIC destination: arm() refuses it, so no
+    // SIPI ever went to this CPU and nothing of ours can run on it. Saying
+    // "not stopped" would leave the core waiting for a late AP for good.
+    ap_boot b;
+    b.cpu = 2;
+    b.hwid = 0x1ff;
+    CHECK(be.kick(b).code == errc::kick_failed);
+    CHECK(be.abandon(2));
+    CHECK(m.apic[icr_hi] == 0);   // and nothing was sent
+    CHECK(m.apic[icr_lo] == 0);
 }
