@@ -273,7 +273,7 @@ void log_boot(const boot::info& bi, uint64_t trampoline, const char* trampoline_
 [[noreturn]] void end_not_started(const cpu_desc* cpus, uint32_t n, const host_ops& host, result r) {
     line<200> reason;
     reason.str(to_string(r.code));
-    if (const char* why = x86::describe_config_problem(r.rc)) reason.str(": ").str(why);
+    if (r.detail) reason.str(": ").str(r.detail);   // init(): describe_config_problem(rc)
     say("error: smpboot backend init: ", reason.c_str());
     hp = new (hp_storage) hotplug_t(the_backend, host, example::timeouts_from(cmdline));
     if (result ri = hp->init(cpus, n); !ri) fail(to_string(ri.code));

@@ -209,6 +209,11 @@ x86_fw_test(q35.m6G.parallel x86_64-uefi parallel 4 3 EXPECT_LINES ${uefi_lines}
   "the firmware's cr3 was 0x[0-9a-f]+$" "page tables \\([0-9]+ pages\\) at 0x[0-9a-f]{1,8} \\(below 4 GiB\\), 4-level$"
   ARGS -m 6G)
 
+# GRUB's memory map shows the RAM above 4 GiB: the kernel's page tables,
+# and so the CR3 the APs are given, go there (any 64-bit CR3 works).
+x86_fw_test(q35.m6G.parallel x86_64-grub-bios parallel 4 3
+  EXPECT_LINES "page tables \\([0-9]+ pages\\) at 0x1[0-9a-f]{8} \\(above 4 GiB\\), 4-level$" ARGS -m 6G)
+
 # GRUB: SeaBIOS's QEMU tables give an ACPI 1.0 RSDP (the old tag), OVMF's a
 # 2.0 one (the new tag); GRUB passes a memory map either way. Per firmware:
 # 16 CPUs in one mode, the stress run in the other.
