@@ -211,8 +211,12 @@ bool run_guest(cpu_id cpu) {
     const bool ok = done && guest_box.sum == want && guest_box.apic_id == hp->hwid_of(cpu);
     l.str(ok ? ": ok" : ": WRONG");
     say(l.c_str());
-    // Take the CPU back: INIT stops the guest.
-    the_backend.abandon(cpu);
+    // Take the CPU back: INIT stops the guest. Without it the guest may still
+    // run on guest_stack, so the CPU stays the guest's.
+    if (!the_backend.abandon(cpu)) {
+        say("guest cpu not stopped: INIT could not be sent; not reclaimed");
+        return false;
+    }
     if (result ri = hp->reclaim(cpu); !ri) fail(to_string(ri.code));
     return ok;
 }
