@@ -18,7 +18,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-
 namespace mem {
 
 inline constexpr uint64_t direct_base = 0xffff888000000000;
