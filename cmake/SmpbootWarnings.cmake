@@ -8,13 +8,23 @@ option(SMPBOOT_WERROR "Treat those warnings as errors" OFF)
 
 set(SMPBOOT_WARNING_FLAGS -Wall -Wextra)
 
-function(smpboot_warnings)
-  if(NOT SMPBOOT_WARNINGS)
-    return()
+# The flags themselves, in <out> (empty when SMPBOOT_WARNINGS is off): for a
+# compiler call that is not a target of this build (the UEFI loader).
+function(smpboot_warning_flags out)
+  set(flags)
+  if(SMPBOOT_WARNINGS)
+    set(flags ${SMPBOOT_WARNING_FLAGS})
+    if(SMPBOOT_WERROR)
+      list(APPEND flags -Werror)
+    endif()
   endif()
-  set(flags ${SMPBOOT_WARNING_FLAGS})
-  if(SMPBOOT_WERROR)
-    list(APPEND flags -Werror)
+  set(${out} ${flags} PARENT_SCOPE)
+endfunction()
+
+function(smpboot_warnings)
+  smpboot_warning_flags(flags)
+  if(NOT flags)
+    return()
   endif()
   foreach(target ${ARGN})
     # C and C++ only: the assembler takes none of these.
