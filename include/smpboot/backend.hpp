@@ -18,8 +18,9 @@ struct ap_boot {
     cpu_id cpu = no_cpu;
     hwid_t hwid = 0;
     uintptr_t stack_top = 0;          ///< virtual, 16-byte aligned
-    /// The library's AP entry in C++. The backend's AP-side code calls
-    /// enter() once it runs C++ on `stack_top`; it never returns.
+    /// The library's AP entry in C++: the backend's AP-side code calls
+    /// entry(core, cpu) on `stack_top` (from assembly, as x86 does, or as
+    /// enter() from C++); it never returns.
     void (*entry)(void* core, cpu_id cpu) = nullptr;
     void* core = nullptr;
     /// Another image instead of the kernel (hotplug::start_image): the CPU

@@ -15,7 +15,8 @@
 //   x86_64 (smpboot/x86/backend.hpp): six 4 KiB pages below 1 MiB for the
 //     trampoline and its transition tables (physical and virtual address),
 //     the kernel's CR3 for the APs (any; no identity map), a page-table
-//     reader, and map_mmio() for the xAPIC.
+//     reader, map_mmio() for the xAPIC, and an optional early AP hook
+//     (ap_early) for MTRR sync.
 //   arm64 (smpboot/arm64/backend.hpp): the DTB, and the boot CPU's MMU
 //     configuration (TTBR0/1, TCR, MAIR, SCTLR) plus virt<->phys offset.
 #pragma once

@@ -21,7 +21,9 @@
  *   ap_slot[]   one per logical CPU: each waking AP searches them for its own
  *               APIC ID, so any number of APs can run the trampoline at once
  *               (parallel bring-up). A slot holds what the core's AP entry
- *               needs (entry, core, cpu, stack): no other copy is made.
+ *               needs (entry, core, cpu, stack), copied from the core's
+ *               ap_boot by arm() before each kick; the AP reads it there
+ *               and nothing on its way in copies or translates it again.
  */
 #ifndef SMPBOOT_X86_TRAMPOLINE_LAYOUT_H
 #define SMPBOOT_X86_TRAMPOLINE_LAYOUT_H
