@@ -29,7 +29,8 @@ struct ap_boot {
     uint64_t image_entry = 0;
     uint64_t image_arg = 0;
     /// The handshake word, so a backend can tell whether the AP called in
-    /// (x86 sends the second SIPI only if it has not).
+    /// (the host simulation waits for it to fail a kick after the callin;
+    /// x86 asks its own slot instead, which the trampoline marks earlier).
     const atomic<ap_sync>* sync = nullptr;
 
     bool called_in() const { return sync->load(memory_order::acquire) != ap_sync::kicked; }

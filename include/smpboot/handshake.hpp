@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The boot CPU / AP handshake: one word per CPU, and the only ways it moves.
 //
-// hotplug.hpp owns the words; backends may read one (x86 sends the second
-// SIPI only to a CPU that has not called in). Every change of a word goes
-// through advance(), which checks at compile time that the move is in the
-// table below and made by the side the table names.
+// hotplug.hpp owns the words; backends may read one (ap_boot::called_in()).
+// Every change of a word goes through advance(), which checks at compile
+// time that the move is in the table below and made by the side the table
+// names.
 #pragma once
 
 #include <smpboot/base.hpp>
