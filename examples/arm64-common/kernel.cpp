@@ -330,6 +330,9 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
     arm64::backend_config cfg;
     cfg.host = &host;
     cfg.mmu = arm64::current_mmu_state();
+    static arm64::idmap_page idmap_pages[8];
+    cfg.idmap_pages = idmap_pages;
+    cfg.idmap_page_count = 8;
     if (result r = backend.init(cfg, cpus, ncpus, d.psci); !r) fail(to_string(r.code));
 
     static cpu_desc descs[max_cpus];

@@ -16,15 +16,13 @@ static_assert(__builtin_offsetof(smpboot_arm64_ap_table_t, count) == SMPBOOT_APT
 extern "C" {
 extern smpboot_arm64_ap_table_t smpboot_arm64_ap_table;
 [[noreturn]] void smpboot_arm64_park(smpboot::arm64::ap_block* block);
+void smpboot_arm64_park_idmap();
 [[noreturn]] void smpboot_arm64_psci_leave(smpboot::arm64::ap_block* block, uint32_t fn, uint64_t use_smc);
-[[noreturn]] void smpboot_arm64_ap_cxx(smpboot::arm64::ap_block* block);
 }
 
 namespace smpboot::arm64 {
 
 namespace {
-
-backend_base* the_backend = nullptr;   // entry.S knows blocks, not objects
 
 #define SMPBOOT_MRS(reg)                                  \
     ({                                                    \
@@ -48,6 +46,8 @@ void clean_to_poc(const void* p, size_t size) {
 void fresh(const void* p) {
     asm volatile("dc civac, %0\n\tdsb sy" ::"r"(p) : "memory");
 }
+
+uint64_t identity_phys(void*, const void* va) { return uint64_t(uintptr_t(va)); }
 
 uint64_t read_volatile(const uint64_t* p) {
     fresh(p);
@@ -119,7 +119,6 @@ result backend_base::init(const backend_config& cfg, const cpu_info* cpus, uint3
     cfg_ = cfg;
     psci_ = psci;
     count_ = count;
-    the_backend = this;
     for (uint32_t i = 0; i < count; ++i) {
         slots_[i] = cpu_slot{};
         slots_[i].method = cpus[i].method;
@@ -127,9 +126,10 @@ result backend_base::init(const backend_config& cfg, const cpu_info* cpus, uint3
         slots_[i].place = i == 0 ? cpu_place::running : cpu_place::firmware;
         blocks_[i] = ap_block{};
         blocks_[i].mpidr = cpus[i].hwid;
-        blocks_[i].self_virt = uint64_t(uintptr_t(&blocks_[i]));
+        blocks_[i].cpu = i;
         blocks_[i].self_phys = to_phys(&blocks_[i]);
     }
+    if (result r = build_idmap(); !r) return r;
     // AFFINITY_INFO is optional in practice; PSCI 1.0's PSCI_FEATURES says
     // whether this firmware has it (DEN0022D 5.1.14).
     if (psci_.fn_features && psci_.fn_affinity_info &&
@@ -144,6 +144,48 @@ result backend_base::init(const backend_config& cfg, const cpu_info* cpus, uint3
     return result::success(0);
 }
 
+result backend_base::build_idmap() {
+    const mmu_state& m = cfg_.mmu;
+    const auto fail = [&](const char* why) {
+        log(log_level::error, why, 0, 0);
+        return result::fail(errc::not_initialized, no_cpu);
+    };
+    // 52-bit output addresses change the descriptor format (TCR_EL1.DS,
+    // Arm ARM D8.3.1); the idmap's descriptors are the 48-bit kind.
+    if (m.tcr & vmsa::tcr_ds) return fail("idmap: TCR_EL1.DS (52-bit addresses) is not supported");
+    const int attr = normal_wb_index(m.mair);
+    if (attr < 0) return fail("idmap: MAIR_EL1 has no Normal write-back attribute (0xff)");
+    const auto text_va = uint64_t(uintptr_t(smpboot_arm64_idmap_text_start));
+    const uint64_t text_pa = to_phys(smpboot_arm64_idmap_text_start);
+    // The AP branches from the idmap to the code's kernel address and
+    // switches TTBR0 there: that address must not depend on TTBR0 unless it
+    // is the identity alias itself (VA bit 55 selects TTBR1, Arm ARM D8.2.1).
+    if (text_va != text_pa && !((text_va >> 55) & 1))
+        return fail("idmap: the library's code must run in TTBR1's half or at VA == PA");
+    const uint64_t pa[2] = {text_pa, blocks_[0].self_phys};
+    const uint64_t size[2] = {uint64_t(smpboot_arm64_idmap_text_end - smpboot_arm64_idmap_text_start),
+                              sizeof(ap_block) * count_};
+    const uint32_t need = idmap::pages_needed(pa, size, 2);
+    if (!cfg_.idmap_pages || cfg_.idmap_page_count < need) {
+        line<96> l;
+        l.str("idmap: needs ").dec(need).str(" pages, given ").dec(cfg_.idmap_page_count);
+        return fail(l.c_str());
+    }
+    idmap map(cfg_.idmap_pages, cfg_.idmap_page_count, cfg_.virt_to_phys ? cfg_.virt_to_phys : identity_phys,
+              cfg_.ctx, uint8_t(attr));
+    if (!map.map(pa[0], size[0], true) || !map.map(pa[1], size[1], false))
+        return fail("idmap: an address does not fit 48 bits");
+    clean_to_poc(cfg_.idmap_pages, sizeof(idmap_page) * map.pages_used());
+    const uint64_t ttbr0 = idmap_ttbr0(map.root(), m.tcr, m.ttbr0, m.ttbr1);
+    const uint64_t park = to_phys(reinterpret_cast<const void*>(&smpboot_arm64_park_idmap));
+    for (uint32_t i = 0; i < count_; ++i) {
+        blocks_[i].idmap_ttbr0 = ttbr0;
+        blocks_[i].idmap_tcr = idmap_tcr(m.tcr);
+        blocks_[i].park_phys = park;
+    }
+    return result::success(0);
+}
+
 void backend_base::publish(ap_block& b, const ap_boot& boot) {
     b.stack_top = boot.stack_top;
     b.ttbr0 = cfg_.mmu.ttbr0;
@@ -152,7 +194,8 @@ void backend_base::publish(ap_block& b, const ap_boot& boot) {
     b.mair = cfg_.mmu.mair;
     b.sctlr = cfg_.mmu.sctlr;
     b.vbar = cfg_.mmu.vbar;
-    b.cxx_entry = uint64_t(uintptr_t(&smpboot_arm64_ap_cxx));
+    b.entry = uint64_t(uintptr_t(boot.entry));
+    b.core = uint64_t(uintptr_t(boot.core));
     b.image_entry = boot.image_entry;
     b.image_arg = boot.image_arg;
     b.release = 0;
@@ -161,30 +204,47 @@ void backend_base::publish(ap_block& b, const ap_boot& boot) {
     clean_to_poc(&b, sizeof b);
 }
 
+bool backend_base::parked_in_loop(cpu_id cpu) {
+    cpu_slot& s = slots_[cpu];
+    // A CPU whose place is unknown may have parked since: it does so on its
+    // own block, so the block says.
+    if (s.place == cpu_place::unknown && read_volatile(&blocks_[cpu].parked) == SMPBOOT_PARKED_LOOP)
+        s.place = cpu_place::parked;
+    return s.place == cpu_place::parked;
+}
+
 result backend_base::start(ap_boot& boot, bool sev) {
     const cpu_id cpu = boot.cpu;
     if (cpu == 0 || cpu >= count_) return result::fail(errc::invalid_cpu, cpu);
     cpu_slot& s = slots_[cpu];
     ap_block& b = blocks_[cpu];
-    s.boot = &boot;
+    const bool parked = parked_in_loop(cpu);
+    const bool maybe_late = s.place == cpu_place::unknown;
     publish(b, boot);
 
-    if (s.place == cpu_place::parked) {
-        // Our own park loop: it jumps to the release word with x0 = block.
-        b.release = to_phys(reinterpret_cast<const void*>(&smpboot_arm64_entry_psci));
+    const uint64_t entry_psci = to_phys(reinterpret_cast<const void*>(&smpboot_arm64_entry_psci));
+    if (parked || maybe_late) {
+        // Our own park loop jumps to the release word with x0 = block. A CPU
+        // of unknown place gets it too: if it is on its way to the loop, it
+        // finds the word there; if it is in firmware, the firmware way below
+        // brings it in and entry.S clears the word.
+        b.release = entry_psci;
         clean_to_poc(&b.release, sizeof b.release);
         if (sev) asm volatile("sev" ::: "memory");
-        s.place = cpu_place::running;
-        return result::success(cpu);
+        if (parked) {
+            s.place = cpu_place::running;
+            return result::success(cpu);
+        }
     }
     switch (s.method) {
     case enable_method::psci: {
         if (!psci_.fn_cpu_on) return result::fail(errc::no_enable_method, cpu);
-        const int64_t rc = psci_call(psci_.fn_cpu_on, b.mpidr,
-                                     to_phys(reinterpret_cast<const void*>(&smpboot_arm64_entry_psci)),
-                                     b.self_phys);
+        const int64_t rc = psci_call(psci_.fn_cpu_on, b.mpidr, entry_psci, b.self_phys);
         const errc e = psci::to_errc(int32_t(rc));
-        if (e != errc::ok) {
+        // Running already: a late CPU on its way to the park loop (PSCI
+        // without CPU_OFF parks), which the release word brings in.
+        const bool late = maybe_late && (e == errc::fw_already_on || e == errc::fw_on_pending);
+        if (e != errc::ok && !late) {
             log(log_level::error, "PSCI CPU_ON failed", cpu, rc);
             return result::fail(e, cpu, state::bp_bringup, int32_t(rc));
         }
@@ -299,14 +359,4 @@ result backend_base::system_off() {
     return result::fail(psci::to_errc(int32_t(rc)), 0, state::online, int32_t(rc));
 }
 
-void backend_base::ap_enter(ap_block* block) {
-    const cpu_id cpu = cpu_id(block - blocks_);
-    slots_[cpu].boot->enter();
-    __builtin_trap();
-}
-
 }  // namespace smpboot::arm64
-
-extern "C" void smpboot_arm64_ap_cxx(smpboot::arm64::ap_block* block) {
-    smpboot::arm64::the_backend->ap_enter(block);
-}
