@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The arm64 example kernel, shared by the boards: PL011 console, generic
-// timer clock, identity-mapped MMU, device-tree discovery, then the common
-// demo (examples/common/demo.hpp) and a semihosting exit.
+// timer clock, MMU on with every physical address at kernel_va_offset + PA
+// (identity in TTBR0, or a higher-half kernel in TTBR1 with TTBR0 empty),
+// device-tree discovery, then the common demo (examples/common/demo.hpp) and
+// a semihosting exit.
 //
 // Command line (/chosen/bootargs, QEMU's -append), besides the demo's
 // smpboot.mode / .stress / .seed / .fail / .callin_ms:
@@ -29,7 +31,10 @@
 #include "guest/mailbox.h"
 
 using namespace smpboot;
+using example::arm64::kernel_va_offset;
+using example::arm64::phys_to_virt;
 using example::arm64::the_board;
+using example::arm64::virt_to_phys;
 
 namespace {
 
@@ -56,7 +61,7 @@ using demo_t = example::demo<hotplug_t>;
 atomic<uint32_t> console_lock{0};
 
 void uart_putc(char c) {
-    volatile uint32_t* base = reinterpret_cast<volatile uint32_t*>(the_board.uart_pl011);
+    volatile uint32_t* base = phys_to_virt<volatile uint32_t>(the_board.uart_pl011);
     while (base[0x18 / 4] & (1u << 5)) {}
     base[0] = uint32_t(uint8_t(c));
 }
@@ -93,16 +98,18 @@ uint64_t now_ns() {
     for (;;) asm volatile("wfe");
 }
 
-// ---- MMU: 4 KiB granule, 39-bit VA (T0SZ = 25, walks start at level 1),
-// identity map of the board's regions, 1 GiB blocks where a whole GiB is of
-// one type, else 2 MiB blocks (Arm ARM D8.3, VMSAv8-64 descriptors).
+// ---- MMU: 4 KiB granule, 39-bit VA in either half (T0SZ = T1SZ = 25, walks
+// start at level 1), every board region at kernel_va_offset + PA, 1 GiB
+// blocks where a whole GiB is of one type, else 2 MiB blocks (Arm ARM D8.3,
+// VMSAv8-64 descriptors). With 39-bit halves, level 1 indexes PA[38:30] in
+// both, so the one table serves TTBR0 (offset 0) or TTBR1 (0xffffff80...).
 
 constexpr uint64_t desc_valid_block = 0x1, desc_table = 0x3;
 constexpr uint64_t desc_af = 1ull << 10, desc_sh_inner = 3ull << 8;
 constexpr uint64_t desc_pxn = 1ull << 53, desc_uxn = 1ull << 54;
 constexpr uint64_t attr_normal = 0 << 2, attr_device = 1 << 2;   // MAIR indices
-constexpr uint64_t mair_value = 0x00ff;   // attr0 normal WB RW-allocate, attr1 Device-nGnRnE
 constexpr uint64_t gib = 1ull << 30, mib2 = 2ull << 20;
+constexpr uint64_t tcr_epd0 = 1ull << 7, tcr_epd1 = 1ull << 23;   // TCR_EL1 walk disables
 
 alignas(4096) uint64_t l1_table[512];
 alignas(4096) uint64_t l2_tables[4][512];
@@ -120,6 +127,15 @@ uint64_t block_desc(uint64_t pa, example::arm64::mem_type t) {
     return pa | desc_valid_block | desc_af | attr_device | desc_pxn | desc_uxn;
 }
 
+}  // namespace
+
+// start.S: switch to the final tables from the image's identity alias.
+extern "C" void example_mmu_switch(uint64_t tcr, uint64_t ttbr0, uint64_t ttbr1, uint64_t va_offset);
+
+namespace {
+
+/// The final map. start.S left the MMU on with a map of the image alone
+/// (at PA in TTBR0 and at kernel_va_offset + PA in TTBR1).
 void mmu_on() {
     uint32_t l2_used = 0;
     for (uint64_t g = 0; g < 512; ++g) {
@@ -136,22 +152,24 @@ void mmu_on() {
             const auto t = type_at(g * gib + i * mib2);
             l2[i] = t == example::arm64::mem_type::none ? 0 : (block_desc(g * gib + i * mib2, t) & ~2ull);
         }
-        l1_table[g] = uint64_t(uintptr_t(l2)) | desc_table;
+        l1_table[g] = virt_to_phys(l2) | desc_table;
     }
-    // TCR_EL1 (Arm ARM D17.2.131): T0SZ 25, inner/outer WBWA, inner shareable,
-    // 4K granule; TTBR1 walks disabled (EPD1); IPS = the CPU's PARange.
-    const uint64_t parange = MRS(id_aa64mmfr0_el1) & 0xf;
-    const uint64_t tcr = 25 | (1 << 8) | (1 << 10) | (3 << 12) | (25ull << 16) | (1ull << 23) |
-                         ((parange > 5 ? 5 : parange) << 32);
+    // start.S's TCR (both halves 39 bits, 4 KiB granules) minus the unused half.
+    const uint64_t tcr = MRS(tcr_el1);
+    const uint64_t l1 = virt_to_phys(l1_table);
     asm volatile("dsb sy" ::: "memory");
-    MSR(mair_el1, mair_value);
-    MSR(tcr_el1, tcr);
-    MSR(ttbr0_el1, uintptr_t(l1_table));
-    MSR(ttbr1_el1, 0);
+    // Both halves first: the switch turns the MMU back on at the identity
+    // alias and returns to the link address.
+    example_mmu_switch(tcr, l1, l1, kernel_va_offset);
+    // Then, from the kernel's own half, turn the other one off.
+    if (kernel_va_offset) {
+        MSR(tcr_el1, tcr | tcr_epd0);
+        MSR(ttbr0_el1, 0);
+    } else {
+        MSR(tcr_el1, tcr | tcr_epd1);
+        MSR(ttbr1_el1, 0);
+    }
     asm volatile("isb\n\ttlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
-    // SCTLR_EL1: RES1 bits (0x30d00800) + M, C, I.
-    MSR(sctlr_el1, 0x30d00800ull | 1 | (1 << 2) | (1 << 12));
-    asm volatile("isb" ::: "memory");
 }
 
 // ---- The pieces hotplug and the demo need.
@@ -229,11 +247,11 @@ bool run_guest(hotplug_t& hp, backend_t& be, cpu_id cpu) {
     guest_box.magic = guest::magic;
     guest_box.n = 1000 + cpu;
     guest_box.uart = the_board.uart_pl011;
-    guest_box.stack_top = uintptr_t(guest_stack + sizeof guest_stack);
+    guest_box.stack_top = virt_to_phys(guest_stack + sizeof guest_stack);
     guest_box.return_entry = back.entry;
     guest_box.return_arg = back.arg;
     clean_range(&guest_box, sizeof guest_box, false);
-    if (result r = hp.start_image(cpu, uintptr_t(guest_area), guest_box.stack_top, uintptr_t(&guest_box)); !r) {
+    if (result r = hp.start_image(cpu, virt_to_phys(guest_area), guest_box.stack_top, virt_to_phys(&guest_box)); !r) {
         l.str("start_image: ").str(to_string(r.code));
         console_puts(l.c_str());
         return false;
@@ -290,9 +308,10 @@ extern "C" [[noreturn]] void example_exception(uint64_t index) {
     semihost_exit(1);
 }
 
-extern "C" [[noreturn]] void example_main(const void* dtb) {
+extern "C" [[noreturn]] void example_main(uint64_t dtb_phys) {
     if (uint64_t hz = MRS(cntfrq_el0)) timer_hz = hz;
     mmu_on();
+    const void* dtb = phys_to_virt(dtb_phys);
 
     fdt::tree tree;
     const fdt::status st = fdt::tree::open(dtb, fdt::tree::size_hint(dtb), tree);
@@ -317,7 +336,7 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
     uint32_t ncpus = d.count;
     static uint64_t ghost_release_word;
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.ghost", ~0ull); g != ~0ull && ncpus < max_cpus) {
-        cpus[ncpus++] = {g, arm64::enable_method::spin_table, uint64_t(uintptr_t(&ghost_release_word)), {}, {}};
+        cpus[ncpus++] = {g, arm64::enable_method::spin_table, virt_to_phys(&ghost_release_word), {}, {}};
         console_puts("smpboot: example: added a ghost spin-table CPU that will never call in");
     }
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.psci_ghost", ~0ull); g != ~0ull && ncpus < max_cpus) {
@@ -330,6 +349,8 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
     arm64::backend_config cfg;
     cfg.host = &host;
     cfg.mmu = arm64::current_mmu_state();
+    cfg.virt_to_phys = [](void*, const void* va) { return virt_to_phys(va); };
+    cfg.phys_to_virt = [](void*, uint64_t pa) { return phys_to_virt(pa); };
     static arm64::idmap_page idmap_pages[8];
     cfg.idmap_pages = idmap_pages;
     cfg.idmap_page_count = 8;
@@ -342,7 +363,7 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
     if (result r = hp.init(descs, ncpus); !r) fail(to_string(r.code));
 
     {
-        line<256> l;
+        line<320> l;
         l.str(the_board.name).str(": ").dec(ncpus).str(" cpus, psci ");
         if (d.psci.present) {
             l.str(arm64::to_string(d.psci.method));
@@ -352,6 +373,7 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
         }
         fdt::property model;
         const char* m = tree.find_property(tree.root(), "model", model) ? model.str() : nullptr;
+        l.str(", kernel at PA + ").hex(kernel_va_offset).str(kernel_va_offset ? " (TTBR1, TTBR0 empty)" : " (TTBR0)");
         l.str(", timer ").dec(timer_hz).str(" Hz, model \"").str(m ? m : "?").str("\", cmdline \"").str(cmdline).chr('"');
         console_puts(l.c_str());
     }
