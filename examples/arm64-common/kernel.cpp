@@ -19,6 +19,19 @@
 //                              CPU_ON refuses it (INVALID_PARAMETERS for an
 //                              MPIDR that does not exist, ALREADY_ON for one
 //                              that runs)
+//   smpboot.refuse_cpu_off=1   give the backend PSCI MIGRATE as "CPU_OFF":
+//                              QEMU answers NOT_SUPPORTED, so every PSCI CPU
+//                              that leaves takes the refused-CPU_OFF path
+//                              into the library's park loop
+//   smpboot.late=CPU           a spin-table CPU that calls in late: its first
+//                              release goes to a word nobody polls (callin
+//                              timeout, the library abandons it), then the
+//                              kernel hands that word to the firmware's
+//                              cpu-release-addr; the CPU comes in, finds
+//                              itself unwanted and parks; the bring-up must
+//                              find it there
+// On CPUs with SVE, every CPU enables it at EL1 and compares its vector
+// length with the boot CPU's (the EL2 drop must leave SVE untrapped).
 #include <smpboot/arm64/backend.hpp>
 #include <smpboot/arm64/discovery.hpp>
 #include <smpboot/fdt.hpp>
@@ -214,6 +227,32 @@ hwid_t own_mpidr() { return MRS(mpidr_el1) & arm64::mpidr_affinity_mask; }
 
 [[noreturn]] void fail(const char* what);
 
+// ---- SVE at EL1 on every CPU. An EL2 that traps SVE (CPTR_EL2.TZ) has no
+// vectors here, so a trapped RDVL would hang the CPU.
+
+bool sve_present() { return (MRS(id_aa64pfr0_el1) >> 32) & 0xf; }   // ID_AA64PFR0_EL1.SVE
+
+/// Enable FP/SIMD and SVE at EL1 (CPACR_EL1.FPEN, ZEN), ask for the longest
+/// vector (ZCR_EL1.LEN) and return the length in bytes (RDVL).
+uint64_t sve_vector_bytes() {
+    MSR(cpacr_el1, MRS(cpacr_el1) | (3u << 20) | (3u << 16));
+    asm volatile("isb" ::: "memory");
+    MSR(S3_0_C1_C2_0, 0x1ff);   // ZCR_EL1
+    asm volatile("isb" ::: "memory");
+    uint64_t vl;
+    asm volatile(".inst 0x04bf5020\n\tmov %0, x0" : "=r"(vl) : : "x0");   // rdvl x0, #1
+    return vl;
+}
+
+uint64_t sve_boot_bytes = 0;
+atomic<uint32_t> sve_ap_checks{0}, sve_ap_other{0};
+
+void ap_starting() {
+    if (!sve_boot_bytes) return;
+    if (sve_vector_bytes() != sve_boot_bytes) sve_ap_other.fetch_add(1, memory_order::relaxed);
+    sve_ap_checks.fetch_add(1, memory_order::relaxed);
+}
+
 // ---- smpboot.guest=CPU (issue 7, the multikernel case).
 
 extern "C" const char guest_image_start[], guest_image_end[];   // guest_blob.S
@@ -344,6 +383,21 @@ extern "C" [[noreturn]] void example_main(uint64_t dtb_phys) {
         console_puts("smpboot: example: added a PSCI CPU that firmware does not have");
     }
 
+    arm64::psci_info psci = d.psci;
+    if (example::cmdline_number(cmdline, "smpboot.refuse_cpu_off", 0) && psci.fn_cpu_off) {
+        // PSCI MIGRATE (DEN0022D 5.1.9, function 0x84000005): QEMU implements
+        // no Trusted OS to migrate and answers NOT_SUPPORTED.
+        psci.fn_cpu_off = 0x84000005;
+        console_puts("smpboot: example: CPU_OFF replaced by a call firmware refuses");
+    }
+    static uint64_t late_word;
+    const cpu_id late = cpu_id(example::cmdline_number(cmdline, "smpboot.late", ~0ull));
+    uint64_t late_release = 0;
+    if (late != 0 && late < ncpus && cpus[late].method == arm64::enable_method::spin_table) {
+        late_release = cpus[late].release_addr;
+        cpus[late].release_addr = virt_to_phys(&late_word);
+    }
+
     static backend_t backend;
     g_backend = &backend;
     arm64::backend_config cfg;
@@ -354,7 +408,7 @@ extern "C" [[noreturn]] void example_main(uint64_t dtb_phys) {
     static arm64::idmap_page idmap_pages[8];
     cfg.idmap_pages = idmap_pages;
     cfg.idmap_page_count = 8;
-    if (result r = backend.init(cfg, cpus, ncpus, d.psci); !r) fail(to_string(r.code));
+    if (result r = backend.init(cfg, cpus, ncpus, psci); !r) fail(to_string(r.code));
 
     static cpu_desc descs[max_cpus];
     arm64::to_cpu_descs(cpus, ncpus, descs);
@@ -378,12 +432,36 @@ extern "C" [[noreturn]] void example_main(uint64_t dtb_phys) {
         console_puts(l.c_str());
     }
 
+    if (late_release) {
+        // The kernel's first cpu_up releases the CPU into a word nobody
+        // polls; then it gives the firmware's release word what the backend
+        // wrote, so the CPU comes in after its callin was given up.
+        const result r = hp.cpu_up(late);
+        line<160> l;
+        l.str(the_board.name).str(": late cpu ").dec(late).str(": first cpu_up: ").str(r ? "online?!" : to_string(r.code));
+        *phys_to_virt<volatile uint64_t>(late_release) = *static_cast<volatile uint64_t*>(&late_word);
+        clean_range(phys_to_virt(late_release), 8, false);
+        asm volatile("sev" ::: "memory");
+        l.str("; released it late");
+        console_puts(l.c_str());
+    }
+    if (sve_present()) sve_boot_bytes = sve_vector_bytes();
+
     bool guest_ok = true;
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.guest", ~0ull); g != ~0ull)
         guest_ok = run_guest(hp, backend, cpu_id(g));
 
-    static demo_t demo{hp, {"arm64", the_board.name, cmdline, console_puts, now_ns, relax, ap_wait, own_mpidr}};
+    static demo_t demo{hp, {"arm64", the_board.name, cmdline, console_puts, now_ns, relax, ap_wait, own_mpidr, ap_starting}};
     g_demo = &demo;
     const bool all_online = demo.run();
-    semihost_exit(all_online && guest_ok ? 0 : 1);
+    bool sve_ok = true;
+    if (sve_boot_bytes) {
+        const uint32_t other = sve_ap_other.load(memory_order::relaxed);
+        line<160> l;
+        l.str(the_board.name).str(": SVE vector length ").dec(sve_boot_bytes).str(" bytes at EL1 on the boot CPU; AP starts checked ");
+        l.dec(sve_ap_checks.load(memory_order::relaxed)).str(", other lengths ").dec(other);
+        console_puts(l.c_str());
+        sve_ok = other == 0;
+    }
+    semihost_exit(all_online && guest_ok && sve_ok ? 0 : 1);
 }
