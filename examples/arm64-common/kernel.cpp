@@ -444,6 +444,9 @@ extern "C" [[noreturn]] void example_main(uint64_t dtb_phys) {
         asm volatile("sev" ::: "memory");
         l.str("; released it late");
         console_puts(l.c_str());
+        // Time to come in, see that it is not wanted and park, so the
+        // bring-up below meets it in the park loop rather than on its way.
+        host_delay(nullptr, 500'000);
     }
     if (sve_present()) sve_boot_bytes = sve_vector_bytes();
 
