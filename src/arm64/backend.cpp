@@ -204,22 +204,17 @@ void backend_base::publish(ap_block& b, const ap_boot& boot) {
     clean_to_poc(&b, sizeof b);
 }
 
-bool backend_base::parked_in_loop(cpu_id cpu) {
-    cpu_slot& s = slots_[cpu];
-    // A CPU whose place is unknown may have parked since: it does so on its
-    // own block, so the block says.
-    if (s.place == cpu_place::unknown && read_volatile(&blocks_[cpu].parked) == SMPBOOT_PARKED_LOOP)
-        s.place = cpu_place::parked;
-    return s.place == cpu_place::parked;
-}
-
 result backend_base::start(ap_boot& boot, bool sev) {
     const cpu_id cpu = boot.cpu;
     if (cpu == 0 || cpu >= count_) return result::fail(errc::invalid_cpu, cpu);
     cpu_slot& s = slots_[cpu];
     ap_block& b = blocks_[cpu];
-    const bool parked = parked_in_loop(cpu);
+    // A CPU whose place is unknown (missed callin, or never reported off)
+    // may have turned up since and left: into the park loop or by CPU_OFF.
+    // It marks its own block either way, so the block says.
     const bool maybe_late = s.place == cpu_place::unknown;
+    const uint64_t mark = maybe_late ? read_volatile(&b.parked) : 0;
+    const bool parked = s.place == cpu_place::parked || mark == SMPBOOT_PARKED_LOOP;
     publish(b, boot);
 
     const uint64_t entry_psci = to_phys(reinterpret_cast<const void*>(&smpboot_arm64_entry_psci));
@@ -241,9 +236,11 @@ result backend_base::start(ap_boot& boot, bool sev) {
         if (!psci_.fn_cpu_on) return result::fail(errc::no_enable_method, cpu);
         const int64_t rc = psci_call(psci_.fn_cpu_on, b.mpidr, entry_psci, b.self_phys);
         const errc e = psci::to_errc(int32_t(rc));
-        // Running already: a late CPU on its way to the park loop (PSCI
-        // without CPU_OFF parks), which the release word brings in.
-        const bool late = maybe_late && (e == errc::fw_already_on || e == errc::fw_on_pending);
+        // Running already, and not on its way out by CPU_OFF: a late CPU on
+        // its way to the park loop (PSCI without CPU_OFF parks), which the
+        // release word brings in.
+        const bool late = maybe_late && mark != SMPBOOT_PARKED_CPU_OFF &&
+                          (e == errc::fw_already_on || e == errc::fw_on_pending);
         if (e != errc::ok && !late) {
             log(log_level::error, "PSCI CPU_ON failed", cpu, rc);
             return result::fail(e, cpu, state::bp_bringup, int32_t(rc));

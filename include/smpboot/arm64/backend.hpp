@@ -216,7 +216,6 @@ private:
     void publish(ap_block& b, const ap_boot& boot);
     result start(ap_boot& boot, bool sev);
     result build_idmap();
-    bool parked_in_loop(cpu_id cpu);
 
     ap_block* blocks_;
     cpu_slot* slots_;
