@@ -11,36 +11,55 @@
 //
 // Exception levels. The kernel runs at EL1. An AP that firmware starts at
 // EL2 (QEMU virt,virtualization=on; raspi3b) leaves EL2 in the library's
-// entry exactly as smpboot_arm64_el2_to_el1() does (entry.S: HCR_EL2 = RW
-// only, no stage 2 and no traps, EL1 gets the physical timer and counter,
-// CNTVOFF_EL2 = 0, GICv3 system registers enabled for EL1) and then runs at
-// EL1. A kernel entered at EL2 should call smpboot_arm64_el2_to_el1() on its
-// boot CPU too, so every CPU sees the same EL1 world. EL2 is left behind
-// with no vectors: an HVC from EL1 then is the kernel's problem (so with
-// virtualization=on PSCI must be, and in QEMU's DT is, "smc").
+// entry exactly as smpboot_arm64_el2_to_el1() does and then runs at EL1.
+// That follows Linux's booting.rst and el2_setup.h for what EL1 needs:
+// HCR_EL2 = RW only and VTTBR_EL2 = 0 (no stage 2, no traps), EL1 gets the
+// physical timer and counter, CNTVOFF_EL2 = 0, CPTR_EL2 traps neither
+// FP/SIMD nor SVE nor SME (with the largest vector lengths in ZCR_EL2 /
+// SMCR_EL2), MDCR_EL2 gives EL1 every PMU counter and traps nothing, GICv3
+// system registers are enabled for EL1 and ICH_HCR_EL2 = 0. A kernel
+// entered at EL2 should call smpboot_arm64_el2_to_el1() on its boot CPU
+// too, so every CPU sees the same EL1 world. EL2 is left behind with no
+// vectors, which is why nothing may trap to it: an HVC from EL1 then is the
+// kernel's problem (so with virtualization=on PSCI must be, and in QEMU's DT
+// is, "smc"). Not done: HCRX_EL2 (FEAT_HCX) and fine-grained traps
+// (FEAT_FGT) stay as firmware left them.
 //
-// Memory: any kernel layout. The MMU comes on through an identity map the
-// library owns (smpboot/arm64/idmap.hpp), built by init() in pages the kernel
-// gives (backend_config::idmap_pages): it maps the library's entry and park
-// code and the CPUs' blocks 1:1, nothing else. The AP then branches to the
-// entry code's kernel virtual address and switches to the kernel's own
-// TTBR0/TCR (TTBR0 = 0 with TCR.EPD0 set is fine). So when kernel code first
-// runs on an AP (the core's AP entry, then the host's callbacks):
+// Memory: any kernel layout. For a kernel whose code runs in TTBR1's half
+// (the higher-half layout; TTBR0 = 0 with TCR.EPD0 set is fine), the MMU
+// comes on through an identity map the library owns (smpboot/arm64/idmap.hpp,
+// built by init() in the pages backend_config::idmap_pages gives): it maps
+// the library's entry and park code and the CPUs' blocks 1:1, nothing else.
+// The AP then branches to the entry code's kernel virtual address and
+// switches to the kernel's own TTBR0/TCR. For a kernel linked where it is
+// loaded (VA == PA), its own TTBR0 already maps the code 1:1 and the MMU
+// comes on with the kernel's registers directly. Either way the AP reads
+// nothing through a physical address once the kernel's tables are live, and
+// when kernel code first runs on an AP (the core's AP entry, then the
+// host's callbacks) it has:
 //   EL1h, DAIF masked, MAIR/TCR/TTBR0/TTBR1/SCTLR/VBAR_EL1 exactly as the
-//   boot CPU had them when it read mmu_state, the TLB holds nothing of the
-//   idmap, sp = the stack the host gave, MMU-off memory written by the boot
-//   CPU was cleaned to PoC. Other EL1 registers (CPACR_EL1, TPIDR_EL1,
-//   CONTEXTIDR_EL1, ...) are as firmware left them: set them in a host step.
+//   boot CPU had them when it read mmu_state, no TLB entry of the idmap,
+//   sp = the stack the host gave, x0/x1 = the core's arguments; memory the
+//   boot CPU wrote before the kick is visible (it was cleaned to PoC for
+//   the MMU-off part of the path, and the core's handshake orders the
+//   rest). Other EL1 registers (CPACR_EL1, TPIDR_EL1, CONTEXTIDR_EL1, ...)
+//   are as firmware left them: set them in a host step (ap:starting).
 // Every MMU-off path (the park loop, an image's start and return, a refused
 // CPU_OFF) runs from the identity alias, so the kernel may run at any
 // virtual address with one limit, checked by init(): the library's code is
-// either in TTBR1's half or at VA == PA (a kernel linked where it is loaded).
-// virt_to_phys / phys_to_virt translate the kernel's addresses (blocks,
-// tables, the entry code, cpu-release-addr); null means VA == PA. What an AP
-// reads with the MMU off is cleaned to the point of coherency first (Arm ARM
-// D7.5.9, DC CVAC), and an AP cleans its block to PoC before its caches go
-// off, so no line written with caches on can later overwrite its MMU-off
-// stores (D7.5.5).
+// either in TTBR1's half or at VA == PA. virt_to_phys / phys_to_virt
+// translate the kernel's addresses (blocks, idmap pages, the entry code,
+// cpu-release-addr); null means VA == PA. What an AP reads with the MMU off
+// is cleaned to the point of coherency first (Arm ARM D7.5.9, DC CVAC), and
+// an AP cleans and invalidates its block to PoC before its caches go off,
+// so no line written with caches on can later overwrite its MMU-off stores
+// (the blocks are 2 KiB each, the largest cache writeback granule, so no
+// neighbour's line can either).
+//
+// The way in is short: entry.S (smpboot_arm64_entry_psci) calls the core's
+// AP entry (ap_boot::entry, hotplug::ap_entry) itself with the core pointer
+// and the CPU number from the block: asm -> hotplug::ap_entry -> ap_start.
+//
 // One backend per kernel: the spin-table entry finds a CPU's block through
 // one global table (smpboot_arm64_ap_table), which init() points at this
 // backend's blocks.
