@@ -79,7 +79,7 @@ boot_entry:
 
     mov     x1, #0x00ff                 /* MAIR: attr0 Normal WB RWA, attr1 Device-nGnRnE */
     msr     mair_el1, x1
-    /* TCR_EL1 (Arm ARM D19.2): T0SZ = T1SZ = 25, both halves inner/outer
+    /* TCR_EL1 (Arm ARM register description): T0SZ = T1SZ = 25, both halves inner/outer
      * write-back and inner shareable, TG0 = 4 KiB (0), TG1 = 4 KiB (2); IPS
      * from the CPU's PARange. kernel.cpp keeps it and turns one half off. */
     ldr     x1, =0xb5193519
@@ -122,7 +122,7 @@ boot_entry:
  * TTBR0 must map this code 1:1) and returns to the caller's link address,
  * which the new tables map. Uses x4..x6. No
  * translation is ever replaced under a live mapping (no break-before-make
- * question, Arm ARM D8.14).
+ * question, Arm ARM D8 break-before-make).
  */
     .global example_mmu_switch
     .type example_mmu_switch, %function

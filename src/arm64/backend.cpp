@@ -151,7 +151,7 @@ result backend_base::build_idmap() {
         return result::fail(errc::not_initialized, no_cpu);
     };
     // 52-bit output addresses change the descriptor format (TCR_EL1.DS,
-    // Arm ARM D8.3.1); the idmap's descriptors are the 48-bit kind.
+    // Arm ARM D8.3, VMSAv8-64 descriptors); the idmap's descriptors are the 48-bit kind.
     if (m.tcr & vmsa::tcr_ds) return fail("idmap: TCR_EL1.DS (52-bit addresses) is not supported");
     const int attr = normal_wb_index(m.mair);
     if (attr < 0) return fail("idmap: MAIR_EL1 has no Normal write-back attribute (0xff)");
@@ -159,7 +159,7 @@ result backend_base::build_idmap() {
     const uint64_t text_pa = to_phys(smpboot_arm64_idmap_text_start);
     // The AP branches from the idmap to the code's kernel address and
     // switches TTBR0 there: that address must not depend on TTBR0 unless it
-    // is the identity alias itself (VA bit 55 selects TTBR1, Arm ARM D8.2.1).
+    // is the identity alias itself (VA bit 55 selects TTBR1, Arm ARM D8.2).
     if (text_va != text_pa && !((text_va >> 55) & 1))
         return fail("idmap: the library's code must run in TTBR1's half or at VA == PA");
     const uint64_t pa[2] = {text_pa, blocks_[0].self_phys};
@@ -242,6 +242,9 @@ result backend_base::start(ap_boot& boot, bool sev) {
         const bool late = maybe_late && mark != SMPBOOT_PARKED_CPU_OFF &&
                           (e == errc::fw_already_on || e == errc::fw_on_pending);
         if (e != errc::ok && !late) {
+            // Not wanted after all: a CPU that parks later must stay parked.
+            b.release = 0;
+            clean_to_poc(&b.release, sizeof b.release);
             log(log_level::error, "PSCI CPU_ON failed", cpu, rc);
             return result::fail(e, cpu, state::bp_bringup, int32_t(rc));
         }

@@ -55,7 +55,7 @@
  *   address, installs the idmap as TTBR0 (unless this code runs at VA == PA
  *   already), branches to smpboot_arm64_park_idmap's physical
  *   alias (the block's park_phys), turns MMU and D-cache
- *   off there (Arm ARM D8.2.11: from a flat mapping), writes
+ *   off there (as Linux cpu_soft_restart does: from a flat mapping), writes
  *   SMPBOOT_PARKED_LOOP to `parked` (the boot CPU may now free the stack),
  *   then waits in WFE until `release` is non-zero and jumps there with
  *   x0 = the block's physical address.
@@ -211,7 +211,7 @@ smpboot_arm64_el2_to_el1:
     mrs     x9, mpidr_el1
     msr     vmpidr_el2, x9
 
-    /* MDCR_EL2 (Arm ARM D19.2): HPMN = PMCR_EL0.N gives EL1 every event
+    /* MDCR_EL2 (Arm ARM register description): HPMN = PMCR_EL0.N gives EL1 every event
      * counter; all trap bits 0; E2PB/E2TB = 0b11 give EL1 the SPE and trace
      * buffers where implemented (ID_AA64DFR0_EL1 PMUVer [11:8], PMSVer
      * [35:32], TraceBuffer [47:44]). */

@@ -7,7 +7,7 @@ namespace smpboot::arm64 {
 namespace {
 constexpr uint64_t page_size = 4096;
 constexpr uint64_t max_pa = 1ull << 48;
-// Input address bits each level resolves, 4 KiB granule (Arm ARM D8.2.6).
+// Input address bits each level resolves, 4 KiB granule (Arm ARM D8.2, VMSAv8-64 translation).
 constexpr uint32_t level_shift[4] = {39, 30, 21, 12};
 }  // namespace
 

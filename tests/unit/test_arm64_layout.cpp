@@ -20,7 +20,7 @@ TEST_CASE("arm64 layout: the block entry.S reads matches the C++ struct") {
 }
 
 TEST_CASE("arm64 layout: no two CPUs' blocks share a cache writeback granule") {
-    // CTR_EL0.CWG is at most 9 (2^9 words = 2 KiB, Arm ARM D19.2 CTR_EL0): a
+    // CTR_EL0.CWG is at most 9 (2^9 words = 2 KiB, Arm ARM, CTR_EL0): a
     // block that starts and ends on a 2 KiB boundary shares no line with its
     // neighbours, so one CPU's MMU-off store cannot be undone by another's
     // write-back of a line that happens to hold its own block.

@@ -9,7 +9,7 @@
 // Its descriptors are non-global (nG) and its TTBR0 carries an ASID that
 // differs from the kernel's: while the AP switches between the two regimes
 // no TLB entry of one can match an address of the other (no TLB conflict,
-// Arm ARM D8.16), and a local TLBI VMALLE1 after the switch removes them.
+// Arm ARM D8, TLB conflict aborts), and a local TLBI VMALLE1 after the switch removes them.
 //
 // Pure computation on memory: no system registers, so the host tests walk
 // what it builds.
@@ -59,7 +59,7 @@ private:
     uint64_t phys_[64] = {};
 };
 
-// ---- Descriptor and register fields (Arm ARM D8.3, D19.2 TCR_EL1, TTBR0_EL1)
+// ---- Descriptor and register fields (Arm ARM D8.3; TCR_EL1, TTBR0_EL1)
 
 namespace vmsa {
 inline constexpr uint64_t valid = 1, table = 3, page = 3;   // bits [1:0]
