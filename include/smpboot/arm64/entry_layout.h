@@ -10,7 +10,7 @@
 
 /*
  * struct ap_block: one per logical CPU, 2 KiB aligned and sized. The AP
- * writes `release`, `parked` and `off_rc` with its caches off; a cache line
+ * writes `release` and `parked` with its caches off; a cache line
  * of another CPU's block that shared their writeback granule could undo such
  * a store when it is written back. CTR_EL0.CWG is at most 2 KiB (Arm ARM,
  * CTR_EL0: log2 of words, at most 9), so no granule holds two blocks.
