@@ -79,7 +79,7 @@ boot_entry:
 
     mov     x1, #0x00ff                 /* MAIR: attr0 Normal WB RWA, attr1 Device-nGnRnE */
     msr     mair_el1, x1
-    /* TCR_EL1 (Arm ARM register description): T0SZ = T1SZ = 25, both halves inner/outer
+    /* TCR_EL1 (Arm ARM D17.2.131): T0SZ = T1SZ = 25, both halves inner/outer
      * write-back and inner shareable, TG0 = 4 KiB (0), TG1 = 4 KiB (2); IPS
      * from the CPU's PARange. kernel.cpp keeps it and turns one half off. */
     ldr     x1, =0xb5193519
