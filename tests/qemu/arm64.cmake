@@ -39,11 +39,15 @@ function(arm64_dt_mpidrs out dtb)
   set(${out} "${ids}" PARENT_SCOPE)
 endfunction()
 
-# arm64_virt_test(NAME n [MODE m] MACHINE <-M value> CPU <model> SMP <n>
+# arm64_virt_test(NAME n [EXAMPLE arm64-virt|arm64-virt-high] [MODE m]
+#                 MACHINE <-M value> CPU <model> SMP <n>
 #                 [APPEND words...] [FAILED hwid...] [LINES regex...] [TIMEOUT s])
 # FAILED hwids are expected on "failed:" lines; every other CPU of the DT online.
 function(arm64_virt_test)
-  cmake_parse_arguments(V "" "NAME;MODE;MACHINE;CPU;SMP;TIMEOUT" "APPEND;FAILED;LINES" ${ARGN})
+  cmake_parse_arguments(V "" "NAME;EXAMPLE;MODE;MACHINE;CPU;SMP;TIMEOUT" "APPEND;FAILED;LINES" ${ARGN})
+  if(NOT V_EXAMPLE)
+    set(V_EXAMPLE arm64-virt)
+  endif()
   set(args -M ${V_MACHINE} -cpu ${V_CPU} -smp ${V_SMP})
   set(expect dtb)
   if(SMPBOOT_QEMU_AARCH64 AND SMPBOOT_FDTGET)
@@ -73,7 +77,7 @@ function(arm64_virt_test)
   foreach(w ${V_APPEND})
     list(APPEND args -append ${w})
   endforeach()
-  smpboot_qemu_test(NAME ${V_NAME} EXAMPLE arm64-virt EXPECT_HWIDS ${expect} MODE ${V_MODE}
+  smpboot_qemu_test(NAME ${V_NAME} EXAMPLE ${V_EXAMPLE} EXPECT_HWIDS ${expect} MODE ${V_MODE}
     TIMEOUT ${V_TIMEOUT} EXPECT_FAILED ${V_FAILED} EXPECT_LINES ${V_LINES} ARGS ${args})
 endfunction()
 
@@ -174,3 +178,56 @@ if(debian_rpi3_dtb)
   smpboot_qemu_test(NAME arm64-raspi3b-debian-dtb-seq EXAMPLE arm64-raspi3b MODE seq
     EXPECT_HWIDS 0x0,0x1,0x2,0x3 ARGS -dtb ${debian_rpi3_dtb})
 endif()
+
+# ---- Any kernel layout: the arm64 park / leave / entry paths -------------
+# An AP cleans its block and leaves the MMU on through the library's
+# identity map, so a kernel linked at VA != PA works on every path. The -high
+# images are the same kernels in TTBR1 (every PA at 0xffffff8000000000 + PA)
+# with TTBR0 empty and EPD0 set after early boot.
+set(stress100_ok "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$")
+set(refused_off "^warning: arm64: cpu [1-9]: PSCI CPU_OFF failed. parked instead \\(rc -1\\)$")
+set(high_banner "kernel at PA \\+ 0xffffff8000000000 \\(TTBR1, TTBR0 empty\\)")
+arm64_virt_test(NAME arm64-virt-high-smp8 EXAMPLE arm64-virt-high MACHINE virt,gic-version=3 CPU cortex-a72 SMP 8
+  LINES ${high_banner})
+arm64_virt_test(NAME arm64-virt-high-gicv2-smp4-seq EXAMPLE arm64-virt-high MODE seq MACHINE virt,gic-version=2
+  CPU cortex-a53 SMP 4)
+# PSCI CPU_OFF / CPU_ON, both bring-up modes.
+arm64_virt_test(NAME arm64-virt-high-stress100 EXAMPLE arm64-virt-high MACHINE virt,gic-version=3 CPU cortex-a72 SMP 8
+  APPEND smpboot.stress=100 LINES ${stress100_ok})
+arm64_virt_test(NAME arm64-virt-high-el2-stress100-seq EXAMPLE arm64-virt-high MODE seq
+  MACHINE virt,gic-version=3,virtualization=on CPU max SMP 4 APPEND smpboot.stress=100 smpboot.seed=3
+  LINES ${stress100_ok})
+# CPU_OFF refused by firmware: every PSCI CPU that leaves parks in the
+# library's loop (MMU off from the identity alias) and comes back from it.
+arm64_virt_test(NAME arm64-virt-high-refused-off-stress100 EXAMPLE arm64-virt-high MACHINE virt,gic-version=3
+  CPU cortex-a72 SMP 4 APPEND smpboot.refuse_cpu_off=1 smpboot.stress=100 LINES ${stress100_ok} ${refused_off})
+arm64_virt_test(NAME arm64-virt-refused-off-stress100-seq MODE seq MACHINE virt,gic-version=2 CPU cortex-a53 SMP 4
+  APPEND smpboot.refuse_cpu_off=1 smpboot.stress=100 LINES ${stress100_ok} ${refused_off})
+# An image started on an AP and handed back (MMU off both ways).
+arm64_virt_test(NAME arm64-virt-high-guest EXAMPLE arm64-virt-high MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4
+  APPEND smpboot.guest=3
+  LINES "^guest on cpu 3: reported sum\\(1..1003\\)=503506 from MPIDR 0x3 at EL1 on stack 0x[0-9a-f]+: ok$")
+# Spin-table: down into the library's park loop and up from it.
+smpboot_qemu_test(NAME arm64-raspi3b-high EXAMPLE arm64-raspi3b-high EXPECT_HWIDS 0x0,0x1,0x2,0x3
+  EXPECT_LINES ${high_banner})
+smpboot_qemu_test(NAME arm64-raspi3b-high-stress100-seq EXAMPLE arm64-raspi3b-high MODE seq
+  EXPECT_HWIDS 0x0,0x1,0x2,0x3 EXPECT_LINES ${stress100_ok} ARGS -append smpboot.stress=100)
+smpboot_qemu_test(NAME arm64-raspi3b-high-stress100 EXAMPLE arm64-raspi3b-high
+  EXPECT_HWIDS 0x0,0x1,0x2,0x3 EXPECT_LINES ${stress100_ok} ARGS -append smpboot.stress=100 -append smpboot.seed=11)
+smpboot_qemu_test(NAME arm64-raspi3b-high-guest-seq EXAMPLE arm64-raspi3b-high MODE seq EXPECT_HWIDS 0x0,0x1,0x2,0x3
+  EXPECT_LINES "^guest on cpu 2: reported sum\\(1..1002\\)=502503 from MPIDR 0x2 at EL1 on stack 0x[0-9a-f]+: ok$"
+  ARGS -append smpboot.guest=2)
+
+# A spin-table CPU that calls in after the library gave up on it parks on
+# its own block; the next bring-up must release it from there (the
+# firmware's cpu-release-addr is polled by nobody any more).
+foreach(ex arm64-raspi3b arm64-raspi3b-high)
+  smpboot_qemu_test(NAME ${ex}-late EXAMPLE ${ex} EXPECT_HWIDS 0x0,0x1,0x2,0x3
+    EXPECT_LINES "^arm64-raspi3b: late cpu 3: first cpu_up: callin timeout. released it late$"
+    ARGS -append smpboot.late=3 -append smpboot.callin_ms=1000)
+endforeach()
+
+# Leaving EL2 must not leave SVE trapped to an EL2 without vectors: every
+# CPU runs RDVL at EL1 with the boot CPU's vector length (QEMU's max: 256).
+arm64_virt_test(NAME arm64-virt-el2-sve MACHINE virt,gic-version=3,virtualization=on CPU max SMP 4
+  LINES "^arm64-virt: SVE vector length 256 bytes at EL1 on the boot CPU; AP starts checked 3, other lengths 0$")
