@@ -24,6 +24,7 @@
 #include <smpboot/hotplug.hpp>
 
 #include "board.hpp"
+#include "boot_info.h"
 #include "demo.hpp"
 #include "gic.hpp"
 #include "guest/mailbox.h"
@@ -267,6 +268,25 @@ bool run_guest(hotplug_t& hp, backend_t& be, cpu_id cpu) {
 }
 
 
+/// One line on how the kernel was entered and what the loader, if it is
+/// ours (boot_info.h), says the firmware left.
+void print_entry(const void* dtb, const example::arm64::boot_info* bi, uint64_t entry_el, bool mmu_kept) {
+    line<256> l;
+    l.str(the_board.name).str(": entered at EL").dec(entry_el);
+    if (mmu_kept) l.str(" with the MMU on: kept the loader's identity map, TTBR0_EL1 ").hex(MRS(ttbr0_el1));
+    else l.str(" with the MMU off: own identity map");
+    l.str("; DTB at ").hex(uintptr_t(dtb));
+    if (bi) {
+        l.str(" from ").str(reinterpret_cast<const char*>(bi->dtb_source)).str(", loader ");
+        l.str(reinterpret_cast<const char*>(bi->loader)).str(" (firmware at EL").dec(bi->fw_el).str(", SCTLR ");
+        l.hex(bi->fw_sctlr).str(", TTBR0 ").hex(bi->fw_ttbr0).str(bi->rsdp ? ", ACPI RSDP too" : ", no ACPI");
+        l.str("), cmdline from ").str(reinterpret_cast<const char*>(bi->cmdline_source));
+    } else {
+        l.str(" (x0), cmdline from /chosen/bootargs");
+    }
+    console_puts(l.c_str());
+}
+
 const char* bootargs(const fdt::tree& t) {
     fdt::property p;
     const char* s = t.find_property(t.path("/chosen"), "bootargs", p) ? p.str() : nullptr;
@@ -290,14 +310,20 @@ extern "C" [[noreturn]] void example_exception(uint64_t index) {
     semihost_exit(1);
 }
 
-extern "C" [[noreturn]] void example_main(const void* dtb) {
+extern "C" [[noreturn]] void example_main(const void* dtb, const example::arm64::boot_info* bi,
+                                          uint64_t entry_el) {
     if (uint64_t hz = MRS(cntfrq_el0)) timer_hz = hz;
-    mmu_on();
+    // Entered with the MMU on only from our UEFI loader at EL1 (start.S):
+    // then the firmware's identity map stays, and the APs get it too.
+    const bool mmu_kept = MRS(sctlr_el1) & 1;
+    if (!mmu_kept) mmu_on();
+    if (bi && bi->magic != example::arm64::boot_info_magic) bi = nullptr;
+    print_entry(dtb, bi, entry_el, mmu_kept);
 
     fdt::tree tree;
     const fdt::status st = fdt::tree::open(dtb, fdt::tree::size_hint(dtb), tree);
     if (!st) fail(fdt::to_string(st.code));
-    const char* cmdline = bootargs(tree);
+    const char* cmdline = bi && bi->cmdline ? reinterpret_cast<const char*>(bi->cmdline) : bootargs(tree);
     if (example::arm64::gic_probe(tree)) example::arm64::gic_init_cpu(0);
 
     static host_ops host;

@@ -4,11 +4,16 @@
  * header (Linux Documentation/arch/arm64/booting.rst) so that QEMU's -kernel
  * loads it at RAM base + text_offset and passes the DTB pointer in x0.
  *
- * On entry: x0 = physical address of the DTB; MMU and D-cache off; EL2 or
- *           EL1; the image at its link address (RAM base + 0x80000).
- * On exit (to example_main): EL1h, DAIF masked, MMU still off, sp = top of
- *           boot_stack, .bss zeroed, VBAR_EL1 = example_vectors,
- *           x0 = the DTB pointer. example_main does not return.
+ * On entry: x0 = physical address of the DTB; x1 = 0 (booting.rst), or
+ *           from our UEFI loader a boot_info (boot_info.h); MMU and D-cache
+ *           off, EL2 or EL1; the image at its link address (RAM base +
+ *           0x80000). Or, from the UEFI loader at EL1 only: the MMU on with
+ *           the firmware's identity map, the image anywhere (a static PIE,
+ *           already relocated).
+ * On exit (to example_main): EL1h, DAIF masked, the MMU as on entry, sp =
+ *           top of boot_stack, .bss zeroed, VBAR_EL1 = example_vectors,
+ *           x0 = the DTB pointer, x1 = the boot_info or 0, x2 = the
+ *           exception level of entry. example_main does not return.
  */
     .section .text.head, "ax"
     .global _head
@@ -24,6 +29,9 @@ _head:
 
 boot_entry:
     mov     x19, x0
+    mov     x20, x1
+    mrs     x21, CurrentEL
+    lsr     x21, x21, #2
     bl      smpboot_arm64_el2_to_el1
     adrp    x1, boot_stack_top
     add     x1, x1, :lo12:boot_stack_top
@@ -41,6 +49,8 @@ boot_entry:
     msr     vbar_el1, x1
     isb
     mov     x0, x19
+    mov     x1, x20
+    mov     x2, x21
     bl      example_main
 3:  wfe
     b       3b
