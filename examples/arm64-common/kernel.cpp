@@ -268,22 +268,45 @@ bool run_guest(hotplug_t& hp, backend_t& be, cpu_id cpu) {
 }
 
 
-/// One line on how the kernel was entered and what the loader, if it is
-/// ours (boot_info.h), says the firmware left.
+/// How the kernel was entered and, if the loader is ours (boot_info.h),
+/// what it says the firmware left.
 void print_entry(const void* dtb, const example::arm64::boot_info* bi, uint64_t entry_el, bool mmu_kept) {
-    line<256> l;
+    line<224> l;
     l.str(the_board.name).str(": entered at EL").dec(entry_el);
-    if (mmu_kept) l.str(" with the MMU on: kept the loader's identity map, TTBR0_EL1 ").hex(MRS(ttbr0_el1));
-    else l.str(" with the MMU off: own identity map");
-    l.str("; DTB at ").hex(uintptr_t(dtb));
-    if (bi) {
-        l.str(" from ").str(reinterpret_cast<const char*>(bi->dtb_source)).str(", loader ");
-        l.str(reinterpret_cast<const char*>(bi->loader)).str(" (firmware at EL").dec(bi->fw_el).str(", SCTLR ");
-        l.hex(bi->fw_sctlr).str(", TTBR0 ").hex(bi->fw_ttbr0).str(bi->rsdp ? ", ACPI RSDP too" : ", no ACPI");
-        l.str("), cmdline from ").str(reinterpret_cast<const char*>(bi->cmdline_source));
+    if (mmu_kept) {
+        l.str(", MMU on: kept the firmware's identity map (TTBR0_EL1 ").hex(MRS(ttbr0_el1));
+        l.str(", TCR_EL1 ").hex(MRS(tcr_el1)).str(", MAIR_EL1 ").hex(MRS(mair_el1)).chr(')');
     } else {
-        l.str(" (x0), cmdline from /chosen/bootargs");
+        l.str(", MMU off: own identity map");
     }
+    l.str("; DTB at ").hex(uintptr_t(dtb)).str(bi ? "" : " from x0; cmdline from /chosen/bootargs");
+    console_puts(l.c_str());
+    if (!bi) return;
+    auto text = [](uint64_t p) { return p ? reinterpret_cast<const char*>(p) : "?"; };
+    l.clear();
+    l.str(the_board.name).str(": loader ").str(text(bi->loader)).str(": firmware at EL").dec(bi->fw_el);
+    l.str(" (SCTLR ").hex(bi->fw_sctlr).str(", TTBR0 ").hex(bi->fw_ttbr0).str("); DTB from ");
+    l.str(text(bi->dtb_source)).str(bi->rsdp ? "; ACPI RSDP too" : "; no ACPI").str("; cmdline from ");
+    l.str(text(bi->cmdline_source));
+    console_puts(l.c_str());
+}
+
+/// Where firmware left the APs, asked before the first kick (PSCI
+/// AFFINITY_INFO, DEN0022 5.1.5): off, on, or on the way.
+void print_ap_states(backend_t& be, const arm64::cpu_info* cpus, uint32_t n) {
+    if (!be.psci().present || be.psci_version() == 0) return;
+    uint32_t off = 0, on = 0, pending = 0, other = 0;
+    for (uint32_t i = 1; i < n; ++i) {
+        if (cpus[i].method != arm64::enable_method::psci) continue;
+        const int64_t rc = be.psci_call(arm64::psci::fn_affinity_info64, cpus[i].hwid, 0, 0);
+        if (rc == arm64::psci::affinity_off) ++off;
+        else if (rc == arm64::psci::affinity_on) ++on;
+        else if (rc == arm64::psci::affinity_on_pending) ++pending;
+        else ++other;
+    }
+    line<160> l;
+    l.str(the_board.name).str(": before bring-up, PSCI AFFINITY_INFO: ").dec(off).str(" APs off, ").dec(on);
+    l.str(" on, ").dec(pending).str(" on-pending, ").dec(other).str(" refused");
     console_puts(l.c_str());
 }
 
@@ -357,6 +380,7 @@ extern "C" [[noreturn]] void example_main(const void* dtb, const example::arm64:
     cfg.host = &host;
     cfg.mmu = arm64::current_mmu_state();
     if (result r = backend.init(cfg, cpus, ncpus, d.psci); !r) fail(to_string(r.code));
+    print_ap_states(backend, cpus, d.count);   // the DT's CPUs, not the ghosts
 
     static cpu_desc descs[max_cpus];
     arm64::to_cpu_descs(cpus, ncpus, descs);
