@@ -39,11 +39,12 @@ function(arm64_dt_mpidrs out dtb)
   set(${out} "${ids}" PARENT_SCOPE)
 endfunction()
 
-# arm64_virt_test(NAME n [MODE m] MACHINE <-M value> CPU <model> SMP <n>
+# arm64_virt_test(NAME n [EXAMPLE e] [MODE m] MACHINE <-M value> CPU <model> SMP <n>
 #                 [APPEND words...] [FAILED hwid...] [LINES regex...] [TIMEOUT s])
 # FAILED hwids are expected on "failed:" lines; every other CPU of the DT online.
+# EXAMPLE: a run-example target booting the virt kernel (default arm64-virt).
 function(arm64_virt_test)
-  cmake_parse_arguments(V "" "NAME;MODE;MACHINE;CPU;SMP;TIMEOUT" "APPEND;FAILED;LINES" ${ARGN})
+  cmake_parse_arguments(V "" "NAME;EXAMPLE;MODE;MACHINE;CPU;SMP;TIMEOUT" "APPEND;FAILED;LINES" ${ARGN})
   set(args -M ${V_MACHINE} -cpu ${V_CPU} -smp ${V_SMP})
   set(expect dtb)
   if(SMPBOOT_QEMU_AARCH64 AND SMPBOOT_FDTGET)
@@ -70,10 +71,13 @@ function(arm64_virt_test)
   if(NOT V_TIMEOUT)
     set(V_TIMEOUT 180)
   endif()
+  if(NOT V_EXAMPLE)
+    set(V_EXAMPLE arm64-virt)
+  endif()
   foreach(w ${V_APPEND})
     list(APPEND args -append ${w})
   endforeach()
-  smpboot_qemu_test(NAME ${V_NAME} EXAMPLE arm64-virt EXPECT_HWIDS ${expect} MODE ${V_MODE}
+  smpboot_qemu_test(NAME ${V_NAME} EXAMPLE ${V_EXAMPLE} EXPECT_HWIDS ${expect} MODE ${V_MODE}
     TIMEOUT ${V_TIMEOUT} EXPECT_FAILED ${V_FAILED} EXPECT_LINES ${V_LINES} ARGS ${args})
 endfunction()
 
@@ -174,3 +178,48 @@ if(debian_rpi3_dtb)
   smpboot_qemu_test(NAME arm64-raspi3b-debian-dtb-seq EXAMPLE arm64-raspi3b MODE seq
     EXPECT_HWIDS 0x0,0x1,0x2,0x3 ARGS -dtb ${debian_rpi3_dtb})
 endif()
+
+# ---- Real firmware: UEFI (AAVMF) and U-Boot -------------------------------
+# The same kernel, loaded by firmware instead of QEMU's -kernel: the UEFI
+# application takes the DT from the EFI configuration table and its
+# command line from \cmdline.txt; U-Boot passes QEMU's DT with bootargs
+# from boot.scr. A UEFI boot takes seconds under TCG: few tests, generous
+# hang detectors, and they run in parallel with the rest.
+set(uefi_el1 "^arm64-virt: entered at EL1, MMU on: kept the firmware's identity map \\(TTBR0_EL1 0x[0-9a-f]+, ")
+set(uefi_el2 "^arm64-virt: entered at EL2, MMU off: own identity map; DTB at 0x[0-9a-f]+$")
+set(uefi_loader "^arm64-virt: loader UEFI: firmware at EL[12] \\(SCTLR 0x[0-9a-f]+, TTBR0 0x[0-9a-f]+\\); DTB from the EFI configuration table; no ACPI; cmdline from \\\\cmdline.txt on the boot volume$")
+set(stress100 "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$")
+function(arm64_uefi_test name)
+  arm64_virt_test(NAME arm64-virt-uefi-${name} EXAMPLE arm64-virt-uefi TIMEOUT 600 ${ARGN})
+endfunction()
+arm64_uefi_test(gicv2-smp1 MACHINE virt,gic-version=2,acpi=off CPU cortex-a53 SMP 1 LINES ${uefi_el1} ${uefi_loader})
+arm64_uefi_test(gicv2-smp4-seq MODE seq MACHINE virt,gic-version=2,acpi=off CPU cortex-a72 SMP 4
+  LINES ${uefi_el1} "^arm64-virt: before bring-up, PSCI AFFINITY_INFO: 3 APs off, 0 on, 0 on-pending, 0 refused$")
+arm64_uefi_test(gicv2-smp8 MACHINE virt,gic-version=2,acpi=off CPU cortex-a53 SMP 8 LINES ${uefi_el1})
+arm64_uefi_test(gicv2-el2-smp8-seq MODE seq MACHINE virt,gic-version=2,acpi=off,virtualization=on CPU cortex-a53 SMP 8
+  LINES ${uefi_el2} ${uefi_loader} "psci smc")
+arm64_uefi_test(gicv3-smp4 MACHINE virt,gic-version=3,acpi=off CPU cortex-a72 SMP 4 LINES ${uefi_el1} ${uefi_loader} "psci hvc")
+arm64_uefi_test(gicv3-smp16 MACHINE virt,gic-version=3,acpi=off CPU cortex-a72 SMP 16 LINES ${uefi_el1})
+arm64_uefi_test(gicv3-el2-smp4 MACHINE virt,gic-version=3,acpi=off,virtualization=on CPU max SMP 4 LINES ${uefi_el2})
+arm64_uefi_test(gicv3-el2-smp16-seq MODE seq MACHINE virt,gic-version=3,acpi=off,virtualization=on CPU cortex-a72 SMP 16
+  LINES ${uefi_el2} "^arm64-virt: before bring-up, PSCI AFFINITY_INFO: 15 APs off, 0 on, 0 on-pending, 0 refused$")
+# 100 offline/online cycles with the firmware's page tables on every AP.
+arm64_uefi_test(stress100 MACHINE virt,gic-version=3,acpi=off CPU cortex-a72 SMP 4
+  APPEND smpboot.stress=100 LINES ${uefi_el1} ${stress100})
+# Firmware that publishes ACPI only (QEMU's default): a clear error, no hang.
+smpboot_qemu_test(NAME arm64-virt-uefi-acpi-only EXAMPLE arm64-virt-uefi EXPECT_HWIDS none TIMEOUT 600
+  EXPECT_ERROR "^smpboot: error: firmware published ACPI only; device tree discovery needs -M virt,acpi=off$"
+  ARGS -M virt,acpi=on)
+
+set(uboot_entry "^arm64-virt: entered at EL%, MMU off: own identity map; DTB at 0x[0-9a-f]+ from x0; cmdline from /chosen/bootargs$")
+string(REPLACE "%" "1" uboot_el1 "${uboot_entry}")
+string(REPLACE "%" "2" uboot_el2 "${uboot_entry}")
+function(arm64_uboot_test name)
+  arm64_virt_test(NAME arm64-virt-uboot-${name} EXAMPLE arm64-virt-uboot TIMEOUT 300 ${ARGN})
+endfunction()
+arm64_uboot_test(gicv3-smp4 MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4 LINES ${uboot_el1} "psci hvc")
+arm64_uboot_test(gicv2-el2-smp8-seq MODE seq MACHINE virt,gic-version=2,virtualization=on CPU cortex-a53 SMP 8
+  LINES ${uboot_el2} "psci smc")
+arm64_uboot_test(gicv3-el2-smp16 MACHINE virt,gic-version=3,virtualization=on CPU max SMP 16 LINES ${uboot_el2})
+arm64_uboot_test(el2-stress100 MACHINE virt,gic-version=3,virtualization=on CPU cortex-a72 SMP 4
+  APPEND smpboot.stress=100 LINES ${uboot_el2} ${stress100})
