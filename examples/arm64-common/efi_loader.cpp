@@ -22,8 +22,10 @@
 #include "boot_info.h"
 #include "efi.hpp"
 #include "elf_load.hpp"
+#include "semihost.hpp"
 
 using example::arm64::boot_info;
+using example::arm64::semihost_exit;   // errors end QEMU as the kernel does: status 1
 
 extern "C" {
 extern const uint8_t kernel_elf_start[], kernel_elf_end[];   // efi_kernel_blob.S
@@ -56,18 +58,6 @@ void con_puts(const char* s) {
     buf[n++] = u'\r';
     buf[n++] = u'\n';
     flush();
-}
-
-// ---- Semihosting exit (Arm "Semihosting for AArch32 and AArch64" 2.0,
-// SYS_EXIT_EXTENDED 0x20 with ADP_Stopped_ApplicationExit 0x20026): the
-// same way out as the kernel's, so run-example sees one kind of status.
-
-[[noreturn]] void semihost_exit(uint32_t code) {
-    volatile uint64_t block[2] = {0x20026, code};
-    register uint64_t x0 asm("x0") = 0x20;
-    register uint64_t x1 asm("x1") = uint64_t(uintptr_t(block));
-    asm volatile("hlt #0xf000" ::"r"(x0), "r"(x1) : "memory");
-    for (;;) asm volatile("wfe");
 }
 
 [[noreturn]] void fail(const char* what, efi::status s = 0) {

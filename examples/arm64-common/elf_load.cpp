@@ -78,14 +78,21 @@ loaded load(const void* elf, size_t size, uint8_t* base) {
     const uint8_t* file = static_cast<const uint8_t*>(elf);
     for (uint64_t i = 0; i < e.size; ++i) base[i] = 0;
     const dyn* dynamic = nullptr;
+    uint64_t dyn_count = 0;
     for (uint16_t i = 0; i < h->phnum; ++i) {
         const phdr& p = phdrs(h)[i];
         if (p.type == pt_load)
             for (uint64_t j = 0; j < p.filesz; ++j) base[p.vaddr + j] = file[p.offset + j];
-        if (p.type == pt_dynamic) dynamic = reinterpret_cast<const dyn*>(base + p.vaddr);
+        if (p.type != pt_dynamic) continue;
+        if (p.vaddr > e.size || e.size - p.vaddr < p.memsz) {
+            l.problem = "the dynamic section lies outside the image";
+            return l;
+        }
+        dynamic = reinterpret_cast<const dyn*>(base + p.vaddr);
+        dyn_count = p.memsz / sizeof(dyn);
     }
     uint64_t rela_off = 0, rela_size = 0, rela_ent = sizeof(rela);
-    for (const dyn* d = dynamic; d && d->tag != dt_null; ++d) {
+    for (const dyn* d = dynamic; d && d < dynamic + dyn_count && d->tag != dt_null; ++d) {
         if (d->tag == dt_rela) rela_off = d->val;
         if (d->tag == dt_relasz) rela_size = d->val;
         if (d->tag == dt_relaent) rela_ent = d->val;

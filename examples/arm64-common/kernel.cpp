@@ -28,8 +28,10 @@
 #include "demo.hpp"
 #include "gic.hpp"
 #include "guest/mailbox.h"
+#include "semihost.hpp"
 
 using namespace smpboot;
+using example::arm64::semihost_exit;
 using example::arm64::the_board;
 
 namespace {
@@ -81,17 +83,6 @@ uint64_t timer_hz = 62'500'000;
 uint64_t now_ns() {
     const uint64_t c = MRS(cntvct_el0);
     return c / timer_hz * 1'000'000'000ull + c % timer_hz * 1'000'000'000ull / timer_hz;
-}
-
-// ---- Semihosting exit (Arm "Semihosting for AArch32 and AArch64" 2.0,
-// SYS_EXIT_EXTENDED 0x20 with ADP_Stopped_ApplicationExit 0x20026).
-
-[[noreturn]] void semihost_exit(uint32_t code) {
-    volatile uint64_t block[2] = {0x20026, code};
-    register uint64_t x0 asm("x0") = 0x20;
-    register uint64_t x1 asm("x1") = uint64_t(uintptr_t(block));
-    asm volatile("hlt #0xf000" ::"r"(x0), "r"(x1) : "memory");
-    for (;;) asm volatile("wfe");
 }
 
 // ---- MMU: 4 KiB granule, 39-bit VA (T0SZ = 25, walks start at level 1),
