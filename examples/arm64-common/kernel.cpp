@@ -3,7 +3,8 @@
 // timer clock, identity-mapped MMU, device-tree discovery, then the common
 // demo (examples/common/demo.hpp) and a semihosting exit.
 //
-// Command line (/chosen/bootargs, QEMU's -append), besides the demo's
+// Command line (/chosen/bootargs: QEMU's -append, U-Boot's bootargs; or the
+// UEFI loader's boot_info: \cmdline.txt), besides the demo's
 // smpboot.mode / .stress / .seed / .fail / .callin_ms:
 //   smpboot.ghost=MPIDR        add a spin-table CPU that does not exist: its
 //                              release word is polled by nobody, so it never
