@@ -148,6 +148,7 @@ void firmware_mmu(uint64_t el, uint64_t& sctlr, uint64_t& ttbr0) {
 //   [ kernel image (PT_LOAD extent) | boot_info, strings | DTB copy ]
 
 constexpr uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+constexpr uint64_t kernel_max_address = 0xffffffff;   // the last byte it may use
 
 struct handoff_area {
     boot_info* info;
@@ -171,11 +172,14 @@ handoff_area load_kernel(const void* dtb, uint32_t dtb_size) {
     const uint64_t info_off = align_up(ext.size, efi::page_size);
     const uint64_t dtb_off = info_off + align_up(sizeof(boot_info) + cmdline_max + 512, efi::page_size);
     const uint64_t total = dtb_off + align_up(dtb_size, efi::page_size);
-    uint64_t mem = 0;
+    // Below 4 GiB: at EL2 the kernel turns the MMU on with its own identity
+    // map, which covers the RAM of the virt board only up to there
+    // (arm64-virt/board.cpp); AAVMF allocates from the top of RAM down.
+    uint64_t mem = kernel_max_address;
     const uint64_t pages = (total + align) / efi::page_size;
-    if (efi::status s = g_st->boot->allocate_pages(efi::allocate_any_pages, efi::loader_code, pages, &mem);
+    if (efi::status s = g_st->boot->allocate_pages(efi::allocate_max_address, efi::loader_code, pages, &mem);
         efi::failed(s))
-        fail("no memory for the kernel", s);
+        fail("no memory for the kernel below 4 GiB", s);
     const uint64_t base = align_up(mem, align);
 
     const example::elf::loaded k = example::elf::load(kernel_elf_start, elf_size, reinterpret_cast<uint8_t*>(base));

@@ -40,12 +40,14 @@ function(arm64_dt_mpidrs out dtb)
 endfunction()
 
 # arm64_virt_test(NAME n [EXAMPLE e] [MODE m] MACHINE <-M value> CPU <model> SMP <n>
-#                 [APPEND words...] [FAILED hwid...] [LINES regex...] [TIMEOUT s])
+#                 [QEMU args...] [APPEND words...] [FAILED hwid...] [LINES regex...]
+#                 [TIMEOUT s])
 # FAILED hwids are expected on "failed:" lines; every other CPU of the DT online.
-# EXAMPLE: a run-example target booting the virt kernel (default arm64-virt).
+# EXAMPLE: a run-example target booting the virt kernel (default arm64-virt);
+# QEMU: more QEMU arguments (e.g. -m 4G).
 function(arm64_virt_test)
-  cmake_parse_arguments(V "" "NAME;EXAMPLE;MODE;MACHINE;CPU;SMP;TIMEOUT" "APPEND;FAILED;LINES" ${ARGN})
-  set(args -M ${V_MACHINE} -cpu ${V_CPU} -smp ${V_SMP})
+  cmake_parse_arguments(V "" "NAME;EXAMPLE;MODE;MACHINE;CPU;SMP;TIMEOUT" "QEMU;APPEND;FAILED;LINES" ${ARGN})
+  set(args -M ${V_MACHINE} -cpu ${V_CPU} -smp ${V_SMP} ${V_QEMU})
   set(expect dtb)
   if(SMPBOOT_QEMU_AARCH64 AND SMPBOOT_FDTGET)
     # One dump per distinct machine configuration, kept across reconfigures.
@@ -200,7 +202,10 @@ arm64_uefi_test(gicv2-el2-smp8-seq MODE seq MACHINE virt,gic-version=2,acpi=off,
   LINES ${uefi_el2} ${uefi_loader} "psci smc")
 arm64_uefi_test(gicv3-smp4 MACHINE virt,gic-version=3,acpi=off CPU cortex-a72 SMP 4 LINES ${uefi_el1} ${uefi_loader} "psci hvc")
 arm64_uefi_test(gicv3-smp16 MACHINE virt,gic-version=3,acpi=off CPU cortex-a72 SMP 16 LINES ${uefi_el1})
-arm64_uefi_test(gicv3-el2-smp4 MACHINE virt,gic-version=3,acpi=off,virtualization=on CPU max SMP 4 LINES ${uefi_el2})
+# 4 GiB of RAM: AAVMF hands out memory from the top, above the 4 GiB the
+# kernel's own map covers at EL2; the loader must ask for memory below it.
+arm64_uefi_test(gicv3-el2-smp4-4g MACHINE virt,gic-version=3,acpi=off,virtualization=on CPU max SMP 4
+  QEMU -m 4G LINES ${uefi_el2} "^arm64-virt-uefi: kernel loaded at 0x[0-9a-f]{1,8} ")
 arm64_uefi_test(gicv3-el2-smp16-seq MODE seq MACHINE virt,gic-version=3,acpi=off,virtualization=on CPU cortex-a72 SMP 16
   LINES ${uefi_el2} "^arm64-virt: before bring-up, PSCI AFFINITY_INFO: 15 APs off, 0 on, 0 on-pending, 0 refused$")
 # 100 offline/online cycles with the firmware's page tables on every AP.
