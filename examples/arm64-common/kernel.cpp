@@ -113,6 +113,16 @@ uint64_t block_desc(uint64_t pa, example::arm64::mem_type t) {
     return pa | desc_valid_block | desc_af | attr_device | desc_pxn | desc_uxn;
 }
 
+extern "C" const char _head[], _end[];   // kernel.ld.in
+
+/// Whether the image and the DTB lie in RAM of the board's map: otherwise
+/// mmu_on() would take the code it runs away from under itself.
+bool own_map_covers(const void* dtb) {
+    const auto normal = example::arm64::mem_type::normal;
+    return type_at(uintptr_t(_head)) == normal && type_at(uintptr_t(_end) - 1) == normal &&
+           type_at(uintptr_t(dtb)) == normal;
+}
+
 void mmu_on() {
     uint32_t l2_used = 0;
     for (uint64_t g = 0; g < 512; ++g) {
@@ -331,6 +341,7 @@ extern "C" [[noreturn]] void example_main(const void* dtb, const example::arm64:
     // Entered with the MMU on only from our UEFI loader at EL1 (start.S):
     // then the firmware's identity map stays, and the APs get it too.
     const bool mmu_kept = MRS(sctlr_el1) & 1;
+    if (!mmu_kept && !own_map_covers(dtb)) fail("the kernel or its DTB lies outside the board's memory map");
     if (!mmu_kept) mmu_on();
     if (bi && bi->magic != example::arm64::boot_info_magic) bi = nullptr;
     print_entry(dtb, bi, entry_el, mmu_kept);
