@@ -26,6 +26,7 @@
 
 #include "board.hpp"
 #include "boot_info.h"
+#include "boot_report.hpp"
 #include "demo.hpp"
 #include "gic.hpp"
 #include "guest/mailbox.h"
@@ -270,29 +271,6 @@ bool run_guest(hotplug_t& hp, backend_t& be, cpu_id cpu) {
 }
 
 
-/// How the kernel was entered and, if the loader is ours (boot_info.h),
-/// what it says the firmware left.
-void print_entry(const void* dtb, const example::arm64::boot_info* bi, uint64_t entry_el, bool mmu_kept) {
-    line<224> l;
-    l.str(the_board.name).str(": entered at EL").dec(entry_el);
-    if (mmu_kept) {
-        l.str(", MMU on: kept the firmware's identity map (TTBR0_EL1 ").hex(MRS(ttbr0_el1));
-        l.str(", TCR_EL1 ").hex(MRS(tcr_el1)).str(", MAIR_EL1 ").hex(MRS(mair_el1)).chr(')');
-    } else {
-        l.str(", MMU off: own identity map");
-    }
-    l.str("; DTB at ").hex(uintptr_t(dtb)).str(bi ? "" : " from x0; cmdline from /chosen/bootargs");
-    console_puts(l.c_str());
-    if (!bi) return;
-    auto text = [](uint64_t p) { return p ? reinterpret_cast<const char*>(p) : "?"; };
-    l.clear();
-    l.str(the_board.name).str(": loader ").str(text(bi->loader)).str(": firmware at EL").dec(bi->fw_el);
-    l.str(" (SCTLR ").hex(bi->fw_sctlr).str(", TTBR0 ").hex(bi->fw_ttbr0).str("); DTB from ");
-    l.str(text(bi->dtb_source)).str(bi->rsdp ? "; ACPI RSDP too" : "; no ACPI").str("; cmdline from ");
-    l.str(text(bi->cmdline_source));
-    console_puts(l.c_str());
-}
-
 /// Where firmware left the APs, asked before the first kick (PSCI
 /// AFFINITY_INFO, DEN0022 5.1.5): off, on, or on the way.
 void print_ap_states(backend_t& be, const arm64::cpu_info* cpus, uint32_t n) {
@@ -344,7 +322,7 @@ extern "C" [[noreturn]] void example_main(const void* dtb, const example::arm64:
     if (!mmu_kept && !own_map_covers(dtb)) fail("the kernel or its DTB lies outside the board's memory map");
     if (!mmu_kept) mmu_on();
     if (bi && bi->magic != example::arm64::boot_info_magic) bi = nullptr;
-    print_entry(dtb, bi, entry_el, mmu_kept);
+    example::arm64::print_entry(the_board.name, dtb, bi, entry_el, mmu_kept, console_puts);
 
     fdt::tree tree;
     const fdt::status st = fdt::tree::open(dtb, fdt::tree::size_hint(dtb), tree);
