@@ -26,8 +26,9 @@ struct boot_info {
     uint64_t fw_el;          ///< exception level the firmware ran the loader at
     uint64_t fw_sctlr;       ///< SCTLR_ELx (x = fw_el) as the firmware left it
     uint64_t fw_ttbr0;       ///< TTBR0_ELx as the firmware left it
+    uint64_t exit_attempts;  ///< ExitBootServices calls it took (1 unless the map changed)
 };
-static_assert(sizeof(boot_info) == 10 * 8, "boot_info is shared by LP64 and LLP64 builds");
-static_assert(__builtin_offsetof(boot_info, fw_ttbr0) == 9 * 8, "boot_info layout");
+static_assert(sizeof(boot_info) == 11 * 8, "boot_info is shared by LP64 and LLP64 builds");
+static_assert(__builtin_offsetof(boot_info, exit_attempts) == 10 * 8, "boot_info layout");
 
 }  // namespace example::arm64

@@ -11,7 +11,7 @@ const char* text(uint64_t p) { return p ? reinterpret_cast<const char*>(p) : "?"
 
 void print_entry(const char* board, const void* dtb, const boot_info* bi, uint64_t entry_el, bool mmu_kept,
                  void (*puts)(const char*)) {
-    smpboot::line<224> l;
+    smpboot::line<256> l;
     l.str(board).str(": entered at EL").dec(entry_el);
     if (mmu_kept) {
         uint64_t ttbr0, tcr, mair;
@@ -28,7 +28,7 @@ void print_entry(const char* board, const void* dtb, const boot_info* bi, uint64
     l.str(board).str(": loader ").str(text(bi->loader)).str(": firmware at EL").dec(bi->fw_el);
     l.str(" (SCTLR ").hex(bi->fw_sctlr).str(", TTBR0 ").hex(bi->fw_ttbr0).str("); DTB from ");
     l.str(text(bi->dtb_source)).str(bi->rsdp ? "; ACPI RSDP too" : "; no ACPI").str("; cmdline from ");
-    l.str(text(bi->cmdline_source));
+    l.str(text(bi->cmdline_source)).str("; ExitBootServices calls ").dec(bi->exit_attempts);
     puts(l.c_str());
 }
 

@@ -11,7 +11,9 @@
 //   3. load the embedded kernel (a static-PIE ELF) into EfiLoaderCode pages
 //      and put a boot_info, the command line and a copy of the DTB after it
 //   4. ExitBootServices, retried with a fresh map key while the firmware
-//      says EFI_INVALID_PARAMETER (UEFI 2.10 7.4: the map changed)
+//      says EFI_INVALID_PARAMETER (UEFI 2.10 7.4: the map changed);
+//      smpboot.efi_stale_key=1 on the command line makes the first key
+//      stale on purpose, so that the retry is tested
 //   5. enter the kernel (efi_handoff.S) with x0 = DTB, x1 = boot_info
 //
 // Before ExitBootServices everything is printed through the firmware's
@@ -19,7 +21,9 @@
 // Errors end QEMU through semihosting with status 1, as the kernel does.
 #include <smpboot/format.hpp>
 
+#include "board.hpp"
 #include "boot_info.h"
+#include "cmdline.hpp"
 #include "efi.hpp"
 #include "elf_load.hpp"
 #include "semihost.hpp"
@@ -60,11 +64,30 @@ void con_puts(const char* s) {
     flush();
 }
 
+// After the first ExitBootServices call the console may be gone (UEFI
+// 2.10 7.4): then write straight to the board's PL011 (Arm DDI 0183G 3.2:
+// DR at 0, FR.TXFF bit 5 at 0x18).
+bool console_gone = false;
+
+void uart_puts(const char* s) {
+    volatile uint32_t* uart = reinterpret_cast<volatile uint32_t*>(example::arm64::the_board.uart_pl011);
+    for (; *s; ++s) {
+        while (uart[0x18 / 4] & (1u << 5)) {}
+        uart[0] = uint8_t(*s);
+    }
+}
+
 [[noreturn]] void fail(const char* what, efi::status s = 0) {
     smpboot::line<200> l;
     l.str("smpboot: error: ").str(what);
     if (s) l.str(" (EFI status ").hex(s).chr(')');
-    con_puts(l.c_str());
+    if (console_gone) {
+        uart_puts("\r\n");
+        uart_puts(l.c_str());
+        uart_puts("\r\n");
+    } else {
+        con_puts(l.c_str());
+    }
     semihost_exit(1);
 }
 
@@ -208,18 +231,72 @@ handoff_area load_kernel(const void* dtb, uint32_t dtb_size) {
 
 alignas(8) uint8_t memory_map[64 * 1024];
 
-void exit_boot_services(efi::handle image) {
-    efi::status s = efi::invalid_parameter;
-    for (int attempt = 0; attempt < 8 && s == efi::invalid_parameter; ++attempt) {
-        uint64_t size = sizeof memory_map, key = 0, desc_size = 0;
-        uint32_t desc_version = 0;
-        s = g_st->boot->get_memory_map(&size, reinterpret_cast<efi::memory_descriptor*>(memory_map), &key,
-                                       &desc_size, &desc_version);
-        if (efi::failed(s)) fail("GetMemoryMap failed", s);
-        s = g_st->boot->exit_boot_services(image, key);
+struct map_view {
+    uint64_t key = 0, count = 0, desc_size = 0;
+    const efi::memory_descriptor& operator[](uint64_t i) const {
+        return *reinterpret_cast<const efi::memory_descriptor*>(memory_map + i * desc_size);
     }
-    // No console from here on: the firmware's drivers are gone.
-    if (efi::failed(s)) semihost_exit(1);
+};
+
+map_view read_memory_map() {
+    map_view m;
+    uint64_t size = sizeof memory_map;
+    uint32_t desc_version = 0;
+    if (efi::status s = g_st->boot->get_memory_map(&size, reinterpret_cast<efi::memory_descriptor*>(memory_map),
+                                                   &m.key, &m.desc_size, &desc_version);
+        efi::failed(s) || m.desc_size < sizeof(efi::memory_descriptor))
+        fail("GetMemoryMap failed", s);
+    m.count = size / m.desc_size;
+    return m;
+}
+
+// UEFI 2.10 table 7.10, EFI_MEMORY_TYPE.
+const char* type_name(uint32_t t) {
+    static const char* const names[] = {
+        "EfiReservedMemoryType", "EfiLoaderCode", "EfiLoaderData", "EfiBootServicesCode",
+        "EfiBootServicesData", "EfiRuntimeServicesCode", "EfiRuntimeServicesData", "EfiConventionalMemory",
+        "EfiUnusableMemory", "EfiACPIReclaimMemory", "EfiACPIMemoryNVS", "EfiMemoryMappedIO",
+        "EfiMemoryMappedIOPortSpace", "EfiPalCode", "EfiPersistentMemory"};
+    return t < sizeof names / sizeof names[0] ? names[t] : "an OEM/OS type";
+}
+
+/// What the map says about the memory the kernel will keep using: its own
+/// pages and, at EL1, the firmware's page tables (they must stay intact).
+void describe_memory(uint64_t kernel, uint64_t ttbr0) {
+    const map_view m = read_memory_map();
+    uint64_t free_pages = 0;
+    const char* kernel_type = "no descriptor";
+    const char* tables_type = "no descriptor";
+    for (uint64_t i = 0; i < m.count; ++i) {
+        const efi::memory_descriptor& d = m[i];
+        if (d.type == efi::conventional_memory) free_pages += d.number_of_pages;
+        const uint64_t end = d.physical_start + d.number_of_pages * efi::page_size;
+        if (kernel >= d.physical_start && kernel < end) kernel_type = type_name(d.type);
+        const uint64_t tables = ttbr0 & 0xfffffffff000ull;   // BADDR; ASID and CnP cut
+        if (tables >= d.physical_start && tables < end) tables_type = type_name(d.type);
+    }
+    smpboot::line<224> l;
+    l.str("arm64-virt-uefi: memory map: ").dec(m.count).str(" descriptors, ").dec(free_pages >> 8);
+    l.str(" MiB conventional; the kernel in ").str(kernel_type).str(", the firmware's page tables in ");
+    l.str(tables_type);
+    con_puts(l.c_str());
+}
+
+/// Returns the number of calls it took. `stale_first`: pass an outdated key
+/// the first time, as if the map had changed in between (the retry's test).
+uint32_t exit_boot_services(efi::handle image, bool stale_first) {
+    efi::status s = efi::invalid_parameter;
+    uint32_t calls = 0;
+    // UEFI 2.10 7.4: after a first failed call only the memory allocation
+    // services (GetMemoryMap among them) may still be used.
+    while (calls < 8 && s == efi::invalid_parameter) {
+        const uint64_t key = read_memory_map().key + (stale_first && calls == 0 ? 1 : 0);
+        console_gone = true;
+        s = g_st->boot->exit_boot_services(image, key);
+        ++calls;
+    }
+    if (efi::failed(s)) fail("ExitBootServices failed", s);
+    return calls;
 }
 
 }  // namespace
@@ -258,6 +335,9 @@ extern "C" efi::status efi_main(efi::handle image, efi::system_table* st) {
     a.info->fw_sctlr = sctlr;
     a.info->fw_ttbr0 = ttbr0;
 
-    exit_boot_services(image);
+    describe_memory(a.start, ttbr0);
+    const bool stale = example::cmdline_number(reinterpret_cast<const char*>(a.info->cmdline),
+                                               "smpboot.efi_stale_key", 0) != 0;
+    a.info->exit_attempts = exit_boot_services(image, stale);   // boot_info is cleaned to PoC after this
     efi_enter_kernel(a.entry, a.info->dtb, a.info, a.start, a.end);
 }
