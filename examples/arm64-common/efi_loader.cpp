@@ -308,7 +308,9 @@ extern "C" efi::status efi_main(efi::handle image, efi::system_table* st) {
     firmware_mmu(el, sctlr, ttbr0);
     {
         smpboot::line<160> l;
-        l.str("\narm64-virt-uefi: started at EL").dec(el).str(", firmware revision ").hex(st->firmware_revision);
+        l.str("\narm64-virt-uefi: started at EL").dec(el).str(" by \"");
+        for (const efi::char16* v = st->firmware_vendor; v && *v; ++v) l.chr(*v < 0x80 ? char(*v) : '?');
+        l.str("\" revision ").hex(st->firmware_revision);
         l.str(", UEFI ").dec(st->hdr.revision >> 16).chr('.').dec((st->hdr.revision & 0xffff) / 10);
         con_puts(l.c_str());
     }

@@ -219,6 +219,13 @@ smpboot_qemu_test(NAME arm64-virt-uefi-acpi-only EXAMPLE arm64-virt-uefi EXPECT_
   EXPECT_ERROR "^smpboot: error: firmware published ACPI only; device tree discovery needs -M virt,acpi=off$"
   ARGS -M virt,acpi=on)
 
+# U-Boot's own UEFI implementation (bootefi) runs the same application.
+arm64_virt_test(NAME arm64-virt-uboot-efi-gicv3-smp4 EXAMPLE arm64-virt-uboot-efi TIMEOUT 300
+  MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4 LINES ${uefi_el1} ${uefi_loader}
+  "^arm64-virt-uefi: started at EL1 by \"Das U-Boot\" ")
+arm64_virt_test(NAME arm64-virt-uboot-efi-el2-gicv2-smp8-seq EXAMPLE arm64-virt-uboot-efi TIMEOUT 300 MODE seq
+  MACHINE virt,gic-version=2,virtualization=on CPU cortex-a53 SMP 8 LINES ${uefi_el2} ${uefi_loader})
+
 set(uboot_entry "^arm64-virt: entered at EL%, MMU off: own identity map; DTB at 0x[0-9a-f]+ from x0; cmdline from /chosen/bootargs$")
 string(REPLACE "%" "1" uboot_el1 "${uboot_entry}")
 string(REPLACE "%" "2" uboot_el2 "${uboot_entry}")
