@@ -9,7 +9,9 @@
 //      from (the firmware's boot manager passes no usable LoadOptions to a
 //      removable-media BOOTAA64.EFI)
 //   3. load the embedded kernel (a static-PIE ELF) into EfiLoaderCode pages
-//      and put a boot_info, the command line and a copy of the DTB after it
+//      below 4 GiB and put a boot_info, the command line and a copy of the
+//      DTB after it; print what the memory map says about those pages and
+//      the firmware's page tables
 //   4. ExitBootServices, retried with a fresh map key while the firmware
 //      says EFI_INVALID_PARAMETER (UEFI 2.10 7.4: the map changed);
 //      smpboot.efi_stale_key=1 on the command line makes the first key
@@ -17,7 +19,8 @@
 //   5. enter the kernel (efi_handoff.S) with x0 = DTB, x1 = boot_info
 //
 // Before ExitBootServices everything is printed through the firmware's
-// console (ConOut); afterwards the kernel prints on the PL011 itself.
+// console (ConOut); an error after it goes to the board's PL011, where the
+// kernel prints too.
 // Errors end QEMU through semihosting with status 1, as the kernel does.
 #include <smpboot/format.hpp>
 
