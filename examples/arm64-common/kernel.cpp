@@ -5,7 +5,8 @@
 // device-tree discovery, then the common demo (examples/common/demo.hpp) and
 // a semihosting exit.
 //
-// Command line (/chosen/bootargs, QEMU's -append), besides the demo's
+// Command line (/chosen/bootargs: QEMU's -append, U-Boot's bootargs; or the
+// UEFI loader's boot_info: \cmdline.txt), besides the demo's
 // smpboot.mode / .stress / .seed / .fail / .callin_ms:
 //   smpboot.ghost=MPIDR        add a spin-table CPU that does not exist: its
 //                              release word is polled by nobody, so it never
@@ -39,13 +40,17 @@
 #include <smpboot/hotplug.hpp>
 
 #include "board.hpp"
+#include "boot_info.h"
+#include "boot_report.hpp"
 #include "demo.hpp"
 #include "gic.hpp"
 #include "guest/mailbox.h"
+#include "semihost.hpp"
 
 using namespace smpboot;
 using example::arm64::kernel_va_offset;
 using example::arm64::phys_to_virt;
+using example::arm64::semihost_exit;
 using example::arm64::the_board;
 using example::arm64::virt_to_phys;
 
@@ -100,17 +105,6 @@ uint64_t now_ns() {
     return c / timer_hz * 1'000'000'000ull + c % timer_hz * 1'000'000'000ull / timer_hz;
 }
 
-// ---- Semihosting exit (Arm "Semihosting for AArch32 and AArch64" 2.0,
-// SYS_EXIT_EXTENDED 0x20 with ADP_Stopped_ApplicationExit 0x20026).
-
-[[noreturn]] void semihost_exit(uint32_t code) {
-    volatile uint64_t block[2] = {0x20026, code};
-    register uint64_t x0 asm("x0") = 0x20;
-    register uint64_t x1 asm("x1") = uint64_t(uintptr_t(block));
-    asm volatile("hlt #0xf000" ::"r"(x0), "r"(x1) : "memory");
-    for (;;) asm volatile("wfe");
-}
-
 // ---- MMU: 4 KiB granule, 39-bit VA in either half (T0SZ = T1SZ = 25, walks
 // start at level 1), every board region at kernel_va_offset + PA, 1 GiB
 // blocks where a whole GiB is of one type, else 2 MiB blocks (Arm ARM D8.3,
@@ -138,6 +132,16 @@ example::arm64::mem_type type_at(uint64_t pa) {
 uint64_t block_desc(uint64_t pa, example::arm64::mem_type t) {
     if (t == example::arm64::mem_type::normal) return pa | desc_valid_block | desc_af | desc_sh_inner | attr_normal;
     return pa | desc_valid_block | desc_af | attr_device | desc_pxn | desc_uxn;
+}
+
+extern "C" const char _head[], _end[];   // kernel.ld.in
+
+/// Whether the image and the DTB lie in RAM of the board's map: otherwise
+/// mmu_on() would take the code it runs away from under itself.
+bool own_map_covers(uint64_t dtb_phys) {
+    const auto normal = example::arm64::mem_type::normal;
+    return type_at(virt_to_phys(_head)) == normal && type_at(virt_to_phys(_end) - 1) == normal &&
+           type_at(dtb_phys) == normal;
 }
 
 }  // namespace
@@ -323,6 +327,25 @@ bool run_guest(hotplug_t& hp, backend_t& be, cpu_id cpu) {
 }
 
 
+/// Where firmware left the APs, asked before the first kick (PSCI
+/// AFFINITY_INFO, DEN0022 5.1.5): off, on, or on the way.
+void print_ap_states(backend_t& be, const arm64::cpu_info* cpus, uint32_t n) {
+    if (!be.psci().present || be.psci_version() == 0) return;
+    uint32_t off = 0, on = 0, pending = 0, other = 0;
+    for (uint32_t i = 1; i < n; ++i) {
+        if (cpus[i].method != arm64::enable_method::psci) continue;
+        const int64_t rc = be.psci_call(arm64::psci::fn_affinity_info64, cpus[i].hwid, 0, 0);
+        if (rc == arm64::psci::affinity_off) ++off;
+        else if (rc == arm64::psci::affinity_on) ++on;
+        else if (rc == arm64::psci::affinity_on_pending) ++pending;
+        else ++other;
+    }
+    line<160> l;
+    l.str(the_board.name).str(": before bring-up, PSCI AFFINITY_INFO: ").dec(off).str(" APs off, ").dec(on);
+    l.str(" on, ").dec(pending).str(" on-pending, ").dec(other).str(" refused");
+    console_puts(l.c_str());
+}
+
 const char* bootargs(const fdt::tree& t) {
     fdt::property p;
     const char* s = t.find_property(t.path("/chosen"), "bootargs", p) ? p.str() : nullptr;
@@ -346,15 +369,23 @@ extern "C" [[noreturn]] void example_exception(uint64_t index) {
     semihost_exit(1);
 }
 
-extern "C" [[noreturn]] void example_main(uint64_t dtb_phys) {
+extern "C" [[noreturn]] void example_main(uint64_t dtb_phys, uint64_t boot_info_phys, uint64_t entry_el,
+                                          uint64_t mmu_kept) {
     if (uint64_t hz = MRS(cntfrq_el0)) timer_hz = hz;
-    mmu_on();
+    // Entered with the MMU on only from our UEFI loader at EL1 (start.S):
+    // then the firmware's identity map stays (VA == PA: this is a PIE
+    // linked at 0), and the APs get it too.
+    if (!mmu_kept && !own_map_covers(dtb_phys)) fail("the kernel or its DTB lies outside the board's memory map");
+    if (!mmu_kept) mmu_on();
     const void* dtb = phys_to_virt(dtb_phys);
+    const auto* bi = boot_info_phys ? phys_to_virt<const example::arm64::boot_info>(boot_info_phys) : nullptr;
+    if (bi && bi->magic != example::arm64::boot_info_magic) bi = nullptr;
+    example::arm64::print_entry(the_board.name, dtb_phys, bi, entry_el, mmu_kept, kernel_va_offset, console_puts);
 
     fdt::tree tree;
     const fdt::status st = fdt::tree::open(dtb, fdt::tree::size_hint(dtb), tree);
     if (!st) fail(fdt::to_string(st.code));
-    const char* cmdline = bootargs(tree);
+    const char* cmdline = bi && bi->cmdline ? phys_to_virt<const char>(bi->cmdline) : bootargs(tree);
     if (example::arm64::gic_probe(tree)) example::arm64::gic_init_cpu(0);
 
     static host_ops host;
@@ -403,6 +434,7 @@ extern "C" [[noreturn]] void example_main(uint64_t dtb_phys) {
     cfg.idmap_pages = idmap_pages;
     cfg.idmap_page_count = 8;
     if (result r = backend.init(cfg, host, found); !r) fail(to_string(r.code));
+    print_ap_states(backend, found.info, d.count);   // the DT's CPUs, not the ghosts
 
     static hotplug_t hp{backend, host, example::timeouts_from(cmdline)};
     g_hp = &hp;

@@ -10,16 +10,22 @@
  * only (adrp/adr give physical addresses here), then jumps to the link
  * address with an absolute one (ldr =).
  *
- * On entry: x0 = physical address of the DTB; MMU and D-cache off; EL2 or
- *           EL1; the image at its load address (RAM base + 0x80000).
- * On exit (to example_main): EL1h, DAIF masked, .bss zeroed, MMU on with the
- *           early map: the image's 2 MiB blocks (Normal write-back) 1:1 in
- *           TTBR0 and at the link address in TTBR1, one L1 and one L2 table
- *           shared by both halves (T0SZ = T1SZ = 25: level 1 indexes PA[38:30]
- *           in either half); MAIR attr0 Normal WB, attr1 Device-nGnRnE; PC,
- *           sp (top of boot_stack) and VBAR_EL1 (example_vectors) at link
- *           addresses; x0 = the DTB's physical address. example_main does
- *           not return.
+ * On entry: x0 = physical address of the DTB; x1 = 0 (booting.rst), or
+ *           from our UEFI loader the physical address of a boot_info
+ *           (boot_info.h); MMU and D-cache off; EL2 or EL1; the image at its
+ *           load address (RAM base + 0x80000). Or, from the UEFI loader at
+ *           EL1 only: the MMU on with the firmware's identity map, the image
+ *           anywhere (a static PIE linked at 0, already relocated).
+ * On exit (to example_main): EL1h, DAIF masked, .bss zeroed; MMU on: as on
+ *           entry if it was on, else with the early map: the image's 2 MiB
+ *           blocks (Normal write-back) 1:1 in TTBR0 and at the link address
+ *           in TTBR1, one L1 and one L2 table shared by both halves (T0SZ =
+ *           T1SZ = 25: level 1 indexes PA[38:30] in either half); MAIR attr0
+ *           Normal WB, attr1 Device-nGnRnE; PC, sp (top of boot_stack) and
+ *           VBAR_EL1 (example_vectors) at link addresses; x0 = the DTB's
+ *           physical address, x1 = the boot_info's or 0, x2 = the exception
+ *           level of entry, x3 = 1 if the MMU was on at entry (kept), else 0.
+ *           example_main does not return.
  */
     .section .text.head, "ax"
     .global _head
@@ -35,7 +41,17 @@ _head:
 
 boot_entry:
     mov     x19, x0
-    bl      smpboot_arm64_el2_to_el1
+    mov     x20, x1
+    mrs     x21, CurrentEL
+    lsr     x21, x21, #2
+    /* The MMU can be on only when entered at EL1 (the UEFI loader); at EL2
+     * SCTLR_EL1 is not ours to trust. x22 = 1: keep the firmware's map. */
+    mov     x22, #0
+    cmp     x21, #1
+    b.ne    0f
+    mrs     x22, sctlr_el1
+    and     x22, x22, #1                /* SCTLR_EL1.M */
+0:  bl      smpboot_arm64_el2_to_el1
     adrp    x1, __bss_start
     add     x1, x1, :lo12:__bss_start
     adrp    x2, __bss_end
@@ -44,11 +60,12 @@ boot_entry:
     b.hs    2f
     str     xzr, [x1], #8
     b       1b
+2:  cbnz    x22, 6f                     /* MMU on: VA == PA already */
 
     /* The early map (VMSAv8-64 block descriptors, Arm ARM D8.3): L1 entry
      * PA[38:30] of the image -> early_l2; an L2 block per 2 MiB of the image:
      * PA | AF | SH inner | AttrIndx 0 | block = PA | 0x701. */
-2:  adrp    x1, early_l1
+    adrp    x1, early_l1
     adrp    x2, early_l2
     adrp    x3, _head
     ubfx    x4, x3, #30, #9
@@ -110,6 +127,9 @@ boot_entry:
     msr     vbar_el1, x1
     isb
     mov     x0, x19
+    mov     x1, x20
+    mov     x2, x21
+    mov     x3, x22
     bl      example_main
 7:  wfe
     b       7b

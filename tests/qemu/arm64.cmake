@@ -39,16 +39,18 @@ function(arm64_dt_mpidrs out dtb)
   set(${out} "${ids}" PARENT_SCOPE)
 endfunction()
 
-# arm64_virt_test(NAME n [EXAMPLE arm64-virt|arm64-virt-high] [MODE m]
-#                 MACHINE <-M value> CPU <model> SMP <n>
-#                 [APPEND words...] [FAILED hwid...] [LINES regex...] [TIMEOUT s])
+# arm64_virt_test(NAME n [EXAMPLE e] [MODE m] MACHINE <-M value> CPU <model> SMP <n>
+#                 [QEMU args...] [APPEND words...] [FAILED hwid...] [LINES regex...]
+#                 [TIMEOUT s])
 # FAILED hwids are expected on "failed:" lines; every other CPU of the DT online.
+# EXAMPLE: a run-example target booting the virt kernel (default arm64-virt);
+# QEMU: more QEMU arguments (e.g. -m 4G).
 function(arm64_virt_test)
-  cmake_parse_arguments(V "" "NAME;EXAMPLE;MODE;MACHINE;CPU;SMP;TIMEOUT" "APPEND;FAILED;LINES" ${ARGN})
+  cmake_parse_arguments(V "" "NAME;EXAMPLE;MODE;MACHINE;CPU;SMP;TIMEOUT" "QEMU;APPEND;FAILED;LINES" ${ARGN})
   if(NOT V_EXAMPLE)
     set(V_EXAMPLE arm64-virt)
   endif()
-  set(args -M ${V_MACHINE} -cpu ${V_CPU} -smp ${V_SMP})
+  set(args -M ${V_MACHINE} -cpu ${V_CPU} -smp ${V_SMP} ${V_QEMU})
   set(expect dtb)
   if(SMPBOOT_QEMU_AARCH64 AND SMPBOOT_FDTGET)
     # One dump per distinct machine configuration, kept across reconfigures.
@@ -231,3 +233,60 @@ endforeach()
 # CPU runs RDVL at EL1 with the boot CPU's vector length (QEMU's max: 256).
 arm64_virt_test(NAME arm64-virt-el2-sve MACHINE virt,gic-version=3,virtualization=on CPU max SMP 4
   LINES "^arm64-virt: SVE vector length 256 bytes at EL1 on the boot CPU; AP starts checked 3, other lengths 0$")
+
+# ---- Real firmware: UEFI (AAVMF) and U-Boot -------------------------------
+# The same kernel, loaded by firmware instead of QEMU's -kernel: the UEFI
+# application takes the DT from the EFI configuration table and its
+# command line from \cmdline.txt; U-Boot passes QEMU's DT with bootargs
+# from boot.scr. A UEFI boot takes seconds under TCG: few tests, generous
+# hang detectors, and they run in parallel with the rest.
+set(uefi_el1 "^arm64-virt: entered at EL1, MMU on: kept the firmware's identity map \\(TTBR0_EL1 0x[0-9a-f]+, ")
+set(uefi_el2 "^arm64-virt: entered at EL2, MMU off: own identity map; DTB at 0x[0-9a-f]+$")
+set(uefi_loader "^arm64-virt: loader UEFI: firmware at EL[12] \\(SCTLR 0x[0-9a-f]+, TTBR0 0x[0-9a-f]+\\); DTB from the EFI configuration table; no ACPI; cmdline from \\\\cmdline.txt on the boot volume; ExitBootServices calls 1$")
+function(arm64_uefi_test name)
+  arm64_virt_test(NAME arm64-virt-uefi-${name} EXAMPLE arm64-virt-uefi TIMEOUT 600 ${ARGN})
+endfunction()
+arm64_uefi_test(gicv2-smp1 MACHINE virt,gic-version=2,acpi=off CPU cortex-a53 SMP 1 LINES ${uefi_el1} ${uefi_loader})
+arm64_uefi_test(gicv2-smp4-seq MODE seq MACHINE virt,gic-version=2,acpi=off CPU cortex-a72 SMP 4
+  LINES ${uefi_el1} "^arm64-virt: before bring-up, PSCI AFFINITY_INFO: 3 APs off, 0 on, 0 on-pending, 0 refused$")
+arm64_uefi_test(gicv2-smp8 MACHINE virt,gic-version=2,acpi=off CPU cortex-a53 SMP 8 LINES ${uefi_el1})
+arm64_uefi_test(gicv2-el2-smp8-seq MODE seq MACHINE virt,gic-version=2,acpi=off,virtualization=on CPU cortex-a53 SMP 8
+  LINES ${uefi_el2} ${uefi_loader} "psci smc")
+arm64_uefi_test(gicv3-smp4 MACHINE virt,gic-version=3,acpi=off CPU cortex-a72 SMP 4 LINES ${uefi_el1} ${uefi_loader} "psci hvc")
+# The first ExitBootServices gets a stale map key on purpose: the loader
+# must read the map again and retry (UEFI 2.10 7.4).
+arm64_uefi_test(gicv3-smp16 MACHINE virt,gic-version=3,acpi=off CPU cortex-a72 SMP 16
+  APPEND smpboot.efi_stale_key=1 LINES ${uefi_el1} "; ExitBootServices calls 2$")
+# 4 GiB of RAM: AAVMF hands out memory from the top, above the 4 GiB the
+# kernel's own map covers at EL2; the loader must ask for memory below it.
+arm64_uefi_test(gicv3-el2-smp4-4g MACHINE virt,gic-version=3,acpi=off,virtualization=on CPU max SMP 4
+  QEMU -m 4G LINES ${uefi_el2} "^arm64-virt-uefi: kernel loaded at 0x[0-9a-f]{1,8} ")
+arm64_uefi_test(gicv3-el2-smp16-seq MODE seq MACHINE virt,gic-version=3,acpi=off,virtualization=on CPU cortex-a72 SMP 16
+  LINES ${uefi_el2} "^arm64-virt: before bring-up, PSCI AFFINITY_INFO: 15 APs off, 0 on, 0 on-pending, 0 refused$")
+# 100 offline/online cycles with the firmware's page tables on every AP.
+arm64_uefi_test(stress100 MACHINE virt,gic-version=3,acpi=off CPU cortex-a72 SMP 4
+  APPEND smpboot.stress=100 LINES ${uefi_el1} ${stress100_ok})
+# Firmware that publishes ACPI only (QEMU's default): a clear error, no hang.
+smpboot_qemu_test(NAME arm64-virt-uefi-acpi-only EXAMPLE arm64-virt-uefi EXPECT_HWIDS none TIMEOUT 600
+  EXPECT_ERROR "^smpboot: error: firmware published ACPI only; device tree discovery needs -M virt,acpi=off$"
+  ARGS -M virt,acpi=on)
+
+# U-Boot's own UEFI implementation (bootefi) runs the same application.
+arm64_virt_test(NAME arm64-virt-uboot-efi-gicv3-smp4 EXAMPLE arm64-virt-uboot-efi TIMEOUT 300
+  MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4 LINES ${uefi_el1} ${uefi_loader}
+  "^arm64-virt-uefi: started at EL1 by \"Das U-Boot\" ")
+arm64_virt_test(NAME arm64-virt-uboot-efi-el2-gicv2-smp8-seq EXAMPLE arm64-virt-uboot-efi TIMEOUT 300 MODE seq
+  MACHINE virt,gic-version=2,virtualization=on CPU cortex-a53 SMP 8 LINES ${uefi_el2} ${uefi_loader})
+
+set(uboot_entry "^arm64-virt: entered at EL%, MMU off: own identity map; DTB at 0x[0-9a-f]+ from x0; cmdline from /chosen/bootargs$")
+string(REPLACE "%" "1" uboot_el1 "${uboot_entry}")
+string(REPLACE "%" "2" uboot_el2 "${uboot_entry}")
+function(arm64_uboot_test name)
+  arm64_virt_test(NAME arm64-virt-uboot-${name} EXAMPLE arm64-virt-uboot TIMEOUT 300 ${ARGN})
+endfunction()
+arm64_uboot_test(gicv3-smp4 MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4 LINES ${uboot_el1} "psci hvc")
+arm64_uboot_test(gicv2-el2-smp8-seq MODE seq MACHINE virt,gic-version=2,virtualization=on CPU cortex-a53 SMP 8
+  LINES ${uboot_el2} "psci smc")
+arm64_uboot_test(gicv3-el2-smp16 MACHINE virt,gic-version=3,virtualization=on CPU max SMP 16 LINES ${uboot_el2})
+arm64_uboot_test(el2-stress100 MACHINE virt,gic-version=3,virtualization=on CPU cortex-a72 SMP 4
+  APPEND smpboot.stress=100 LINES ${uboot_el2} ${stress100_ok})
