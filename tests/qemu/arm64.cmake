@@ -190,7 +190,7 @@ set(stress100_ok "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* 
 set(refused_off "^warning: arm64: cpu [1-9]: PSCI CPU_OFF failed. parked instead \\(rc -1\\)$")
 set(high_banner "kernel at PA \\+ 0xffffff8000000000 \\(TTBR1, TTBR0 empty\\)")
 arm64_virt_test(NAME arm64-virt-high-smp8 EXAMPLE arm64-virt-high MACHINE virt,gic-version=3 CPU cortex-a72 SMP 8
-  LINES ${high_banner})
+  LINES ${high_banner} "^arm64-virt: entered at EL1, MMU off: own higher-half map; DTB at 0x[0-9a-f]+ from x0; ")
 arm64_virt_test(NAME arm64-virt-high-gicv2-smp4-seq EXAMPLE arm64-virt-high MODE seq MACHINE virt,gic-version=2
   CPU cortex-a53 SMP 4)
 # PSCI CPU_OFF / CPU_ON, both bring-up modes.
