@@ -2,6 +2,8 @@
 // GICv2 (Arm IHI 0048B) and GICv3 (Arm IHI 0069H) for one wake-up SGI.
 #include "gic.hpp"
 
+#include "board.hpp"
+
 #include <smpboot/base.hpp>
 
 namespace example::arm64 {
@@ -68,8 +70,8 @@ bool gic_probe(const smpboot::fdt::tree& t) {
     } else {
         return false;
     }
-    gicd = uintptr_t(a);
-    gicc_or_gicr = uintptr_t(b);
+    gicd = uintptr_t(phys_to_virt(a));
+    gicc_or_gicr = uintptr_t(phys_to_virt(b));
     if (version == 3) {
         // GICD_CTLR: ARE | EnableGrp1 | EnableGrp0 (one security state, as QEMU's
         // virt without secure=on); wait for RWP.

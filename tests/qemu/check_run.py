@@ -16,6 +16,10 @@ and the runner's exit status agrees (0 iff no failure was expected).
 --needs-kvm: the run uses KVM (SMPBOOT_X86_ACCEL=kvm). If /dev/kvm is not
 usable here the check prints why and exits with SKIP (77), which ctest
 reports as skipped (SKIP_RETURN_CODE), never as passed.
+
+With --expect-error REGEX the guest must instead stop before any CPU line:
+a line matches REGEX, no cpu or result line is printed, and QEMU ends with
+the guest's own failure status 1 (not a timeout, not a crash).
 """
 import fcntl
 import argparse
@@ -95,6 +99,21 @@ def parse_ids(spec):
     return [int(x, 0) for x in spec.split(",") if x]
 
 
+def check_error(pattern, lines, status):
+    problems = []
+    if not any(re.search(pattern, l) for l in lines):
+        problems.append("no line matches %r" % pattern)
+    if any(CPU_RE.match(l) or RESULT_RE.match(l) for l in lines):
+        problems.append("cpu or result lines printed, expected none")
+    if status != 1 or not any("no result line (QEMU status 1)" in l for l in lines):
+        problems.append("run-example status %d; expected 1 with QEMU's status 1 (the guest's exit)" % status)
+    if problems:
+        print("check_run: FAIL\n  " + "\n  ".join(problems))
+        return 1
+    print("check_run: PASS: the guest stopped with the expected error")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--example", required=True)
@@ -102,17 +121,13 @@ def main():
     ap.add_argument("--expect-failed", action="append", default=[],
                     help="hwid expected on a 'failed:' line (not counted as present-online)")
     ap.add_argument("--expect-line", action="append", default=[])
+    ap.add_argument("--expect-error", help="the guest must stop with this line, no CPU brought up "
+                    "(--expect-hwids is then not read)")
     ap.add_argument("--mode", default="parallel")
     ap.add_argument("--timeout", default="300")
     ap.add_argument("--needs-kvm", action="store_true")
     ap.add_argument("qemu_args", nargs="*")
     a = ap.parse_args()
-
-    if a.expect_hwids == "x86":
-        expected = x86_apic_ids(a.qemu_args)
-    else:
-        expected = parse_ids(a.expect_hwids)
-    failed = [int(x, 0) for x in a.expect_failed]
 
     env = dict(os.environ, SMPBOOT_TIMEOUT=a.timeout)
     if a.needs_kvm:
@@ -127,6 +142,14 @@ def main():
     out = p.stdout.decode("utf-8", "replace")
     sys.stdout.write(out)
     lines = [l.rstrip("\r") for l in out.splitlines()]
+
+    if a.expect_error:
+        return check_error(a.expect_error, lines, p.returncode)
+    if a.expect_hwids == "x86":
+        expected = x86_apic_ids(a.qemu_args)
+    else:
+        expected = parse_ids(a.expect_hwids)
+    failed = [int(x, 0) for x in a.expect_failed]
 
     problems = []
     cpu_lines = [CPU_RE.match(l) for l in lines]
