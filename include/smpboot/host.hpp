@@ -17,8 +17,9 @@
 //     the kernel's CR3 for the APs (any; no identity map), a page-table
 //     reader, map_mmio() for the xAPIC, and an optional early AP hook
 //     (ap_early) for MTRR sync.
-//   arm64 (smpboot/arm64/backend.hpp): the DTB, and the boot CPU's MMU
-//     configuration (TTBR0/1, TCR, MAIR, SCTLR) plus virt<->phys offset.
+//   arm64 (smpboot/arm64/backend.hpp): the boot CPU's MMU configuration
+//     (TTBR0/1, TCR, MAIR, SCTLR, VBAR), virt<->phys translation, and pages
+//     for the library's identity map (the DTB goes to discover()).
 #pragma once
 
 #include <smpboot/base.hpp>

@@ -12,8 +12,8 @@
 namespace {
 
 // "aabbccdd-eeff-gghh-iijj-kkllmmnnoopp": the first three groups are the
-// little-endian fields, the last two the eight bytes in order (UEFI 2.10
-// Appendix A, EFI_GUID).
+// numbers d1, d2, d3, the last two the eight bytes of d4 in order (UEFI 2.10
+// Appendix A).
 efi::guid parse(const std::string& s) {
     auto hex = [&](size_t at, size_t n) { return std::strtoull(s.substr(at, n).c_str(), nullptr, 16); };
     efi::guid g{};
