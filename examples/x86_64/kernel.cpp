@@ -262,7 +262,10 @@ void print_wake_methods() {
     if (!using_mailbox) return;
     for (cpu_id c = 1; c < hp->cpu_count(); ++c) {
         line<80> l;
-        l.str("mailbox: cpu ").dec(c).str(" woken by ").str(x86::to_string(the_backend.method(c)));
+        const x86::wake_method m = the_backend.method(c);
+        l.str("mailbox: cpu ").dec(c);
+        if (m == x86::wake_method::none) l.str(" not woken");
+        else l.str(" woken by ").str(x86::to_string(m));
         out(l.c_str());
     }
 }
