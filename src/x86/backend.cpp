@@ -26,7 +26,7 @@ namespace {
 
 static_assert(smpboot::backend<x86::backend<>>);
 // trampoline.S tests and clears these by the layout header's names.
-static_assert(cr0_pg == SMPBOOT_CR0_PG && cr4_la57 == SMPBOOT_CR4_LA57);
+static_assert(cr0_pg == SMPBOOT_CR0_PG && cr4_la57 == SMPBOOT_CR4_LA57 && efer_lme == SMPBOOT_EFER_LME);
 
 // Intel SDM Vol. 3A 8.4.4.1 (the MP initialization example) and 10.6.1.
 constexpr uint32_t legacy_init_delay_us = 10'000;

@@ -209,11 +209,15 @@ smpboot_x86_tramp_wake64:
 	xor	SMPBOOT_TD_CR4(%rbp), %eax
 	test	$SMPBOOT_CR4_LA57, %eax
 	jnz	1f
-	/* EFER.NXE before a CR3 whose entries may set XD (SDM Vol. 3A 4.5);
-	 * CR4 before CR0, so that no CR4.CET outlives a cleared CR0.WP. */
+	/* EFER as the SIPI path makes it: LME (LMA stays as it is, read-only)
+	 * plus the boot CPU's NXE, and nothing of the firmware's (SCE, ...);
+	 * NXE before a CR3 whose entries may set XD (SDM Vol. 3A 4.5). CR4
+	 * before CR0, so that no CR4.CET outlives a cleared CR0.WP. */
 	mov	$SMPBOOT_MSR_EFER, %ecx
 	rdmsr
+	and	$(SMPBOOT_EFER_LME | SMPBOOT_EFER_LMA), %eax
 	or	SMPBOOT_TD_EFER(%rbp), %eax
+	xor	%edx, %edx
 	wrmsr
 	mov	SMPBOOT_TD_CR4(%rbp), %eax
 	mov	%rax, %cr4

@@ -42,6 +42,11 @@
 //     Load your IDT in ap_early or in your first AP-side step;
 //   - the local APIC as INIT left it until the ap:starting step, in which
 //     the library enables it (and switches it to x2APIC to match the BSP).
+// An AP woken through the Multiprocessor Wakeup mailbox (below) gets the
+// same, except that what INIT would have reset (the local APIC, MTRRs,
+// MSRs other than EFER and PAT, debug registers) is as the firmware left it.
+// The library switches it from the firmware's page tables and GDT to the
+// transition tables and the trampoline page's GDT in the page itself.
 #pragma once
 
 #include <smpboot/backend.hpp>

@@ -75,6 +75,8 @@
 #define SMPBOOT_CR0_PG 0x80000000
 #define SMPBOOT_CR4_LA57 0x1000
 #define SMPBOOT_CR4_PCIDE 0x20000
+#define SMPBOOT_EFER_LME 0x100     /* Intel SDM Vol. 4 Table 2-2, IA32_EFER */
+#define SMPBOOT_EFER_LMA 0x400
 
 /* GDT selectors (Intel SDM Vol. 3A 3.4.2). Code64 at 0x08 like most kernels. */
 #define SMPBOOT_SEL_CODE64 0x08
