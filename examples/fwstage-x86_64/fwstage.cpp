@@ -20,7 +20,9 @@
 //      the one QEMU gave this stage.
 //
 // Written from the specifications, not from the library: it shares no code
-// or header with smpboot. Option (on the command line, passed through to the
+// or header with smpboot or with the example kernel it boots (only the ELF
+// structures, with the example's UEFI loader), so that a layout both sides
+// got wrong the same way cannot hide. Option (on the command line, passed through to the
 // kernel, which ignores it): fwstage.deaf=APICID leaves that AP halted
 // instead of polling the mailbox, so its wakeup is never acknowledged.
 //
@@ -28,6 +30,8 @@
 // is not marked reserved in the memory map it passes on: the example kernel
 // allocates nothing there.
 #include "fw_layout.h"
+
+#include <elf64.hpp>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -373,20 +377,9 @@ void start_aps(const acpi_out& a, uint32_t me) {
 }
 
 // ---- the kernel: ELF64 PT_LOAD segments, the PVH entry note ---------------
+// (elf64.hpp holds the gABI's structures, shared with the UEFI loader.)
 
-struct elf64_ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct elf64_phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-constexpr uint32_t pt_load = 1, pt_note = 4;
+using namespace elf;
 constexpr uint32_t xen_elfnote_phys32_entry = 18;
 
 uint32_t load_kernel(uint64_t file) {
@@ -397,13 +390,14 @@ uint32_t load_kernel(uint64_t file) {
         const auto* ph = reinterpret_cast<const elf64_phdr*>(uintptr_t(file + eh->phoff + i * eh->phentsize));
         if (ph->type == pt_note) {
             // System V gABI "Note Section": namesz, descsz, type, name, desc; 4-byte aligned.
-            for (uint64_t off = 0; off + 12 <= ph->filesz;) {
+            for (uint64_t off = 0; off + sizeof(elf64_nhdr) <= ph->filesz;) {
                 const uint8_t* n = reinterpret_cast<const uint8_t*>(uintptr_t(file + ph->offset + off));
-                uint32_t namesz, descsz, type;
-                copy(&namesz, n, 4), copy(&descsz, n + 4, 4), copy(&type, n + 8, 4);
-                const uint8_t* desc = n + 12 + ((namesz + 3) & ~3u);
-                if (type == xen_elfnote_phys32_entry && namesz == 4 && same(n + 12, "Xen", 4)) copy(&entry, desc, 4);
-                off += 12 + ((namesz + 3) & ~3u) + ((descsz + 3) & ~3u);
+                elf64_nhdr h;
+                copy(&h, n, sizeof h);
+                const uint8_t* name = n + sizeof h;
+                const uint8_t* desc = name + ((h.namesz + 3) & ~3u);
+                if (h.type == xen_elfnote_phys32_entry && h.namesz == 4 && same(name, "Xen", 4)) copy(&entry, desc, 4);
+                off += sizeof h + ((h.namesz + 3) & ~3u) + ((h.descsz + 3) & ~3u);
             }
         }
         if (ph->type != pt_load) continue;
@@ -415,7 +409,8 @@ uint32_t load_kernel(uint64_t file) {
     return entry;
 }
 
-// PVH start info (Xen public/arch-x86/hvm/start_info.h), version 1.
+// PVH start info (Xen public/arch-x86/hvm/start_info.h), version 1; our own
+// copy, not the kernel's (see the top of this file).
 struct hvm_start_info {
     uint32_t magic;
     uint32_t version;
