@@ -12,6 +12,8 @@
 //   cfg.read_table = my_read_table;                   // phys -> readable pointer
 //   cfg.lapic_phys = d.madt.lapic_phys;               // honour the MADT
 //   cfg.map_mmio = my_map_uncached;
+//   if (d.madt.mp_wakeup_mailbox)                     // ACPI 6.4 5.2.12.19
+//       cfg.mp_wakeup = static_cast<smpboot::x86::mp_wakeup_mailbox*>(phys_to_virt(d.madt.mp_wakeup_mailbox));
 //   be.init(cfg, host);
 //   arch::hotplug<> hp{be, host};
 //   hp.init(d.cpus, d.count);

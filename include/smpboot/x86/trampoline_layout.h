@@ -20,6 +20,8 @@
  *   ap_params   what the 64-bit entry at its kernel address needs: the
  *               kernel's GDT, selectors, final CR3, the early hook, and an
  *               IDT + scratch for the park loop, so that it survives an NMI;
+ *               and the way from the poll park (mailbox CPUs) back into the
+ *               page;
  *   ap_slot[]   one per logical CPU: each waking AP searches them for its own
  *               APIC ID, so any number of APs can run the trampoline at once
  *               (parallel bring-up). A slot holds what the core's AP entry
@@ -108,8 +110,8 @@
 #define SMPBOOT_SLOT_CPU 0x20      /* u32: its second argument, also the early hook's */
 #define SMPBOOT_SLOT_SEEN 0x24     /* u32: the AP claimed its slot */
 #define SMPBOOT_SLOT_PARKED 0x28   /* u32: the AP left its stack and parked */
-#define SMPBOOT_SLOT_IMAGE 0x30    /* u64: another image's entry (0: the kernel's) */
 #define SMPBOOT_SLOT_METHOD 0x2c   /* u32: how the BP started it (wake_method), BP-written */
+#define SMPBOOT_SLOT_IMAGE 0x30    /* u64: another image's entry (0: the kernel's) */
 #define SMPBOOT_SLOT_ARG 0x38      /* u64: its first argument (RDI) */
 #define SMPBOOT_SLOT_SIZE 0x40     /* a cache line each: APs write SEEN/PARKED */
 
