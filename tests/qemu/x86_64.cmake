@@ -268,3 +268,10 @@ foreach(mode parallel seq)
                  "^smpboot: cpu 2 hwid 0x2 failed: hardware did not respond \\(no acknowledgement in the Multiprocessor Wakeup mailbox \\(ACPI 6.4 5.2.12.19\\)\\) at bp:bringup \\(rc 2\\)$"
     ARGS -smp 4 -append fwstage.deaf=2 -append smpboot.callin_ms=1000)
 endforeach()
+# The same firmware, the mailbox ignored (smpboot.mpwakeup=off): INIT-SIPI-
+# SIPI takes the APs out of the firmware's loop (INIT resets them) into the
+# trampoline's 16-bit entry.
+smpboot_qemu_test(NAME x86_64-mpwakeup.q35.mailbox-off.parallel EXAMPLE x86_64-mpwakeup EXPECT_HWIDS x86
+  EXPECT_LINES "^fwstage: 3 of 3 APs wait in the mailbox loop" "trampoline [0-9]+ bytes at 0x[0-9a-f]+, entered 3 times"
+               "ran on the AP itself for 3/3 online APs"
+  ARGS -smp 4 -append smpboot.mpwakeup=off)
