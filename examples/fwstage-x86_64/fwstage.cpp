@@ -294,6 +294,10 @@ void publish_acpi(uint64_t rsdp_phys, acpi_out& out) {
             for (int k = 0; k < 8; ++k) mw[8 + k] = uint8_t(mb >> (8 * k));
             auto* mh = reinterpret_cast<sdt_header*>(new_madt);
             mh->length = h->length + 16;
+            // The structure is ACPI 6.4's, whose MADT is revision 5; QEMU
+            // 7.2 writes 1 (pc) or 3 (q35). Nothing else changes meaning:
+            // QEMU's disabled entries have Online Capable clear.
+            if (mh->revision < 5) mh->revision = 5;
             fix(new_madt, mh->length, 9);
             t = uint64_t(uintptr_t(new_madt));
             have_madt = true;
