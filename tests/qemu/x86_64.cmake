@@ -275,3 +275,9 @@ smpboot_qemu_test(NAME x86_64-mpwakeup.q35.mailbox-off.parallel EXAMPLE x86_64-m
   EXPECT_LINES "^fwstage: 3 of 3 APs wait in the mailbox loop" "trampoline [0-9]+ bytes at 0x[0-9a-f]+, entered 3 times"
                "ran on the AP itself for 3/3 online APs"
   ARGS -smp 4 -append smpboot.mpwakeup=off)
+# Under KVM, the boot CPU in x2APIC mode (the state of a TDX guest): the woken
+# APs find their slots by x2APIC ID (CPUID 0xB), and go down and up again.
+smpboot_qemu_test(NAME x86_64-mpwakeup.kvm.x2apic.stress50 EXAMPLE x86_64-mpwakeup KVM EXPECT_HWIDS x86
+  EXPECT_LINES "^mailbox: cpu 7 woken by mp-wakeup$" "traps in the park IDT. x2APIC, "
+               "^smpboot: stress cycles=50 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+  ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on -append smpboot.stress=50)
