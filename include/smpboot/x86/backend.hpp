@@ -153,7 +153,10 @@ struct config {
 // to hand an AP back; this library does not use it, so that both versions
 // behave alike: madt_info reports it.) So ap_leave() parks the CPU in
 // smpboot_x86_park_poll, in kernel memory and off its stack, polling its
-// slot; wait_off() waits for that and sends no INIT; the next kick of that
+// slot (with PAUSE, not halted: nothing could wake a halted CPU with
+// interrupts off but INIT, which such a platform need not deliver, so an
+// offline CPU keeps a core busy); wait_off() waits for that and sends no
+// INIT; the next kick of that
 // CPU only arms its slot, and the CPU comes in through the trampoline page
 // again. A CPU whose kick timed out is stopped (abandon() is true) only if
 // the boot CPU takes its slot back before the CPU claims it: it then halts
