@@ -38,6 +38,9 @@ struct platform {
     void (*ap_wait)();
     smpboot::hwid_t (*own_hwid)();   ///< the running CPU's hwid, read from hardware
     void (*ap_starting)() = nullptr; ///< optional per-AP platform setup (starting step)
+    /// Optional: the kernel's own lines just before the cpu lines (e.g. how
+    /// each CPU was started).
+    void (*before_cpu_lines)() = nullptr;
 };
 
 /// The hotplug limits the examples use: all from smpboot.callin_ms.
@@ -78,6 +81,7 @@ public:
         stress_stats st;
         if (stress_cycles_ > 0) st = stress(stress_cycles_);
 
+        if (pf_.before_cpu_lines) pf_.before_cpu_lines();
         print_cpu_lines(hp_, pf_.puts);
         print_trace_lines(hp_, trace_, s.first_kick_ns, pf_.puts);
         if (stress_cycles_ > 0) {

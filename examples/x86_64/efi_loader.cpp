@@ -11,6 +11,7 @@
 #include "efi_handoff.hpp"
 
 #include <cmdline.hpp>
+#include <elf64.hpp>
 
 extern "C" {
 extern const unsigned char smpboot_kernel_elf[];   // efi_kernel_blob.S
@@ -54,25 +55,9 @@ void zero(void* p, uint64_t n) {
     while (n--) *b++ = 0;
 }
 
-// ---- ELF64 (System V gABI, chapters 4 and 5): the parts a loader reads ----
+// ---- ELF64 (elf64.hpp) ----
 
-struct elf64_ehdr {
-    unsigned char ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct elf64_phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-struct elf64_nhdr {
-    uint32_t namesz, descsz, type;
-};
-constexpr uint32_t pt_load = 1, pt_note = 4;
-constexpr uint16_t em_x86_64 = 62;
+using namespace elf;
 
 /// Finds the "smpboot" note SMPBOOT_NOTE_ENTRY64 in a PT_NOTE segment.
 uint64_t entry64_from_notes(const unsigned char* seg, uint64_t size) {

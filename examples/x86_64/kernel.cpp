@@ -26,6 +26,8 @@
 //   smpboot.early_fault=CPU        that CPU executes UD2 in the early hook,
 //                                  before the kernel's IDT: it must park
 //                                  (callin timeout), the rest come up
+//   smpboot.mpwakeup=off           ignore the MADT's Multiprocessor Wakeup
+//                                  mailbox and use INIT-SIPI-SIPI
 //   smpboot.nmi=CPU                first start that CPU with no slot armed for
 //                                  it (it parks in the trampoline page), send
 //                                  it an NMI, check the frame the park IDT
@@ -139,6 +141,8 @@ void print_entry(void*, const x86::acpi::madt_entry& e) {
         if (e.logical != no_cpu) l.str(" cpu ").dec(e.logical);
     } else if (e.type == 5) {
         l.str(" lapic override ").hex(e.address);
+    } else if (e.type == uint8_t(x86::acpi::madt_type::mp_wakeup)) {
+        l.str(" mp wakeup mailbox ").hex(e.address).str(" version ").dec(e.version);
     }
     if (e.problem) l.str(" (").str(e.problem).chr(')');
     out(l.c_str());
@@ -251,6 +255,21 @@ bool nmi_check(cpu_id cpu) {
     return ok;
 }
 
+/// "mailbox: cpu N woken by METHOD" for every AP, when the MADT offered the
+/// Multiprocessor Wakeup mailbox (before the contract's cpu lines).
+bool using_mailbox = false;
+void print_wake_methods() {
+    if (!using_mailbox) return;
+    for (cpu_id c = 1; c < hp->cpu_count(); ++c) {
+        line<80> l;
+        const x86::wake_method m = the_backend.method(c);
+        l.str("mailbox: cpu ").dec(c);
+        if (m == x86::wake_method::none) l.str(" not woken");
+        else l.str(" woken by ").str(x86::to_string(m));
+        out(l.c_str());
+    }
+}
+
 /// "x86_64: boot: ..." lines: what the way in and the firmware left.
 void log_boot(const boot::info& bi, uint64_t trampoline, const char* trampoline_from) {
     line<200> l;
@@ -357,6 +376,13 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_phys, uint32_t entry) {
         l.str(" disabled ").dec(info.disabled).str(" rejected ").dec(info.rejected);
         l.str(", lapic ").hex(info.lapic_phys).str(info.lapic_override ? " (override)" : "");
         say(l.c_str());
+        if (info.mp_wakeup_mailbox) {
+            line<160> m;
+            m.str("ACPI: Multiprocessor Wakeup mailbox at ").hex(info.mp_wakeup_mailbox);
+            m.str(", version ").dec(info.mp_wakeup_version);
+            if (info.mp_wakeup_version >= 1) m.str(", reset vector ").hex(info.mp_wakeup_reset_vector).str(" (not used)");
+            say(m.c_str());
+        }
         if (info.dropped) {
             line<120> w;
             w.str("warning: ").dec(info.dropped).str(" CPUs beyond this kernel's ").dec(max_cpus).str(" ignored");
@@ -396,6 +422,8 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_phys, uint32_t entry) {
     cfg.lapic_phys = info.lapic_phys;
     cfg.map_mmio = host_map_mmio;
     cfg.spurious_vector = pc::spurious_vector;
+    using_mailbox = info.mp_wakeup_mailbox != 0 && !option_is("smpboot.mpwakeup", "off");
+    if (using_mailbox) cfg.mp_wakeup = static_cast<x86::mp_wakeup_mailbox*>(mem::phys_to_virt(info.mp_wakeup_mailbox));
     if (result r = the_backend.init(cfg, host); !r) end_not_started(cpus, n, host, r);
     the_backend.apic().enable_this_cpu(pc::spurious_vector);
 
@@ -409,7 +437,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_phys, uint32_t entry) {
         ok = nmi_check(cpu_id(c)) && ok;
 
     static example::demo<hotplug_t> the_demo{
-        *hp, {"x86_64", "x86_64", cmdline, out, now, relax, ap_wait, own_apic_id}};
+        *hp, {"x86_64", "x86_64", cmdline, out, now, relax, ap_wait, own_apic_id, nullptr, print_wake_methods}};
     demo = &the_demo;
     ok = the_demo.run() && ok;
     {

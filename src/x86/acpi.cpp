@@ -232,6 +232,15 @@ struct scanner {
             e.flags = rd32(p + 8);
             e.uid = rd32(p + 12);
             break;
+        case madt_type::mp_wakeup:
+            // ACPI 6.4 Table 5.44: Type, Length, MailboxVersion (2), Reserved
+            // (4), MailboxAddress (8); ACPI 6.6 appends ResetVector (8).
+            if (e.length < len_mp_wakeup_v0)
+                return fail_v("MADT", "too short for a Multiprocessor Wakeup structure", e.length, off, index);
+            e.version = rd16(p + 2);
+            e.address = rd64(p + 8);
+            if (e.version >= 1 && e.length >= len_mp_wakeup_v1) e.reset_vector = rd64(p + 16);
+            break;
         case madt_type::local_apic_override:
             if (e.length != len_lapic_override)
                 return fail_v("MADT", "wrong length for a Local APIC Address Override", e.length, off,
@@ -267,6 +276,21 @@ struct scanner {
         return usage::disabled;
     }
 };
+
+/// The first Multiprocessor Wakeup structure with a mailbox we can use
+/// becomes madt_info's; the others are listed with the reason.
+void note_mp_wakeup(madt_entry& e, madt_info& info) {
+    if (info.mp_wakeup_mailbox != 0) {
+        e.problem = "a second Multiprocessor Wakeup structure (ignored)";
+    } else if (e.address == 0 || e.address % mp_wakeup_mailbox_align != 0) {
+        // ACPI 6.4 5.2.12.19: "a 4K-aligned 4K-size memory block".
+        e.problem = "mailbox address not 4 KiB aligned (ignored: INIT-SIPI-SIPI)";
+    } else {
+        info.mp_wakeup_mailbox = e.address;
+        info.mp_wakeup_version = e.version;
+        info.mp_wakeup_reset_vector = e.reset_vector;
+    }
+}
 
 }  // namespace
 
@@ -327,6 +351,8 @@ status scan_madt(const uint8_t* madt, size_t avail, hwid_t boot_id, cpu_desc* ou
                 info.lapic_override = true;
                 info.lapic_phys = e.address;
             }
+        } else if (e.type == uint8_t(madt_type::mp_wakeup)) {
+            note_mp_wakeup(e, info);
         } else if (scanner::is_cpu(e)) {
             e.use = sc.classify(e);
             if (index == boot_index) {

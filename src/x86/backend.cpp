@@ -12,16 +12,21 @@ extern const char smpboot_x86_tramp_end[];
 extern const char smpboot_x86_tramp_pm32[];
 extern const char smpboot_x86_tramp_lm64[];
 extern const char smpboot_x86_tramp_park[];
+extern const char smpboot_x86_tramp_wake64[];
+extern const char smpboot_x86_tramp_wake32[];
 extern const char smpboot_x86_ap_entry64[];
 extern const char smpboot_x86_park_trap[];
 extern uint32_t smpboot_x86_park_traps;
 [[noreturn]] void smpboot_x86_park(smpboot::atomic<uint32_t>* parked, const smpboot::x86::ap_params* params);
+[[noreturn]] void smpboot_x86_park_poll(smpboot::x86::ap_slot* slot, const smpboot::x86::ap_params* params);
 }
 
 namespace smpboot::x86 {
 namespace {
 
 static_assert(smpboot::backend<x86::backend<>>);
+// trampoline.S tests and clears these by the layout header's names.
+static_assert(cr0_pg == SMPBOOT_CR0_PG && cr4_la57 == SMPBOOT_CR4_LA57 && efer_lme == SMPBOOT_EFER_LME);
 
 // Intel SDM Vol. 3A 8.4.4.1 (the MP initialization example) and 10.6.1.
 constexpr uint32_t legacy_init_delay_us = 10'000;
@@ -34,7 +39,23 @@ constexpr uint64_t vga_hole_first = 0xa0000, vga_hole_end = 0xc0000;   // reserv
 
 uint32_t offset_in_blob(const char* sym) { return uint32_t(sym - smpboot_x86_tramp_start); }
 
+constexpr const char* no_mailbox_ack =
+    "no acknowledgement in the Multiprocessor Wakeup mailbox (ACPI 6.4 5.2.12.19)";
+
 }  // namespace
+
+const char* to_string(wake_method m) {
+    switch (m) {
+    case wake_method::none: return "none";
+    case wake_method::init_sipi: return "init-sipi";
+    case wake_method::mp_wakeup: return "mp-wakeup";
+    }
+    return "?";
+}
+
+wake_method backend_base::method(cpu_id cpu) const {
+    return cpu < capacity_ ? wake_method(slots_[cpu].method) : wake_method::none;
+}
 
 const char* describe_config_problem(int32_t rc) {
     switch (config_problem(rc)) {
@@ -113,6 +134,7 @@ result backend_base::init(const config& cfg, const host_ops& host) {
     for (uint32_t i = 0; i < SMPBOOT_IDT_GATES; ++i)
         page_idt[i] = idt_gate::to(p + offset_in_blob(smpboot_x86_tramp_park), SMPBOOT_SEL_CODE64);
     data->idtr = {{}, uint16_t(SMPBOOT_IDT_GATES * sizeof(idt_gate) - 1), p + SMPBOOT_TRAMP_IDT};
+    data->wake32 = {base + offset_in_blob(smpboot_x86_tramp_wake32), SMPBOOT_SEL_CODE32, 0};
 
     // What the 64-bit entry loads: the kernel's GDT and selectors as the boot
     // CPU has them now, and its CR3 (bit 63 is "no flush" only with PCIDs).
@@ -128,10 +150,14 @@ result backend_base::init(const config& cfg, const host_ops& host) {
         params_.idt[i] = idt_gate::to(uint64_t(uintptr_t(smpboot_x86_park_trap)), params_.cs);
     params_.idtr = {{}, uint16_t(sizeof(params_.idt) - 1), uint64_t(uintptr_t(params_.idt))};
     params_.started.store(0, memory_order::relaxed);
+    // The mailbox's WakeupVector, and the poll park's way back to it.
+    params_.wake_cr3 = tables_phys;
+    params_.wake_vector = p + offset_in_blob(smpboot_x86_tramp_wake64);
 
     for (uint32_t i = 0; i < capacity_; ++i) {
         slots_[i].armed.store(0, memory_order::relaxed);
         slots_[i].apic_id = no_apic_id;   // known once the CPU is first armed
+        slots_[i].method = uint32_t(wake_method::none);
     }
     // Logical CPU 0 is the boot CPU (cpu_desc list, hotplug.hpp): never
     // armed, but send_fixed() may address it.
@@ -191,6 +217,12 @@ result backend_base::kick(ap_boot& boot) {
 }
 
 void backend_base::kick_all(ap_boot* const* batch, uint32_t n, result* outcomes) {
+    for (uint32_t i = 0; i < n; ++i) outcomes[i] = arm(*batch[i]);
+    if (cfg_.mp_wakeup) mailbox_wake_all(batch, n, outcomes);
+    else init_sipi_sipi(batch, n, outcomes);
+}
+
+void backend_base::init_sipi_sipi(ap_boot* const* batch, uint32_t n, result* outcomes) {
     const uint8_t vector = uint8_t(cfg_.trampoline_phys >> 12);
     const bool legacy = cfg_.delays == delay_policy::legacy;   // init() resolved `automatic`
     auto each = [&](auto&& fn) {
@@ -204,7 +236,8 @@ void backend_base::kick_all(ap_boot* const* batch, uint32_t n, result* outcomes)
             }
         }
     };
-    for (uint32_t i = 0; i < n; ++i) outcomes[i] = arm(*batch[i]);
+    for (uint32_t i = 0; i < n; ++i)
+        if (outcomes[i]) slots_[batch[i]->cpu].method = uint32_t(wake_method::init_sipi);
 
     // Intel SDM Vol. 3A 8.4.4.1: INIT, (10 ms), STARTUP, (200 us), STARTUP.
     each([&](ap_boot& b) { return send_init(b.hwid); });
@@ -231,12 +264,62 @@ void backend_base::kick_all(ap_boot* const* batch, uint32_t n, result* outcomes)
     });
 }
 
+// One mailbox for every AP (ACPI 6.4 5.2.12.19), so one command at a time:
+// each is acknowledged before the next is written. The callins are the
+// core's to wait for, after all of them.
+void backend_base::mailbox_wake_all(ap_boot* const* batch, uint32_t n, result* outcomes) {
+    for (uint32_t i = 0; i < n; ++i) {
+        if (!outcomes[i]) continue;
+        ap_slot& s = slots_[batch[i]->cpu];
+        // Woken once already: it polls its slot in smpboot_x86_park_poll
+        // (the firmware will not look at the mailbox for it again), and
+        // arm() has just given it the signal.
+        if (s.method == uint32_t(wake_method::mp_wakeup)) continue;
+        result r = mailbox_wake(batch[i]->hwid);
+        if (r) s.method = uint32_t(wake_method::mp_wakeup);
+        else outcomes[i] = result::fail(r.code, batch[i]->cpu, state::bp_bringup, r.rc, r.detail);
+    }
+}
+
+result backend_base::mailbox_wake(hwid_t dest) {
+    mp_wakeup_mailbox& mb = *cfg_.mp_wakeup;
+    // An earlier command that no AP acknowledged is withdrawn first, so that
+    // no AP pairs it with the new ApicId; the release orders the withdrawal
+    // before the new fields (the vector is the same for every AP anyway).
+    mb.command.store(uint16_t(mp_wakeup_command::noop), memory_order::relaxed);
+    mb.apic_id.store(uint32_t(dest), memory_order::release);
+    mb.wakeup_vector.store(params_.wake_vector, memory_order::relaxed);
+    // release: the AP that reads Wakeup reads the fields above, and the
+    // slot that arm() filled.
+    mb.command.store(uint16_t(mp_wakeup_command::wakeup), memory_order::release);
+    const uint64_t deadline = now() + cfg_.mp_wakeup_ack_ns;
+    while (mb.command.load(memory_order::acquire) != uint16_t(mp_wakeup_command::noop)) {
+        if (now() >= deadline) {
+            // Withdraw it, unless the AP took it just now.
+            uint16_t expected = uint16_t(mp_wakeup_command::wakeup);
+            mb.command.compare_exchange(expected, uint16_t(mp_wakeup_command::noop), memory_order::acq_rel,
+                                        memory_order::acquire);
+            return result::fail(errc::hw_timeout, no_cpu, state::bp_bringup, int32_t(dest), no_mailbox_ack);
+        }
+        cpu_relax();
+    }
+    return result::success();
+}
+
 bool backend_base::abandon(cpu_id cpu) {
     if (cpu >= capacity_) return false;
     ap_slot& s = slots_[cpu];
-    s.armed.store(0, memory_order::relaxed);
     // Never armed (arm() refused it): no SIPI ever went to it.
     if (s.apic_id == no_apic_id) return true;
+    if (cfg_.mp_wakeup) {
+        // No INIT in this protocol: the CPU is stopped only if it has not
+        // claimed its slot yet. Taking the arm back first means it never
+        // will; it then halts in the trampoline page, whose code and data
+        // stay as long as the backend.
+        uint32_t armed = 1;
+        return s.armed.compare_exchange(armed, 0, memory_order::acq_rel, memory_order::acquire);
+    }
+    s.armed.store(0, memory_order::relaxed);
     // INIT puts it back into wait-for-SIPI whatever it was doing (SDM 8.4.1):
     // once delivered, nothing from an earlier SIPI runs any more.
     return send_init(s.apic_id).ok();
@@ -248,6 +331,8 @@ result backend_base::wait_off(cpu_id cpu, uint64_t deadline_ns) {
     // acquire: after `parked` the AP no longer touches its stack.
     bool parked;
     while (!(parked = s.parked.load(memory_order::acquire)) && now() < deadline_ns) cpu_relax();
+    // Mailbox: no INIT. Parked, it polls its slot off its stack (ap_leave).
+    if (cfg_.mp_wakeup) return parked ? result::success(cpu) : result::fail(errc::offline_timeout, cpu, state::bp_bringup);
     // Either way INIT stops it; it then waits for a SIPI and can come back.
     result r = send_init(s.apic_id);
     if (!r) return result::fail(r.code, cpu, state::bp_bringup, r.rc, r.detail);
@@ -270,6 +355,9 @@ void backend_base::ap_leave(cpu_id cpu) {
     irq_disable();
     ap_slot& s = slots_[cpu % capacity_];
     s.armed.store(0, memory_order::relaxed);
+    // The mailbox cannot take it back (backend.hpp): our own loop, which
+    // the next arm() ends. Otherwise a halt until the boot CPU's INIT.
+    if (cfg_.mp_wakeup) smpboot_x86_park_poll(&s, &params_);
     smpboot_x86_park(&s.parked, &params_);
 }
 

@@ -12,6 +12,11 @@
  * accessed bits are preset, see the layout; the NMI scratch is the one
  * exception, and only if an NMI comes).
  *
+ * Or, from the Multiprocessor Wakeup mailbox (ACPI 6.4 5.2.12.19), at
+ * smpboot_x86_tramp_wake64 in 64-bit mode on the firmware's page tables
+ * (see there for the spec's words), or from smpboot_x86_park_poll on the
+ * transition tables; both join the path below.
+ *
  * Registers in the page: EBP = P throughout (the page's linear address,
  * identity-mapped by the transition tables), EAX/EBX/ECX/EDX scratch, RSI
  * the slot pointer in long mode. From the 64-bit code on, RSP = the page's
@@ -54,6 +59,8 @@
 	.globl smpboot_x86_tramp_pm32
 	.globl smpboot_x86_tramp_lm64
 	.globl smpboot_x86_tramp_park
+	.globl smpboot_x86_tramp_wake64
+	.globl smpboot_x86_tramp_wake32
 
 	.code16
 smpboot_x86_tramp_start:
@@ -179,6 +186,62 @@ smpboot_x86_tramp_lm64:
 	push	%rax
 	lretq
 
+	/* The Multiprocessor Wakeup mailbox's WakeupVector (ACPI 6.4
+	 * 5.2.12.19, Table 5.45), and the way out of smpboot_x86_park_poll.
+	 * The spec's AP state here: "Interrupts must be disabled. RFLAGES.IF
+	 * set to 0. Long mode enabled. Paging mode is enabled and physical
+	 * memory for waking vector is identity mapped (virtual address equals
+	 * physical address). Waking vector must be contained within one
+	 * physical page. Selectors are set to flat and otherwise not used."
+	 * What this code relies on: 64-bit mode, this page identity-mapped,
+	 * IF = 0. Nothing else: not the firmware's GDT, IDT, CR0/CR4 bits or
+	 * stack (it uses none). It loads the page's GDT, then joins the SIPI
+	 * path: in 64-bit mode on the transition tables when the paging mode
+	 * (CR4.LA57) is already the boot CPU's, else through compatibility mode
+	 * and protected mode, because LA57 can change only with paging off
+	 * (SDM Vol. 3A 4.1.1, 9.8.5.4). Several APs may run this at once. */
+smpboot_x86_tramp_wake64:
+	cli
+	cld
+	lea	smpboot_x86_tramp_start(%rip), %rbp	/* P: virtual = physical here */
+	lgdt	SMPBOOT_TD_GDTR(%rbp)
+	mov	%cr4, %rax
+	xor	SMPBOOT_TD_CR4(%rbp), %eax
+	test	$SMPBOOT_CR4_LA57, %eax
+	jnz	1f
+	/* EFER as the SIPI path makes it: LME (LMA stays as it is, read-only)
+	 * plus the boot CPU's NXE, and nothing of the firmware's (SCE, ...);
+	 * NXE before a CR3 whose entries may set XD (SDM Vol. 3A 4.5). CR4
+	 * before CR0, so that no CR4.CET outlives a cleared CR0.WP. */
+	mov	$SMPBOOT_MSR_EFER, %ecx
+	rdmsr
+	and	$(SMPBOOT_EFER_LME | SMPBOOT_EFER_LMA), %eax
+	or	SMPBOOT_TD_EFER(%rbp), %eax
+	xor	%edx, %edx
+	wrmsr
+	mov	SMPBOOT_TD_CR4(%rbp), %eax
+	mov	%rax, %cr4
+	mov	SMPBOOT_TD_CR0(%rbp), %eax
+	mov	%rax, %cr0
+	mov	SMPBOOT_TD_CR3(%rbp), %eax
+	mov	%rax, %cr3			/* the page stays identity-mapped */
+	ljmpl	*SMPBOOT_TD_LM64(%rbp)
+	/* CR0.PG may be cleared only with CR4.PCIDE = 0 (SDM Vol. 3A 4.10.1). */
+1:	mov	%cr4, %rax
+	and	$~SMPBOOT_CR4_PCIDE, %eax
+	mov	%rax, %cr4
+	ljmpl	*SMPBOOT_TD_WAKE32(%rbp)
+
+	.code32
+	/* Compatibility mode, CS = 0x18: clearing CR0.PG leaves IA-32e mode
+	 * (SDM Vol. 3A 9.8.5.4); EBP is still P. */
+smpboot_x86_tramp_wake32:
+	mov	%cr0, %eax
+	and	$~SMPBOOT_CR0_PG, %eax
+	mov	%eax, %cr0
+	jmp	smpboot_x86_tramp_pm32
+
+	.code64
 	/* Every gate of the page's IDT points here: no IRET, so NMIs stay
 	 * blocked (SDM Vol. 3A 6.7.1) and the CPU halts until an INIT. */
 smpboot_x86_tramp_park:
@@ -246,6 +309,32 @@ smpboot_x86_park:
 	hlt
 	jmp	1b
 	.size smpboot_x86_park, . - smpboot_x86_park
+
+	/* The park of a CPU started through the mailbox, which cannot be
+	 * given back to the firmware (ACPI 6.4 5.2.12.19: "the mailbox can be
+	 * used only once for the wakeup command") and may get no INIT. Called
+	 * from C++ with RDI = the CPU's slot, RSI = ap_params, interrupts off;
+	 * never returns. Like smpboot_x86_park it moves to the park IDT and
+	 * scratch, then writes slot.parked = 1, after which it no longer
+	 * touches its stack. It then polls slot.armed, which only the boot
+	 * CPU sets (arm() in backend.cpp): on 1 it loads the transition tables
+	 * (they map this code and ap_params at the kernel's addresses, and the
+	 * trampoline page at its own) and goes to the page's mailbox entry,
+	 * which claims the slot like any other waking AP. */
+	.globl smpboot_x86_park_poll
+	.type smpboot_x86_park_poll, @function
+smpboot_x86_park_poll:
+	cli
+	lidt	SMPBOOT_AP_IDTR(%rsi)
+	lea	SMPBOOT_AP_SCRATCH_END(%rsi), %rsp
+	movl	$1, SMPBOOT_SLOT_PARKED(%rdi)
+1:	pause
+	cmpl	$1, SMPBOOT_SLOT_ARMED(%rdi)
+	jne	1b
+	mov	SMPBOOT_AP_WAKE_CR3(%rsi), %rax
+	mov	%rax, %cr3
+	jmp	*SMPBOOT_AP_WAKE_VECTOR(%rsi)
+	.size smpboot_x86_park_poll, . - smpboot_x86_park_poll
 
 	/* Every gate of the park IDT: an exception or NMI on an AP before the
 	 * kernel loaded its IDT, or in the park. Counted (so that a CPU parked

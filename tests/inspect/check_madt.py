@@ -95,10 +95,33 @@ def compare(rep, table, label, boot=None):
     plan = [(p["logical"], p["hwid"]) for p in rep["plan"]]
     want_plan = sorted((c["logical"], c["hwid"]) for c in want if c["logical"] is not None)
     check(plan == want_plan, f"{label}: plan {plan} != {want_plan}")
+    start = "mp-wakeup" if wakeup_mailbox(table) else "init-sipi-sipi"
     for p in rep["plan"][1:]:
         w = next(c for c in want if c["logical"] == p["logical"])
-        check(p["method"] == ("init-sipi-sipi" if w["use"] == "present" else "none"), f"{label}: plan step {p}")
+        check(p["method"] == (start if w["use"] == "present" else "none"), f"{label}: plan step {p}")
     return want
+
+
+def wakeup_mailbox(table):
+    """The mailbox of the first usable Multiprocessor Wakeup structure (ACPI 6.4
+    5.2.12.19, Table 5.44: type 0x10, MailboxAddress at offset 8, 4 KiB aligned), or None."""
+    for _, _, t, s in structures(table):
+        if t == 0x10 and len(s) >= 16:
+            addr = struct.unpack_from("<Q", s, 8)[0]
+            if addr and addr % 4096 == 0:
+                return addr
+    return None
+
+
+def with_mp_wakeup(table, *structs):
+    """`table` with Multiprocessor Wakeup structures appended: (mailbox, version, reset vector)."""
+    t = bytearray(table)
+    for mailbox, version, reset in structs:
+        t += struct.pack("<BBHIQ", 0x10, 24 if version >= 1 else 16, version, 0, mailbox)
+        if version >= 1:
+            t += struct.pack("<Q", reset)
+    struct.pack_into("<I", t, 4, len(t))
+    return fix_checksum(t)
 
 
 def table(name):
@@ -300,7 +323,39 @@ def case_qemu():
     check(sum(c["usable"] for c in rep["cpus"]) == 255 and rep["cpus"][-1]["hwid"] == 254, "q35 smp255")
 
 
-CASES = {"many": case_many, "override": case_override, "flags": case_flags, "rev3": case_rev3,
+def case_mpwakeup():
+    # iasl 20200925 predates the type 0x10 structure: appended here by hand.
+    base = table("madt-override")
+    t = with_mp_wakeup(base, (0x7fff000, 0, 0), (0x200000, 0, 0))
+    path = WORK / "mpwakeup.bin"
+    path.write_bytes(t)
+    rep = inspect_json(path)
+    compare(rep, t, "mpwakeup")
+    wk = [m for m in rep["madt"] if m["type"] == 0x10]
+    check(len(wk) == 2 and all(m["type_name"] == "Multiprocessor Wakeup" for m in wk), f"mpwakeup: {wk}")
+    check(rep["input"].get("mp_wakeup_mailbox") == 0x7fff000, f"mpwakeup: input {rep['input']}")
+    check(any("second Multiprocessor Wakeup" in e for e in rep["errors"]), f"mpwakeup: errors {rep['errors']}")
+    check(all(p["method"] == "mp-wakeup" for p in rep["plan"][1:]) and len(rep["plan"]) > 1, "mpwakeup: plan")
+    text = run(path).stdout
+    check("mailbox 0x7fff000 version 0" in text and "Multiprocessor Wakeup mailbox at 0x7fff000" in text,
+          "mpwakeup: text output")
+    # ACPI 6.6 version 1 (ResetVector), and a mailbox that is not 4 KiB aligned.
+    t = with_mp_wakeup(base, (0x100800, 0, 0), (0x300000, 1, 0x9f000))
+    path.write_bytes(t)
+    rep = inspect_json(path)
+    compare(rep, t, "mpwakeup v1")
+    check(rep["input"].get("mp_wakeup_mailbox") == 0x300000, f"mpwakeup v1: input {rep['input']}")
+    check(any("not 4 KiB aligned" in e for e in rep["errors"]), f"mpwakeup v1: errors {rep['errors']}")
+    check("mailbox 0x300000 version 1 reset vector 0x9f000" in run(path).stdout, "mpwakeup v1: text")
+    # No usable structure: INIT-SIPI-SIPI.
+    t = with_mp_wakeup(base, (0x100800, 0, 0))
+    path.write_bytes(t)
+    rep = inspect_json(path)
+    compare(rep, t, "mpwakeup misaligned")
+    check("mp_wakeup_mailbox" not in rep["input"], "mpwakeup misaligned: no mailbox")
+
+
+CASES = {"mpwakeup": case_mpwakeup, "many": case_many, "override": case_override, "flags": case_flags, "rev3": case_rev3,
          "x2apic": case_x2apic, "unusable": case_unusable, "dirs": case_dirs, "qemu": case_qemu}
 
 if __name__ == "__main__":

@@ -228,3 +228,56 @@ function(x86_grub_tests example firmware acpi_tag mode16 stress_mode)
 endfunction()
 x86_grub_tests(x86_64-grub-bios BIOS old parallel seq)
 x86_grub_tests(x86_64-grub-uefi UEFI new seq parallel)
+
+# ---- The ACPI Multiprocessor Wakeup mailbox (x86_64-mpwakeup) -------------
+# QEMU has no mailbox: the test firmware stage (examples/fwstage-x86_64)
+# starts every CPU itself, keeps the APs polling a mailbox it adds to QEMU's
+# MADT, then boots the example, which must wake every AP through it (no
+# INIT-SIPI-SIPI) and say so per CPU. -cpu max: the kernel runs 5-level
+# paging and the firmware 4-level, so the wakeup entry goes down through
+# protected mode. The stress runs take CPUs down (the library's poll park:
+# ACPI 6.4 gives no way back to the firmware) and up again without the
+# firmware. fwstage.deaf: that AP never acknowledges; its kick ends in the
+# mailbox timeout, the others come online.
+# x86_mpwakeup_test(name mode smp aps [EXPECT_LINES ...] [ARGS ...])
+function(x86_mpwakeup_test name mode smp aps)
+  cmake_parse_arguments(M "" "" "EXPECT_LINES;ARGS" ${ARGN})
+  set(lines "^fwstage: ${aps} of ${aps} APs wait in the mailbox loop at 0x[0-9a-f]+"
+            "^x86_64: ACPI: Multiprocessor Wakeup mailbox at 0x[0-9a-f]+, version 0$")
+  foreach(c RANGE 1 ${aps})
+    list(APPEND lines "^mailbox: cpu ${c} woken by mp-wakeup$")
+  endforeach()
+  smpboot_qemu_test(NAME x86_64-mpwakeup.${name} EXAMPLE x86_64-mpwakeup EXPECT_HWIDS x86 MODE ${mode}
+    TIMEOUT 300 EXPECT_LINES ${lines} ${M_EXPECT_LINES} ARGS -smp ${smp} ${M_ARGS})
+endfunction()
+foreach(mode parallel seq)
+  x86_mpwakeup_test(q35.smp4.${mode} ${mode} 4 3
+    EXPECT_LINES "ran on the AP itself for 3/3 online APs \\(runs: starting 3, online 3, on another cpu 0\\)")
+  x86_mpwakeup_test(q35.smp8.stress100.${mode} ${mode} 8 7 EXPECT_LINES "${x86_stress100}"
+    ARGS -append smpboot.stress=100)
+  x86_mpwakeup_test(q35.la57.smp6.stress100.${mode} ${mode} 6,sockets=2,cores=3,threads=1 5
+    EXPECT_LINES "5-level$" "${x86_stress100}" ARGS -cpu max -append smpboot.stress=100)
+endforeach()
+x86_mpwakeup_test(q35.smp16.parallel parallel 16 15)
+x86_mpwakeup_test(pc.smp4.parallel parallel 4 3 ARGS -M pc)
+foreach(mode parallel seq)
+  smpboot_qemu_test(NAME x86_64-mpwakeup.q35.deaf.${mode} EXAMPLE x86_64-mpwakeup EXPECT_HWIDS 0,1,3
+    EXPECT_FAILED 2 MODE ${mode}
+    EXPECT_LINES "APIC ID 0x2 is deaf$" "^mailbox: cpu 1 woken by mp-wakeup$" "^mailbox: cpu 2 not woken$"
+                 "^mailbox: cpu 3 woken by mp-wakeup$"
+                 "^smpboot: cpu 2 hwid 0x2 failed: hardware did not respond \\(no acknowledgement in the Multiprocessor Wakeup mailbox \\(ACPI 6.4 5.2.12.19\\)\\) at bp:bringup \\(rc 2\\)$"
+    ARGS -smp 4 -append fwstage.deaf=2 -append smpboot.callin_ms=1000)
+endforeach()
+# The same firmware, the mailbox ignored (smpboot.mpwakeup=off): INIT-SIPI-
+# SIPI takes the APs out of the firmware's loop (INIT resets them) into the
+# trampoline's 16-bit entry.
+smpboot_qemu_test(NAME x86_64-mpwakeup.q35.mailbox-off.parallel EXAMPLE x86_64-mpwakeup EXPECT_HWIDS x86
+  EXPECT_LINES "^fwstage: 3 of 3 APs wait in the mailbox loop" "trampoline [0-9]+ bytes at 0x[0-9a-f]+, entered 3 times"
+               "ran on the AP itself for 3/3 online APs"
+  ARGS -smp 4 -append smpboot.mpwakeup=off)
+# Under KVM, the boot CPU in x2APIC mode (the state of a TDX guest): the woken
+# APs find their slots by x2APIC ID (CPUID 0xB), and go down and up again.
+smpboot_qemu_test(NAME x86_64-mpwakeup.kvm.x2apic.stress50 EXAMPLE x86_64-mpwakeup KVM EXPECT_HWIDS x86
+  EXPECT_LINES "^mailbox: cpu 7 woken by mp-wakeup$" "traps in the park IDT. x2APIC, "
+               "^smpboot: stress cycles=50 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+  ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on -append smpboot.stress=50)

@@ -69,6 +69,15 @@ bytes lapic_override(uint64_t addr) {
     put64(e, 4, addr);
     return e;
 }
+/// ACPI 6.4 Table 5.44 (16 bytes); version 1 adds ACPI 6.6's ResetVector.
+bytes mp_wakeup(uint64_t mailbox, uint16_t version = 0, uint64_t reset_vector = 0) {
+    bytes e(version >= 1 ? 24 : 16, 0);
+    e[0] = 0x10, e[1] = uint8_t(e.size());
+    put16(e, 2, version);
+    put64(e, 8, mailbox);
+    if (version >= 1) put64(e, 16, reset_vector);
+    return e;
+}
 bytes ioapic() {
     bytes e(12, 0);
     e[0] = 1, e[1] = 12, e[2] = 0x10;
@@ -209,6 +218,49 @@ TEST_CASE("MADT: the Local APIC Address Override wins over the header") {
     CHECK(s.info.lapic_override);
     CHECK(s.info.lapic_phys == 0x1'fee0'0000);
     CHECK(s.list.entries[2].problem != nullptr);   // the second override is ignored
+}
+
+TEST_CASE("MADT: the Multiprocessor Wakeup structure gives the mailbox; bad or second ones are listed, not used") {
+    {
+        scan s(madt(5, {lapic(0, 0, 1), mp_wakeup(0x7fff000), lapic(1, 1, 1)}), 0);
+        REQUIRE(s.st.ok());
+        CHECK(s.info.mp_wakeup_mailbox == 0x7fff000);
+        CHECK(s.info.mp_wakeup_version == 0);
+        CHECK(s.info.mp_wakeup_reset_vector == 0);
+        CHECK(s.n == 2);   // not a CPU
+        CHECK(s.list.entries[1].type == 0x10);
+        CHECK(s.list.entries[1].use == acpi::usage::info);
+        CHECK(s.list.entries[1].address == 0x7fff000);
+        CHECK(s.list.entries[1].problem == nullptr);
+    }
+    {
+        // ACPI 6.6: MailboxVersion 1 with a ResetVector; a second structure is ignored.
+        scan s(madt(5, {lapic(0, 0, 1), mp_wakeup(0x100000, 1, 0x9f000), mp_wakeup(0x200000)}), 0);
+        REQUIRE(s.st.ok());
+        CHECK(s.info.mp_wakeup_mailbox == 0x100000);
+        CHECK(s.info.mp_wakeup_version == 1);
+        CHECK(s.info.mp_wakeup_reset_vector == 0x9f000);
+        REQUIRE(s.list.entries[2].problem != nullptr);
+        CHECK(std::string(s.list.entries[2].problem).find("second") != std::string::npos);
+    }
+    {
+        // "a 4K-aligned 4K-size memory block": anything else is not used.
+        scan s(madt(5, {lapic(0, 0, 1), mp_wakeup(0x100800)}), 0);
+        REQUIRE(s.st.ok());
+        CHECK(s.info.mp_wakeup_mailbox == 0);
+        REQUIRE(s.list.entries[1].problem != nullptr);
+        CHECK(std::string(s.list.entries[1].problem).find("4 KiB") != std::string::npos);
+    }
+    {
+        // Too short to hold MailboxAddress: a structural error naming the entry.
+        bytes e = mp_wakeup(0x100000);
+        e.resize(12);
+        e[1] = 12;
+        scan s(madt(5, {lapic(0, 0, 1), e}), 0);
+        CHECK_FALSE(s.st.ok());
+        CHECK(s.st.entry == 1);
+        CHECK(text(s.st).find("Multiprocessor Wakeup") != std::string::npos);
+    }
 }
 
 TEST_CASE("MADT: duplicate and broadcast IDs are rejected, the rest still read") {

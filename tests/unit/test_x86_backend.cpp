@@ -8,6 +8,7 @@
 #include <smpboot/x86/backend.hpp>
 #include <smpboot/x86/cpu.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +23,7 @@ asm(R"(
     .balign 16
     .globl smpboot_x86_tramp_start, smpboot_x86_tramp_end, smpboot_x86_tramp_pm32
     .globl smpboot_x86_tramp_lm64, smpboot_x86_tramp_park
+    .globl smpboot_x86_tramp_wake64, smpboot_x86_tramp_wake32
 smpboot_x86_tramp_start:
     .fill 0x100, 1, 0x90
 smpboot_x86_tramp_pm32:
@@ -29,6 +31,10 @@ smpboot_x86_tramp_pm32:
 smpboot_x86_tramp_lm64:
     .fill 0x80, 1, 0x90
 smpboot_x86_tramp_park:
+    .fill 0x10, 1, 0x90
+smpboot_x86_tramp_wake64:
+    .fill 0x20, 1, 0x90
+smpboot_x86_tramp_wake32:
     .fill 0x10, 1, 0x90
 smpboot_x86_tramp_end:
     .text
@@ -42,6 +48,7 @@ smpboot_x86_park_traps:
     .long 0
 )");
 extern "C" [[noreturn]] void smpboot_x86_park(atomic<uint32_t>*, const ap_params*) { std::abort(); }
+extern "C" [[noreturn]] void smpboot_x86_park_poll(ap_slot*, const ap_params*) { std::abort(); }
 
 namespace {
 
@@ -65,6 +72,16 @@ struct machine {
     uint32_t waits_with_irq_on = 0, hi_writes_while_pending = 0, calls_while_pending = 0;
     uint32_t hi_seen = 0;
     std::vector<uint32_t> delays;
+    // A firmware's APs on the Multiprocessor Wakeup mailbox (ACPI 6.4
+    // 5.2.12.19), run from the clock: each APIC ID in `listening` answers a
+    // Wakeup for it by recording it and clearing Command; the others never do.
+    alignas(4096) mp_wakeup_mailbox mailbox{};
+    std::vector<uint32_t> listening;
+    struct wake {
+        uint32_t apic_id;
+        uint64_t vector;
+    };
+    std::vector<wake> woken;
 
     host_ops ops{};   // the backend keeps a pointer to it
 
@@ -89,6 +106,18 @@ struct machine {
             if (clear_pending_after && calls_while_pending >= clear_pending_after) apic[icr_lo] &= ~pending;
         }
         hi_seen = apic[icr_hi];
+        if (mailbox.command.load(memory_order::acquire) == uint16_t(mp_wakeup_command::wakeup)) {
+            const uint32_t id = mailbox.apic_id.load(memory_order::relaxed);
+            for (uint32_t l : listening) {
+                if (l != id) continue;
+                woken.push_back({id, mailbox.wakeup_vector.load(memory_order::relaxed)});
+                // The firmware's side: it never answers twice (the mailbox
+                // is used only once per AP).
+                listening.erase(std::find(listening.begin(), listening.end(), l));
+                mailbox.command.store(uint16_t(mp_wakeup_command::noop), memory_order::release);
+                break;
+            }
+        }
     }
     config cfg() {
         config c;
@@ -271,4 +300,134 @@ TEST_CASE("abandon: a CPU never armed (its kick failed before any IPI) is certai
     CHECK(be.abandon(2));
     CHECK(m.apic[icr_hi] == 0);   // and nothing was sent
     CHECK(m.apic[icr_lo] == 0);
+}
+
+namespace {
+
+/// A mailbox machine with CPUs 1-3 at APIC IDs 1-3, slots filled as
+/// hotplug::init() would.
+struct mailbox_fixture {
+    machine m;
+    x86::backend<4> be;
+    ap_boot boots[4];
+    uint8_t stacks[4][64];
+
+    explicit mailbox_fixture(std::vector<uint32_t> listening) {
+        reset_cpu(m);
+        m.listening = std::move(listening);
+        config c = m.cfg();
+        c.mp_wakeup = &m.mailbox;
+        c.mp_wakeup_ack_ns = 50'000'000;   // 50 looks at the fake clock
+        REQUIRE(be.init(c, m.host()));
+        for (cpu_id i = 1; i < 4; ++i) {
+            boots[i].cpu = i;
+            boots[i].hwid = i;
+            boots[i].stack_top = uintptr_t(stacks[i] + 64);
+        }
+    }
+    ap_slot* slots() { return reinterpret_cast<ap_slot*>(m.td<uint64_t>(SMPBOOT_TD_SLOTS)); }
+    uint64_t vector() const { return tramp_phys + 0x1d0; }   // the stub's wake64
+};
+
+}  // namespace
+
+TEST_CASE("mailbox: kick writes ApicId and the page's 64-bit entry, then Wakeup, and waits for the ack") {
+    mailbox_fixture f({2});
+    CHECK(f.be.kick(f.boots[2]));
+    REQUIRE(f.m.woken.size() == 1);
+    CHECK(f.m.woken[0].apic_id == 2);
+    CHECK(f.m.woken[0].vector == f.vector());
+    CHECK(f.slots()[2].armed.load(memory_order::relaxed) == 1);   // for the AP to claim
+    CHECK(f.be.method(2) == wake_method::mp_wakeup);
+    // No INIT, no SIPI.
+    CHECK(f.m.apic[icr_lo] == 0);
+    // The way back from the poll park: the transition tables, then that entry.
+    const auto* p = reinterpret_cast<const ap_params*>(f.m.td<uint64_t>(SMPBOOT_TD_PARAMS));
+    CHECK(p->wake_cr3 == tramp_phys + 4096);
+    CHECK(p->wake_vector == f.vector());
+    const auto& wake32 = f.m.td<far_ptr32>(SMPBOOT_TD_WAKE32);
+    CHECK(wake32.offset == tramp_phys + 0x1f0);
+    CHECK(wake32.selector == SMPBOOT_SEL_CODE32);
+}
+
+TEST_CASE("mailbox: a CPU that never acknowledges is a hw_timeout naming the mailbox; abandon stops it") {
+    mailbox_fixture f({1, 3});
+    const result r = f.be.kick(f.boots[2]);
+    CHECK(r.code == errc::hw_timeout);
+    CHECK(r.cpu == 2);
+    CHECK(r.rc == 2);
+    REQUIRE(r.detail != nullptr);
+    CHECK(std::strstr(r.detail, "Multiprocessor Wakeup mailbox") != nullptr);
+    // The command is withdrawn, so it cannot be paired with the next ApicId.
+    CHECK(f.m.mailbox.command.load(memory_order::relaxed) == 0);
+    CHECK(f.be.method(2) == wake_method::none);
+    // Not claimed: abandon takes the slot back and says the CPU is stopped.
+    CHECK(f.be.abandon(2));
+    CHECK(f.slots()[2].armed.load(memory_order::relaxed) == 0);
+    // The next AP still wakes.
+    CHECK(f.be.kick(f.boots[3]));
+    REQUIRE(f.m.woken.size() == 1);
+    CHECK(f.m.woken[0].apic_id == 3);
+}
+
+TEST_CASE("mailbox: abandon of a CPU that claimed its slot says it may still run") {
+    mailbox_fixture f({1});
+    REQUIRE(f.be.kick(f.boots[1]));
+    f.slots()[1].armed.store(0, memory_order::relaxed);   // the AP's claim
+    f.slots()[1].seen.store(1, memory_order::relaxed);
+    CHECK_FALSE(f.be.abandon(1));
+    CHECK(f.m.apic[icr_lo] == 0);   // no INIT in this protocol
+}
+
+TEST_CASE("mailbox: kick_all serialises the commands and reports each CPU's outcome") {
+    mailbox_fixture f({1, 3});
+    ap_boot* batch[] = {&f.boots[1], &f.boots[2], &f.boots[3]};
+    result outcomes[3];
+    f.be.kick_all(batch, 3, outcomes);
+    CHECK(outcomes[0]);
+    CHECK(outcomes[1].code == errc::hw_timeout);
+    CHECK(outcomes[2]);
+    REQUIRE(f.m.woken.size() == 2);
+    CHECK(f.m.woken[0].apic_id == 1);
+    CHECK(f.m.woken[1].apic_id == 3);
+    // Each written only after the one before it was acknowledged or withdrawn.
+    CHECK(f.m.mailbox.command.load(memory_order::relaxed) == 0);
+    // The callins are not waited for: the slots are still armed for the APs.
+    CHECK(f.slots()[1].armed.load(memory_order::relaxed) == 1);
+    CHECK(f.slots()[3].armed.load(memory_order::relaxed) == 1);
+}
+
+TEST_CASE("mailbox: offline is the library's poll park, and cpu_up only re-arms the slot") {
+    mailbox_fixture f({2});
+    REQUIRE(f.be.kick(f.boots[2]));
+    // The AP claims, runs, goes down and parks (smpboot_x86_park_poll).
+    f.slots()[2].armed.store(0, memory_order::relaxed);
+    f.slots()[2].parked.store(1, memory_order::release);
+    CHECK(f.be.wait_off(2, f.m.clock_ns + 10'000'000));
+    CHECK(f.m.apic[icr_lo] == 0);   // no INIT: it must keep polling
+    // Not parked: offline_timeout, still no INIT.
+    f.slots()[3].apic_id = 3;
+    CHECK(f.be.wait_off(3, f.m.clock_ns + 10'000'000).code == errc::offline_timeout);
+    CHECK(f.m.apic[icr_lo] == 0);
+    // Back up: the firmware will not answer again (its AP left the mailbox
+    // for good), and need not: the slot is armed for the polling CPU.
+    CHECK(f.be.kick(f.boots[2]));
+    CHECK(f.m.woken.size() == 1);
+    CHECK(f.slots()[2].armed.load(memory_order::relaxed) == 1);
+    CHECK(f.slots()[2].parked.load(memory_order::relaxed) == 0);
+}
+
+TEST_CASE("without a mailbox the kick is INIT-SIPI-SIPI and says so") {
+    machine m;
+    reset_cpu(m);
+    x86::backend<4> be;
+    REQUIRE(be.init(m.cfg(), m.host()));
+    ap_boot b;
+    b.cpu = 1;
+    b.hwid = 1;
+    CHECK(be.method(1) == wake_method::none);
+    (void)be.kick(b);
+    CHECK(be.method(1) == wake_method::init_sipi);
+    CHECK(m.woken.empty());
+    CHECK(std::strcmp(to_string(wake_method::mp_wakeup), "mp-wakeup") == 0);
 }

@@ -112,6 +112,12 @@ void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
     r.facts.push_back({"lapic_address", fmt::format("local APIC at {}{}", hex(info.lapic_phys),
                                                     info.lapic_override ? " (from a type 5 override)" : ""),
                        info.lapic_phys, {}});
+    if (info.mp_wakeup_mailbox)
+        r.facts.push_back({"mp_wakeup_mailbox",
+                           fmt::format("Multiprocessor Wakeup mailbox at {} (version {}): APs are started through it, "
+                                       "not INIT-SIPI-SIPI",
+                                       hex(info.mp_wakeup_mailbox), info.mp_wakeup_version),
+                           info.mp_wakeup_mailbox, {}});
     r.facts.push_back({"madt_flags", fmt::format("flags {}{}", hex(info.flags), info.flags & 1 ? " PCAT_COMPAT" : ""),
                        info.flags, {}});
     if (!refused) r.facts.push_back({"madt_summary", fmt::format("{} present, {} possible (hot-pluggable), {} disabled, {} rejected, {} past --max-cpus",
@@ -162,6 +168,10 @@ void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
         } else {
             if (e.type == uint8_t(acpi::madt_type::local_apic_override))
                 ms.summary = fmt::format("address {}", hex(e.address));
+            if (e.type == uint8_t(acpi::madt_type::mp_wakeup))
+                ms.summary = e.version >= 1 ? fmt::format("mailbox {} version {} reset vector {}", hex(e.address),
+                                                          e.version, hex(e.reset_vector))
+                                            : fmt::format("mailbox {} version {}", hex(e.address), e.version);
             if (e.problem)
                 r.errors.push_back(fmt::format("MADT entry {} at offset {}: {}", e.index, hex(e.offset), e.problem));
         }
@@ -179,6 +189,11 @@ void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
         } else if (!out[c].present) {
             s.method = "none";
             s.detail = "possible only: not started until the platform hot-adds it";
+        } else if (info.mp_wakeup_mailbox) {
+            // ACPI 6.4 5.2.12.19: the backend then sends no INIT or SIPI.
+            s.method = "mp-wakeup";
+            s.detail = fmt::format("Wakeup command for APIC ID {} in the mailbox at {}", hex(out[c].hwid),
+                                   hex(info.mp_wakeup_mailbox));
         } else {
             s.method = "init-sipi-sipi";
             // Intel SDM Vol. 3A 10.6.1 / 10.12.10: an xAPIC ICR destination is 8 bits.

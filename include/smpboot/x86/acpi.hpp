@@ -115,7 +115,15 @@ enum class madt_type : uint8_t {
     local_apic_override = 5,
     local_x2apic = 9,
     local_x2apic_nmi = 10,
+    mp_wakeup = 0x10,   ///< Multiprocessor Wakeup (ACPI 6.4 5.2.12.19)
 };
+
+/// ACPI 6.4 5.2.12.19, Table 5.44: the Multiprocessor Wakeup Structure is 16
+/// bytes with MailboxVersion 0; ACPI 6.6 adds ResetVector (24 bytes,
+/// MailboxVersion 1). The mailbox is 4 KiB, 4 KiB aligned.
+inline constexpr uint8_t len_mp_wakeup_v0 = 16;
+inline constexpr uint8_t len_mp_wakeup_v1 = 24;
+inline constexpr uint64_t mp_wakeup_mailbox_align = 4096;
 
 /// ACPI 6.5 5.2.12.2, Table 5.23: Local APIC Flags (same for x2APIC).
 inline constexpr uint32_t lapic_enabled = 1u << 0;
@@ -144,7 +152,9 @@ struct madt_entry {
     uint32_t flags = 0;        ///< Local APIC Flags (CPU entries)
     hwid_t hwid = 0;           ///< APIC or x2APIC ID (CPU entries)
     uint32_t uid = 0;          ///< ACPI Processor UID (CPU entries)
-    uint64_t address = 0;      ///< Local APIC Address Override (type 5)
+    uint64_t address = 0;      ///< Local APIC Address Override (type 5), mailbox (type 0x10)
+    uint16_t version = 0;      ///< MailboxVersion (type 0x10)
+    uint64_t reset_vector = 0; ///< ResetVector (type 0x10, version >= 1)
     usage use = usage::info;
     cpu_id logical = no_cpu;   ///< present / possible only
     bool boot = false;         ///< the CPU doing the parsing
@@ -159,6 +169,13 @@ struct madt_info {
     uint32_t flags = 0;            ///< MADT Flags (bit 0 PCAT_COMPAT)
     uint64_t lapic_phys = 0;       ///< header address, or the type 5 override
     bool lapic_override = false;
+    /// The Multiprocessor Wakeup Structure, if the MADT has a usable one:
+    /// the mailbox's physical address (0: none; start APs with INIT-SIPI-
+    /// SIPI), its MailboxVersion and, from version 1 (ACPI 6.6), the
+    /// ResetVector (which this library does not use: see backend.hpp).
+    uint64_t mp_wakeup_mailbox = 0;
+    uint16_t mp_wakeup_version = 0;
+    uint64_t mp_wakeup_reset_vector = 0;
     uint32_t entries = 0;
     uint32_t present = 0, possible = 0, disabled = 0, rejected = 0, dropped = 0;
 };

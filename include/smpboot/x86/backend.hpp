@@ -12,6 +12,8 @@
 //   cfg.read_table = my_read_table;                   // phys -> readable pointer
 //   cfg.lapic_phys = d.madt.lapic_phys;               // honour the MADT
 //   cfg.map_mmio = my_map_uncached;
+//   if (d.madt.mp_wakeup_mailbox)                     // ACPI 6.4 5.2.12.19
+//       cfg.mp_wakeup = static_cast<smpboot::x86::mp_wakeup_mailbox*>(phys_to_virt(d.madt.mp_wakeup_mailbox));
 //   be.init(cfg, host);
 //   arch::hotplug<> hp{be, host};
 //   hp.init(d.cpus, d.count);
@@ -42,6 +44,11 @@
 //     Load your IDT in ap_early or in your first AP-side step;
 //   - the local APIC as INIT left it until the ap:starting step, in which
 //     the library enables it (and switches it to x2APIC to match the BSP).
+// An AP woken through the Multiprocessor Wakeup mailbox (below) gets the
+// same, except that what INIT would have reset (the local APIC, MTRRs,
+// MSRs other than EFER and PAT, debug registers) is as the firmware left it.
+// The library switches it from the firmware's page tables and GDT to the
+// transition tables and the trampoline page's GDT in the page itself.
 #pragma once
 
 #include <smpboot/backend.hpp>
@@ -51,6 +58,7 @@
 #include <smpboot/x86/acpi.hpp>
 #include <smpboot/x86/apic.hpp>
 #include <smpboot/x86/cpuid.hpp>
+#include <smpboot/x86/mp_wakeup.hpp>
 #include <smpboot/x86/paging.hpp>
 #include <smpboot/x86/trampoline_layout.h>
 
@@ -116,7 +124,53 @@ struct config {
     map_mmio_fn map_mmio = nullptr;
     /// Spurious-interrupt vector programmed on every AP (SDM 10.9).
     uint8_t spurious_vector = 0xff;
+    /// The Multiprocessor Wakeup mailbox (ACPI 6.4 5.2.12.19), where the
+    /// boot CPU can write it (ordinary write-back memory: the firmware
+    /// reserves it in ACPI NVS), for madt_info::mp_wakeup_mailbox. Set, APs
+    /// are started through it instead of INIT-SIPI-SIPI (see "The
+    /// Multiprocessor Wakeup mailbox" below); null: INIT-SIPI-SIPI.
+    mp_wakeup_mailbox* mp_wakeup = nullptr;
+    /// How long the firmware may take to acknowledge a wakeup command
+    /// (clear Command) before the kick fails with errc::hw_timeout.
+    uint64_t mp_wakeup_ack_ns = 1'000'000'000;
 };
+
+// The Multiprocessor Wakeup mailbox. With config::mp_wakeup set, kick()
+// and kick_all() write ApicId, WakeupVector and then Command = Wakeup for
+// each AP and wait for the firmware's acknowledgement (Command back to
+// Noop) before the next one: there is one mailbox, so kick_all() serialises
+// the commands, but it does not wait for callins in between. No INIT or
+// SIPI is sent. WakeupVector is the 64-bit entry in the trampoline page
+// (trampoline.S, smpboot_x86_tramp_wake64), which joins the SIPI path; the
+// AP then has the state described at the top of this file.
+//
+// Offline and back: the CPU is parked in the library's own loop, and
+// cpu_up wakes it from there. ACPI 6.4 gives no way back to the firmware:
+// "For each application processor, the mailbox can be used only once for
+// the wakeup command. After the application process takes the action
+// according to the command, this mailbox will no longer be checked by this
+// application processor." (ACPI 6.6's MailboxVersion 1 adds a ResetVector
+// to hand an AP back; this library does not use it, so that both versions
+// behave alike: madt_info reports it.) So ap_leave() parks the CPU in
+// smpboot_x86_park_poll, in kernel memory and off its stack, polling its
+// slot (with PAUSE, not halted: nothing could wake a halted CPU with
+// interrupts off but INIT, which such a platform need not deliver, so an
+// offline CPU keeps a core busy); wait_off() waits for that and sends no
+// INIT; the next kick of that
+// CPU only arms its slot, and the CPU comes in through the trampoline page
+// again. A CPU whose kick timed out is stopped (abandon() is true) only if
+// the boot CPU takes its slot back before the CPU claims it: it then halts
+// in the trampoline page. A CPU given to hotplug::start_image cannot be
+// taken back (abandon() says false): no INIT.
+
+/// How the boot CPU last started a CPU.
+enum class wake_method : uint32_t {
+    none = 0,    ///< never started (or its start failed)
+    init_sipi,   ///< INIT-SIPI-SIPI (Intel SDM Vol. 3A 8.4.4)
+    mp_wakeup,   ///< the Multiprocessor Wakeup mailbox (ACPI 6.4 5.2.12.19)
+};
+/// "init-sipi", "mp-wakeup", "none".
+const char* to_string(wake_method m);
 
 /// What discovery found: the list hotplug::init() takes (boot CPU first),
 /// the MADT's facts, and whether the tables could be read.
@@ -188,6 +242,8 @@ public:
     result send_fixed(cpu_id cpu, uint8_t vector);
     /// The pacing in use: config::delays, with `automatic` resolved at init().
     delay_policy delays() const { return cfg_.delays; }
+    /// How `cpu` was last started (wake_method::none for the boot CPU).
+    wake_method method(cpu_id cpu) const;
 
 protected:
     constexpr backend_base(ap_slot* slots, uint32_t capacity) : slots_(slots), capacity_(capacity) {}
@@ -196,6 +252,9 @@ private:
     result arm(ap_boot& boot);
     result send(icr cmd, hwid_t dest);
     result send_init(hwid_t dest);
+    void init_sipi_sipi(ap_boot* const* batch, uint32_t n, result* outcomes);
+    void mailbox_wake_all(ap_boot* const* batch, uint32_t n, result* outcomes);
+    result mailbox_wake(hwid_t dest);
     uint64_t now() const { return host_->monotonic_ns(host_->ctx); }
     bool reached(const ap_slot& s) const;
 

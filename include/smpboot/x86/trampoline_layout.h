@@ -9,7 +9,9 @@
  *   page 0      the trampoline page (the SIPI vector is its page number):
  *     0x000     a 2-byte jump over the data block (the SIPI enters at offset 0)
  *     0x008     tramp_data: GDT, far pointers, CR3/CR4/EFER/PAT, patched by init()
- *     0x0c0     16-bit code, then 32-bit, then 64-bit code (the blob ends here)
+ *     0x0c0     16-bit code, then 32-bit, then 64-bit code, and the 64-bit
+ *               entry the Multiprocessor Wakeup mailbox sends APs to (the
+ *               blob ends here)
  *     0xc00     the park IDT: 32 gates, every one to the park loop
  *     0xe00     scratch: RSP of the 64-bit code, so an NMI has a stack
  *   pages 1-5   the transition page tables, top level first (5 with LA57)
@@ -18,6 +20,8 @@
  *   ap_params   what the 64-bit entry at its kernel address needs: the
  *               kernel's GDT, selectors, final CR3, the early hook, and an
  *               IDT + scratch for the park loop, so that it survives an NMI;
+ *               and the way from the poll park (mailbox CPUs) back into the
+ *               page;
  *   ap_slot[]   one per logical CPU: each waking AP searches them for its own
  *               APIC ID, so any number of APs can run the trampoline at once
  *               (parallel bring-up). A slot holds what the core's AP entry
@@ -51,7 +55,8 @@
 #define SMPBOOT_TD_IMAGE_CR3 0x78  /* u64: CR3 for hotplug::start_image's image */
 #define SMPBOOT_TD_PAT 0x80        /* u64: the boot CPU's IA32_PAT */
 #define SMPBOOT_TD_IDTR 0x8e       /* u16 limit, u64 base of the park IDT */
-#define SMPBOOT_TD_END 0x98
+#define SMPBOOT_TD_WAKE32 0x98     /* far pointer m16:32 to the mailbox entry's 32-bit step */
+#define SMPBOOT_TD_END 0xa0
 #define SMPBOOT_TRAMP_CODE 0xc0    /* where the 16-bit code starts */
 #define SMPBOOT_TRAMP_IDT 0xc00    /* 32 x 16-byte gates */
 #define SMPBOOT_IDT_GATES 32       /* the exception vectors, NMI (2) among them */
@@ -68,6 +73,14 @@
 #define SMPBOOT_GDT_CODE64 0x00af9b000000ffff /* 64-bit code (L = 1) */
 #define SMPBOOT_GDT_DATA 0x00cf93000000ffff   /* data, read/write */
 #define SMPBOOT_GDT_CODE32 0x00cf9b000000ffff /* 32-bit code (D = 1) */
+
+/* Control register bits the trampoline tests or clears (Intel SDM Vol. 3A
+ * 2.5, Figures 2-7 and 2-8). */
+#define SMPBOOT_CR0_PG 0x80000000
+#define SMPBOOT_CR4_LA57 0x1000
+#define SMPBOOT_CR4_PCIDE 0x20000
+#define SMPBOOT_EFER_LME 0x100     /* Intel SDM Vol. 4 Table 2-2, IA32_EFER */
+#define SMPBOOT_EFER_LMA 0x400
 
 /* GDT selectors (Intel SDM Vol. 3A 3.4.2). Code64 at 0x08 like most kernels. */
 #define SMPBOOT_SEL_CODE64 0x08
@@ -86,6 +99,8 @@
 #define SMPBOOT_AP_IDT 0x40        /* 32 x 16-byte gates, to smpboot_x86_park_trap */
 #define SMPBOOT_AP_SCRATCH_END 0x280   /* the park loop's RSP (an NMI pushes here) */
 #define SMPBOOT_AP_STARTED 0x280   /* u32: APs that reached the 64-bit code (diagnostics) */
+#define SMPBOOT_AP_WAKE_CR3 0x288  /* u64: the transition tables, for the way out of the poll park */
+#define SMPBOOT_AP_WAKE_VECTOR 0x290 /* u64: physical address of the page's mailbox entry */
 #define SMPBOOT_AP_SIZE 0x2c0
 
 /* One per logical CPU, in kernel memory. */
@@ -97,6 +112,7 @@
 #define SMPBOOT_SLOT_CPU 0x20      /* u32: its second argument, also the early hook's */
 #define SMPBOOT_SLOT_SEEN 0x24     /* u32: the AP claimed its slot */
 #define SMPBOOT_SLOT_PARKED 0x28   /* u32: the AP left its stack and parked */
+#define SMPBOOT_SLOT_METHOD 0x2c   /* u32: how the BP started it (wake_method), BP-written */
 #define SMPBOOT_SLOT_IMAGE 0x30    /* u64: another image's entry (0: the kernel's) */
 #define SMPBOOT_SLOT_ARG 0x38      /* u64: its first argument (RDI) */
 #define SMPBOOT_SLOT_SIZE 0x40     /* a cache line each: APs write SEEN/PARKED */
@@ -157,6 +173,7 @@ struct tramp_data {
     uint64_t image_cr3;
     uint64_t pat;
     pseudo_desc idtr;
+    far_ptr32 wake32;
 };
 
 #define SMPBOOT_TD_CHECK(field, off) static_assert(SMPBOOT_TD + offsetof(tramp_data, field) == (off))
@@ -176,6 +193,7 @@ SMPBOOT_TD_CHECK(params, SMPBOOT_TD_PARAMS);
 SMPBOOT_TD_CHECK(image_cr3, SMPBOOT_TD_IMAGE_CR3);
 SMPBOOT_TD_CHECK(pat, SMPBOOT_TD_PAT);
 SMPBOOT_TD_CHECK(idtr.limit, SMPBOOT_TD_IDTR);
+SMPBOOT_TD_CHECK(wake32, SMPBOOT_TD_WAKE32);
 static_assert(SMPBOOT_TD + sizeof(tramp_data) == SMPBOOT_TD_END);
 static_assert(SMPBOOT_TD_END <= SMPBOOT_TRAMP_CODE);
 static_assert(SMPBOOT_TRAMP_IDT + SMPBOOT_IDT_GATES * sizeof(idt_gate) < SMPBOOT_TRAMP_SCRATCH_END);
@@ -197,6 +215,9 @@ struct alignas(64) ap_params {
     idt_gate idt[SMPBOOT_IDT_GATES];
     uint8_t scratch[SMPBOOT_AP_SCRATCH_END - SMPBOOT_AP_IDT - SMPBOOT_IDT_GATES * 16];
     atomic<uint32_t> started;
+    uint32_t pad1;
+    uint64_t wake_cr3;
+    uint64_t wake_vector;
 };
 static_assert(offsetof(ap_params, gdtr.limit) == SMPBOOT_AP_GDTR);
 static_assert(offsetof(ap_params, cr3) == SMPBOOT_AP_CR3);
@@ -208,6 +229,8 @@ static_assert(offsetof(ap_params, hook_ctx) == SMPBOOT_AP_HOOK_CTX);
 static_assert(offsetof(ap_params, idtr.limit) == SMPBOOT_AP_IDTR);
 static_assert(offsetof(ap_params, idt) == SMPBOOT_AP_IDT);
 static_assert(offsetof(ap_params, started) == SMPBOOT_AP_STARTED);
+static_assert(offsetof(ap_params, wake_cr3) == SMPBOOT_AP_WAKE_CR3);
+static_assert(offsetof(ap_params, wake_vector) == SMPBOOT_AP_WAKE_VECTOR);
 static_assert(sizeof(ap_params) == SMPBOOT_AP_SIZE);
 static_assert(SMPBOOT_AP_SIZE - offsetof(ap_params, scratch) >= 64);   // an NMI frame is 40 bytes
 
@@ -221,7 +244,7 @@ struct alignas(SMPBOOT_SLOT_SIZE) ap_slot {
     cpu_id cpu;
     atomic<uint32_t> seen;
     atomic<uint32_t> parked;
-    uint32_t pad;
+    uint32_t method;   // wake_method: how the boot CPU last started it
     uint64_t image_entry;
     uint64_t image_arg;
 };
@@ -233,6 +256,7 @@ static_assert(offsetof(ap_slot, core) == SMPBOOT_SLOT_CORE);
 static_assert(offsetof(ap_slot, cpu) == SMPBOOT_SLOT_CPU);
 static_assert(offsetof(ap_slot, seen) == SMPBOOT_SLOT_SEEN);
 static_assert(offsetof(ap_slot, parked) == SMPBOOT_SLOT_PARKED);
+static_assert(offsetof(ap_slot, method) == SMPBOOT_SLOT_METHOD);
 static_assert(offsetof(ap_slot, image_entry) == SMPBOOT_SLOT_IMAGE);
 static_assert(offsetof(ap_slot, image_arg) == SMPBOOT_SLOT_ARG);
 static_assert(sizeof(ap_slot) == SMPBOOT_SLOT_SIZE);
