@@ -14,8 +14,14 @@
 #include <string>
 #include <vector>
 
-using namespace smpboot;
-using namespace smpboot::x86;
+// smpboot::acpi (the shared reader) and smpboot::x86::acpi would both be
+// "acpi" under two using-directives: name the x86 one.
+using smpboot::cpu_desc;
+using smpboot::cpu_id;
+using smpboot::hwid_t;
+using smpboot::line;
+using smpboot::no_cpu;
+namespace acpi = smpboot::x86::acpi;
 
 namespace {
 
