@@ -59,14 +59,16 @@ status read_fadt(const uint8_t* fadt, size_t avail, fadt_info& out) {
     if (!st) return st;
     const uint32_t len = rd32(fadt + gen::sdt_off_length);
     if (len < fadt_min_len) return fail_v("FADT", "too short for the ARM boot flags (ACPI 5.1)", len, gen::sdt_off_length);
-    out.revision = rd8(fadt + gen::sdt_off_revision);
-    out.minor = rd8(fadt + fadt_off_minor);
-    out.flags = rd32(fadt + fadt_off_flags);
-    out.arm_boot = rd16(fadt + fadt_off_arm_boot);
+    fadt_info f;
+    f.revision = rd8(fadt + gen::sdt_off_revision);
+    f.minor = rd8(fadt + fadt_off_minor);
+    f.flags = rd32(fadt + fadt_off_flags);
+    f.arm_boot = rd16(fadt + fadt_off_arm_boot);
     // Linux (acpi_fadt_sanity_check) refuses ACPI on arm64 below 5.1, the
     // first revision with ARM_BOOT_ARCH.
-    if (out.revision < 5 || (out.revision == 5 && out.minor < 1))
-        return fail_v("FADT", "older than ACPI 5.1, so it has no ARM boot flags", out.revision, gen::sdt_off_revision);
+    if (f.revision < 5 || (f.revision == 5 && f.minor < 1))
+        return fail_v("FADT", "older than ACPI 5.1, so it has no ARM boot flags", f.revision, gen::sdt_off_revision);
+    out = f;   // a refused FADT leaves `out` empty: no PSCI
     return {};
 }
 
