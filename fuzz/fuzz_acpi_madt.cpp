@@ -10,7 +10,12 @@
 #include <cstdlib>
 #include <vector>
 
-using namespace smpboot;
+// Not `using namespace smpboot`: its acpi (the shared reader) would make
+// the alias below ambiguous.
+using smpboot::cpu_desc;
+using smpboot::hwid_t;
+using smpboot::line;
+using smpboot::no_cpu;
 namespace acpi = smpboot::x86::acpi;
 
 namespace {

@@ -22,8 +22,13 @@
 #include <memory>
 #include <vector>
 
-using namespace smpboot;
+// Not `using namespace smpboot`: its acpi (the shared reader) would make
+// the alias below ambiguous.
+using smpboot::cpu_desc;
+using smpboot::hwid_t;
+using smpboot::line;
 namespace acpi = smpboot::x86::acpi;
+namespace arm64 = smpboot::arm64;
 
 namespace {
 
