@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+#include "acpi_board.hpp"
+
+
+namespace example::arm64 {
+
+namespace {
+namespace acpi = smpboot::acpi;
+using acpi::le::rd32;
+using acpi::le::rd64;
+
+// ACPI 6.5 Table 5.21 types and the offsets of Tables 5.47 (GICC), 5.49
+// (GICD) and 5.52 (GICR) that the example needs.
+constexpr uint8_t type_gicc = 0xb, type_gicd = 0xc, type_gicr = 0xe;
+constexpr uint32_t gicc_flags = 12, gicc_base = 32, gicc_gicr = 60, gicc_min_len = 68;
+constexpr uint32_t gicd_base = 8, gicd_version = 20, gicd_len = 24;
+constexpr uint32_t gicr_base = 4, gicr_len = 16;
+}  // namespace
+
+madt_gic gic_from_madt(const uint8_t* madt, size_t len) {
+    madt_gic g;
+    acpi::madt_header h;
+    if (!acpi::open_madt(madt, len, h)) return g;
+    uint64_t gicr = 0, cpu_base = 0, cpu_gicr = 0;
+    acpi::madt_struct s;
+    for (acpi::madt_cursor c(madt, h); !c.done() && c.next(s);) {
+        if (s.type == type_gicd && s.length >= gicd_len && !g.distributor) {
+            g.distributor = rd64(s.p + gicd_base);
+            // 1, 2: GICv1/v2; 3, 4: GICv3/v4 (its redistributors work as v3's).
+            const uint8_t v = s.p[gicd_version];
+            g.version = v >= 3 ? 3 : v >= 1 ? 2 : 0;
+        } else if (s.type == type_gicr && s.length >= gicr_len && !gicr) {
+            gicr = rd64(s.p + gicr_base);
+        } else if (s.type == type_gicc && s.length >= gicc_min_len && !cpu_base && (rd32(s.p + gicc_flags) & 1)) {
+            cpu_base = rd64(s.p + gicc_base);
+            if (s.length >= gicc_gicr + 8) cpu_gicr = rd64(s.p + gicc_gicr);
+        }
+    }
+    g.cpu_or_redist = g.version == 3 ? (gicr ? gicr : cpu_gicr) : cpu_base;
+    return g;
+}
+
+}  // namespace example::arm64
