@@ -9,10 +9,10 @@
 #
 #   check_gicc.py INSPECT AML_DIR WORK_DIR CASE
 import pathlib
-import shutil
 import struct
 import sys
 
+import harness
 from harness import Checks
 
 INSPECT, AML, WORK = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
@@ -216,12 +216,7 @@ def case_many():
 
 
 def make_dir(name, files):
-    d = WORK / name
-    shutil.rmtree(d, ignore_errors=True)
-    d.mkdir(parents=True)
-    for fname, data in files.items():
-        (d / fname).write_bytes(data)
-    return d
+    return harness.make_dir(WORK, name, files)
 
 
 def case_dirs():

@@ -5,6 +5,8 @@
 
 #include <smpboot/x86/acpi.hpp>
 
+#include "test_acpi_builder.hpp"
+
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -23,37 +25,12 @@ namespace acpi = smpboot::x86::acpi;
 
 namespace {
 
-using bytes = std::vector<uint8_t>;
-
-void put16(bytes& b, size_t off, uint16_t v) {
-    b[off] = uint8_t(v), b[off + 1] = uint8_t(v >> 8);
-}
-void put32(bytes& b, size_t off, uint32_t v) {
-    for (int i = 0; i < 4; ++i) b[off + i] = uint8_t(v >> (8 * i));
-}
-void put64(bytes& b, size_t off, uint64_t v) {
-    for (int i = 0; i < 8; ++i) b[off + i] = uint8_t(v >> (8 * i));
-}
-/// Make bytes [start, start + len) sum to 0 by adjusting the byte at csum_off.
-void fix_checksum(bytes& b, size_t csum_off, size_t len, size_t start = 0) {
-    b[csum_off] = 0;
-    uint8_t s = 0;
-    for (size_t i = start; i < start + len; ++i) s = uint8_t(s + b[i]);
-    b[csum_off] = uint8_t(-s);
-}
-
-/// A System Description Table: 36-byte header + payload, checksummed.
-bytes sdt(const char* sig, uint8_t rev, const bytes& payload) {
-    bytes t(36 + payload.size(), 0);
-    std::memcpy(t.data(), sig, 4);
-    put32(t, 4, uint32_t(t.size()));
-    t[8] = rev;
-    std::memcpy(t.data() + 10, "SMPBT ", 6);
-    std::memcpy(t.data() + 16, "UNITTEST", 8);
-    std::copy(payload.begin(), payload.end(), t.begin() + 36);
-    fix_checksum(t, 9, t.size());
-    return t;
-}
+using acpi_test::bytes;
+using acpi_test::fix_checksum;
+using acpi_test::put16;
+using acpi_test::put32;
+using acpi_test::put64;
+using acpi_test::sdt;
 
 bytes lapic(uint8_t uid, uint8_t id, uint32_t flags) {
     bytes e(8, 0);

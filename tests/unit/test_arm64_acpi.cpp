@@ -5,6 +5,8 @@
 
 #include <smpboot/arm64/acpi.hpp>
 
+#include "test_acpi_builder.hpp"
+
 #include <cstring>
 #include <string>
 #include <vector>
@@ -19,28 +21,10 @@ namespace gen = smpboot::acpi;
 
 namespace {
 
-using bytes = std::vector<uint8_t>;
-
-void put(bytes& b, size_t off, uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) b[off + size_t(i)] = uint8_t(v >> (8 * i));
-}
-void fix_checksum(bytes& b, size_t csum_off, size_t len, size_t start = 0) {
-    b[csum_off] = 0;
-    uint8_t s = 0;
-    for (size_t i = start; i < start + len; ++i) s = uint8_t(s + b[i]);
-    b[csum_off] = uint8_t(-s);
-}
-
-bytes sdt(const char* sig, uint8_t rev, const bytes& payload) {
-    bytes t(36 + payload.size(), 0);
-    std::memcpy(t.data(), sig, 4);
-    put(t, 4, t.size(), 4);
-    t[8] = rev;
-    std::memcpy(t.data() + 10, "SMPBT ", 6);
-    std::copy(payload.begin(), payload.end(), t.begin() + 36);
-    fix_checksum(t, 9, t.size());
-    return t;
-}
+using acpi_test::bytes;
+using acpi_test::fix_checksum;
+using acpi_test::put;
+using acpi_test::sdt;
 
 struct gicc_fields {
     uint64_t mpidr = 0;
@@ -99,16 +83,6 @@ acpi::fadt_info fadt_hvc() {
     return f;
 }
 
-struct capture {
-    std::vector<std::string> lines;
-    static void fn(void* ctx, log_level, const char* l) { static_cast<capture*>(ctx)->lines.push_back(l); }
-    bool has(const std::string& s) const {
-        for (auto& l : lines)
-            if (l == s) return true;
-        return false;
-    }
-};
-
 struct run {
     arm64::cpu_info cpus[64];
     cpu_desc descs[64];
@@ -116,12 +90,12 @@ struct run {
     std::vector<acpi::madt_entry> entries;
     acpi::madt_info info;
     arm64::discovery_result res;
-    capture log;
+    acpi_test::log_capture log;
 
     static void visit(void* ctx, const acpi::madt_entry& e) { static_cast<run*>(ctx)->entries.push_back(e); }
 
     run(const bytes& t, uint64_t boot, const acpi::fadt_info& f = fadt_hvc(), uint32_t cap = 64) {
-        arm64::discovery_log l{&capture::fn, &log};
+        arm64::discovery_log l{&acpi_test::log_capture::fn, &log};
         res = acpi::discover_cpus(t.data(), t.size(), f, boot, {cpus, cap, descs, nodes, 64}, &l,
                                   {&run::visit, this, &info});
     }
