@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "acpi_board.hpp"
 
+#include <acpidump.hpp>
+
+#include "gic.hpp"
 
 namespace example::arm64 {
 
@@ -38,6 +41,29 @@ madt_gic gic_from_madt(const uint8_t* madt, size_t len) {
     }
     g.cpu_or_redist = g.version == 3 ? (gicr ? gicr : cpu_gicr) : cpu_base;
     return g;
+}
+
+}  // namespace example::arm64
+
+namespace example::arm64 {
+
+bool acpi_board_setup(const smpboot::acpi::phys_reader& mem, uint64_t rsdp, bool dump, const char* prefix,
+                      void (*puts)(const char*), smpboot::acpi::status& why) {
+    namespace acpi = smpboot::acpi;
+    acpi::rsdp_info r;
+    why = acpi::open_rsdp(mem, rsdp, r);
+    if (!why) return false;
+    uint64_t phys = 0;
+    uint32_t len = 0;
+    if (dump && acpi::find_table(mem, r, "FACP", phys, len))
+        example::acpidump(prefix, "FACP", phys, mem.get(phys, len), len, puts);
+    why = acpi::find_table(mem, r, "APIC", phys, len);
+    if (!why) return false;
+    const uint8_t* madt = mem.get(phys, len);
+    if (dump) example::acpidump(prefix, "APIC", phys, madt, len, puts);
+    const madt_gic g = gic_from_madt(madt, len);
+    if (gic_setup(g.version, g.distributor, g.cpu_or_redist)) gic_init_cpu(0);
+    return true;
 }
 
 }  // namespace example::arm64
