@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""smpboot's bring-up benchmark against Debian's Linux on the same QEMU.
+"""smpboot's bring-up benchmark against a floor kernel and Debian's Linux on the same QEMU.
 
 Run through scripts/bench (which installs the kernels and builds first):
 
-    scripts/bench [--reps 3] [--linux-reps R] [--ns 2,8,16,64] [--archs x86_64,arm64]
+    scripts/bench [--reps 9] [--linux-reps R] [--ns 2,8,16,64] [--archs x86_64,arm64,x86_64-kvm]
 
-For each arch and N: boots the example kernel (scripts/run-example, sequential
-and parallel) and Debian's kernel with no initrd on the very same QEMU command
-line (taken from run-example's own echo of it), interleaved, several times.
-smpboot's time is the guest-measured bringup_us of its result line; Linux's is
+For each arch and N: boots the example kernel and the floor kernel (bench/floor;
+scripts/run-example, sequential and parallel) and Debian's kernel with no initrd
+on the very same QEMU command line (taken from run-example's own echo of it),
+interleaved, several times. x86_64-kvm is x86_64 under -accel kvm, without Linux.
+smpboot's and the floor's time is the guest-measured bringup_us of their result
+line (the floor prints the same line); Linux's is
 the printk time from "smp: Bringing up secondary CPUs" to "smp: Brought up"
 (QEMU is killed there: with no rootfs it would only panic later). Writes
 bench/results/results.md, results.json, bringup.svg and 64-CPU timelines.
@@ -34,10 +36,24 @@ WORK = os.path.join(ROOT, "build", "bench")
 LOGS = os.path.join(WORK, "logs")
 
 ARCHS = {
-    # example, Linux console, Debian kernel package dir
-    "x86_64": {"example": "x86_64", "console": "ttyS0", "deb": "amd64"},
-    "arm64": {"example": "arm64-virt", "console": "ttyAMA0", "deb": "arm64"},
+    # run-example targets (the example, the floor kernel), Linux console,
+    # Debian kernel package dir, extra environment of run-example.
+    "x86_64": {"example": "x86_64", "floor": "floor-x86_64", "console": "ttyS0", "deb": "amd64"},
+    "arm64": {"example": "arm64-virt", "floor": "floor-arm64", "console": "ttyAMA0", "deb": "arm64"},
+    # The x86 kernels under KVM (run-example's SMPBOOT_X86_ACCEL=kvm). No Linux:
+    # Debian's kernel does not boot under the nested KVM of these hosts.
+    "x86_64-kvm": {"example": "x86_64", "floor": "floor-x86_64", "env": {"SMPBOOT_X86_ACCEL": "kvm"},
+                   "linux": False},
 }
+KINDS = ("smpboot", "floor")   # what run-example boots; "linux" is booted directly
+
+
+def has_linux(arch):
+    return ARCHS[arch].get("linux", True)
+
+
+def kvm_usable():
+    return os.access("/dev/kvm", os.R_OK | os.W_OK)
 # run-example adds these to every QEMU command line it runs (but does not echo them).
 RUNNER_FIXED = ["-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
                 "-accel", "tcg,thread=multi"]
@@ -51,30 +67,34 @@ def log(msg):
 
 # ---- the example kernels ---------------------------------------------------
 
-def run_smpboot(arch, n, mode, tag, timeout):
-    r = run_smpboot_once(arch, n, mode, tag, timeout)
+def run_smpboot(arch, n, mode, tag, timeout, kind="smpboot", append=()):
+    """One boot of the example (kind "smpboot") or of the floor kernel
+    (kind "floor"): both print the same result line."""
+    r = run_smpboot_once(arch, n, mode, tag, timeout, kind, append)
     if not r["ok"] and not os.path.exists(os.path.join(ROOT, r["log"])):
         # No serial log at all: the build failed (someone is editing the tree).
         time.sleep(20)
-        r = run_smpboot_once(arch, n, mode, tag, timeout)
+        r = run_smpboot_once(arch, n, mode, tag, timeout, kind, append)
         r["retried"] = True
     return r
 
 
-def run_smpboot_once(arch, n, mode, tag, timeout):
-    example = ARCHS[arch]["example"]
-    logfile = os.path.join(LOGS, f"smpboot-{arch}-{n}-{mode}-{tag}.log")
+def run_smpboot_once(arch, n, mode, tag, timeout, kind, append):
+    example = ARCHS[arch]["example" if kind == "smpboot" else "floor"]
+    logfile = os.path.join(LOGS, f"{kind}-{arch}-{n}-{mode}-{tag}.log")
     if os.path.exists(logfile):
         os.remove(logfile)   # a stale log must not pass for this run's
     cmd = [os.path.join(ROOT, "scripts", "run-example"), example, "-smp", str(n)]
     if mode == "seq":
         cmd += ["-append", "smpboot.mode=seq"]
-    env = dict(os.environ, SMPBOOT_LOG=logfile, SMPBOOT_TIMEOUT=str(timeout))
+    for word in append:
+        cmd += ["-append", word]
+    env = dict(os.environ, SMPBOOT_LOG=logfile, SMPBOOT_TIMEOUT=str(timeout), **ARCHS[arch].get("env", {}))
     t0 = time.monotonic()
     p = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                        errors="replace")
     wall = time.monotonic() - t0
-    res = {"kind": "smpboot", "arch": arch, "n": n, "mode": mode, "ok": p.returncode == 0,
+    res = {"kind": kind, "arch": arch, "n": n, "mode": mode, "ok": p.returncode == 0,
            "wall_s": round(wall, 2), "log": os.path.relpath(logfile, ROOT)}
     if p.returncode != 0:
         res["error"] = p.stderr.strip().splitlines()[-3:]
@@ -96,9 +116,12 @@ def run_smpboot_once(arch, n, mode, tag, timeout):
 
 # ---- Debian's Linux ----------------------------------------------------------
 
+def debian_kernels(arch):
+    return sorted(glob.glob(os.path.join(ROOT, "build", "debian", ARCHS[arch]["deb"], "root", "boot", "vmlinuz-*")))
+
+
 def linux_kernel(arch):
-    paths = sorted(glob.glob(os.path.join(ROOT, "build", "debian", ARCHS[arch]["deb"], "root", "boot",
-                                          "vmlinuz-*")))
+    paths = debian_kernels(arch)
     if not paths:
         sys.exit(f"bench: no Debian {arch} kernel under build/debian; run scripts/install-deps --bench")
     path = paths[-1]
@@ -233,6 +256,8 @@ KERNELS = {"x86_64": "examples/x86_64/kernel.elf", "arm64": "examples/arm64-virt
 
 
 def sizes_of(build, arch):
+    if arch not in LIBS:
+        return {}   # x86_64-kvm: the same build as x86_64
     s = {name: section_sizes(os.path.join(build, path)) for name, path in LIBS[arch].items()
          if os.path.exists(os.path.join(build, path))}
     elf = os.path.join(build, KERNELS[arch])
@@ -257,6 +282,8 @@ def sizes(archs):
     (-Os) build of the same sources made here for comparison."""
     out = {"RelWithDebInfo": {}, "MinSizeRel": {}}
     for arch in archs:
+        if arch not in LIBS:
+            continue   # x86_64-kvm: the x86_64 build
         out["RelWithDebInfo"][arch] = sizes_of(os.path.join(ROOT, "build", arch), arch)
         ms = os.path.join(WORK, f"minsize-{arch}")
         ok = subprocess.run(["cmake", "--preset", arch, "-S", ROOT, "-B", ms, "-DCMAKE_BUILD_TYPE=MinSizeRel",
@@ -309,6 +336,13 @@ def ratio(a, b):
     return a["median"] / b["median"]
 
 
+def floor_ratio(sb, fl):
+    """smpboot over the floor: by medians, and slowest run over slowest run."""
+    if not sb or not fl or not fl["median"] or not fl["max"]:
+        return "–"
+    return f"{sb['median'] / fl['median']:.2f}× (max {sb['max'] / fl['max']:.2f}×)"
+
+
 def fmt_ratio(r):
     return "–" if r is None else (f"{r:,.0f}×" if r >= 100 else f"{r:.1f}×")
 
@@ -316,6 +350,8 @@ def fmt_ratio(r):
 SERIES = [  # kind, mode, label, colour, dash, marker
     ("smpboot", "parallel", "smpboot parallel", "#238b45", "", "circle"),
     ("smpboot", "seq", "smpboot sequential", "#2171b5", "6,3", "square"),
+    ("floor", "parallel", "floor parallel", "#737373", "", "circle"),
+    ("floor", "seq", "floor sequential", "#bdbdbd", "6,3", "square"),
     ("linux", "shipped", "Linux 6.1 (as shipped)", "#cb181d", "", "triangle"),
     ("linux", "lpj", "Linux 6.1 with lpj=", "#fd8d3c", "2,2", "diamond"),
 ]
@@ -346,7 +382,7 @@ def plot_svg(summary, ns, archs, path):
          f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
          f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">',
          f'<rect width="{width}" height="{height}" fill="#fff"/>',
-         f'<text x="{ml}" y="28" font-size="18" font-weight="bold">Secondary-CPU bring-up time under QEMU TCG '
+         f'<text x="{ml}" y="28" font-size="18" font-weight="bold">Secondary-CPU bring-up time under QEMU (TCG; x86_64-kvm: KVM) '
          f'(guest clock, median, bars = min–max)</text>']
     for i, arch in enumerate(archs):
         left = ml + i * (pw + gap)
@@ -430,7 +466,7 @@ def host_info():
         pass
     qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout
     qemu = qemu.splitlines()[0] if qemu else "QEMU ?"
-    kernels = {a: os.path.basename(linux_kernel(a)) for a in ARCHS}
+    kernels = {a: os.path.basename(debian_kernels(a)[-1]) for a in ARCHS if has_linux(a) and debian_kernels(a)}
     return {"cpu": cpu, "cores": os.cpu_count(), "qemu": qemu, "kernels": kernels,
             "date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")}
 
@@ -440,14 +476,16 @@ def report(results, meta, size, timelines, args):
     ns, archs = args.ns, args.archs
     o = ["<!-- SPDX-License-Identifier: MIT -->", "# smpboot bring-up benchmark", ""]
     o.append(f"Measured {meta['host']['date']} on {meta['host']['cpu']} ({meta['host']['cores']} cores), "
-             f"{meta['host']['qemu']}, TCG multi-threaded, Debian kernels "
+             f"{meta['host']['qemu']}, TCG multi-threaded (x86_64-kvm: -accel kvm), Debian kernels "
              f"{', '.join(meta['host']['kernels'].values())}.")
     o.append("")
     o.append(f"Command: `{meta['command']}` (wall time {meta['wall_min']:.1f} min).")
     o.append("")
     o.append("Each cell: median (min–max) of the guest-measured time over "
-             f"{args.reps} smpboot runs and {args.linux_reps} Linux runs, interleaved. smpboot: "
-             "`bringup_us` of the result line (first kick to last CPU online). Linux: printk time "
+             f"{args.reps} smpboot runs, as many floor-kernel runs and {args.linux_reps} Linux runs, "
+             "interleaved. smpboot: `bringup_us` of the result line (first kick to last CPU online). "
+             "Floor (bench/floor): the same line from a kernel that only kicks the CPUs and counts "
+             "their callins (first kick to last callin). Linux: printk time "
              "from `smp: Bringing up secondary CPUs` to `smp: Brought up` on the same QEMU command line "
              "(no initrd; QEMU killed at `Brought up`). Linux 6.1 brings CPUs up one at a time, so it "
              "has no parallel mode. Ratios: Linux median / smpboot parallel median.")
@@ -458,26 +496,47 @@ def report(results, meta, size, timelines, args):
         o.append("")
         if arch in qemu_of:
             o.append(f"QEMU: `{qemu_of[arch]}` plus `{' '.join(RUNNER_FIXED)}` (the N = 2 warm-up; "
-                     "the last -smp is N; Linux gets the same with its own -kernel and -append).")
+                     "the last -smp is N; " +
+                     ("Linux gets the same with its own -kernel and -append)." if has_linux(arch) else
+                      "QEMU takes the first -accel that works: KVM)."))
             o.append("")
-        x86 = arch == "x86_64"
-        head = ["N", "smpboot seq", "smpboot parallel", "Linux"] + (["Linux lpj="] if x86 else []) + \
-               ["Linux / parallel"] + (["Linux lpj= / parallel"] if x86 else [])
+        x86, linux = arch == "x86_64", has_linux(arch)
+        floor = any(k[0] == arch and k[2] == "floor" for k in summary)
+        head = ["N", "smpboot seq", "smpboot parallel"]
+        if floor:
+            head += ["floor seq", "floor parallel", "smpboot / floor seq", "smpboot / floor parallel"]
+        if linux:
+            head += ["Linux"] + (["Linux lpj="] if x86 else []) + ["Linux / parallel"] + \
+                    (["Linux lpj= / parallel"] if x86 else [])
         o.append("| " + " | ".join(head) + " |")
         o.append("|" + "---|" * len(head))
         for n in ns:
             g = lambda kind, mode: summary.get((arch, n, kind, mode))
-            row = [str(n), cell(g("smpboot", "seq")), cell(g("smpboot", "parallel")), cell(g("linux", "shipped"))]
-            if x86:
-                row.append(cell(g("linux", "lpj")))
-            row.append(fmt_ratio(ratio(g("linux", "shipped"), g("smpboot", "parallel"))))
-            if x86:
-                row.append(fmt_ratio(ratio(g("linux", "lpj"), g("smpboot", "parallel"))))
+            row = [str(n), cell(g("smpboot", "seq")), cell(g("smpboot", "parallel"))]
+            if floor:
+                row += [cell(g("floor", "seq")), cell(g("floor", "parallel")),
+                        floor_ratio(g("smpboot", "seq"), g("floor", "seq")),
+                        floor_ratio(g("smpboot", "parallel"), g("floor", "parallel"))]
+            if linux:
+                row.append(cell(g("linux", "shipped")))
+                if x86:
+                    row.append(cell(g("linux", "lpj")))
+                row.append(fmt_ratio(ratio(g("linux", "shipped"), g("smpboot", "parallel"))))
+                if x86:
+                    row.append(fmt_ratio(ratio(g("linux", "lpj"), g("smpboot", "parallel"))))
             o.append("| " + " | ".join(row) + " |")
         o.append("")
+        if floor:
+            o.append("smpboot / floor: smpboot's median over the floor's median, and (max) smpboot's slowest "
+                     "run over the floor's slowest. The floor kernels (bench/floor) kick and count callins "
+                     "only: seq = one CPU at a time, waiting for each; parallel = " +
+                     ("broadcast INIT-SIPI-SIPI (\"all excluding self\")" if arch.startswith("x86_64")
+                      else "every PSCI CPU_ON back to back, then wait") + ".")
+            o.append("")
 
     # The targets the project set itself.
-    o += ["## Targets", "", "A target counts as met only if both the medians and the fastest runs meet it.", "",
+    o += ["## Targets", "", "A target against Linux or time(8) counts as met only if both the medians and the "
+          "fastest runs meet it; one against the floor says which runs it compares.", "",
           "| target | measured | verdict |", "|---|---|---|"]
 
     def verdict(ok, miss):
@@ -501,6 +560,26 @@ def report(results, meta, size, timelines, args):
         o.append(f"| {arch}: parallel time({big}) / time({small}) ≤ 3 | {'–' if r is None else f'{r:.2f}'} "
                  f"(medians; fastest runs: {'–' if best is None else f'{best:.2f}'}) | "
                  f"{verdict(r is not None and best is not None and max(r, best) <= 3, 'no data' if r is None else f'{(max(r, best) / 3 - 1) * 100:.0f}% over')} |")
+    # Against the floor: parallel within 1.25x by medians and within 2x slowest
+    # vs slowest over at least 9 runs each; under KVM, sequential within 2x by medians.
+    for arch in archs:
+        kvm = arch.endswith("-kvm")
+        mode, med_lim, max_lim = ("seq", 2.0, None) if kvm else ("parallel", 1.25, 2.0)
+        sb, fl = summary.get((arch, big, "smpboot", mode)), summary.get((arch, big, "floor", mode))
+        if not fl:
+            continue
+        med = sb["median"] / fl["median"] if sb and fl["median"] else None
+        slow = sb["max"] / fl["max"] if sb and fl["max"] else None
+        runs = min(sb["n"], fl["n"]) if sb else 0
+        want = f"{mode} bring-up of {big} CPUs within {med_lim}× of the floor by median" + \
+               (f", {max_lim}× slowest vs slowest (≥ 9 runs)" if max_lim else "")
+        got = "–" if med is None else f"{med:.2f}× by median" + (f", {slow:.2f}× slowest ({runs} runs)" if max_lim else "")
+        ok = med is not None and med <= med_lim and (max_lim is None or (slow <= max_lim and runs >= 9))
+        miss = "no data" if med is None else "; ".join(
+            x for x in (f"median {med / med_lim:.2f}× the limit" if med > med_lim else "",
+                        f"slowest {slow / max_lim:.2f}× the limit" if max_lim and slow > max_lim else "",
+                        f"only {runs} runs" if max_lim and runs < 9 else "") if x)
+        o.append(f"| {arch}: {want} | {got} | {verdict(ok, miss)} |")
     rel, small_build = size.get("RelWithDebInfo", {}), size.get("MinSizeRel", {})
     tramp = rel.get("x86_64", {}).get("trampoline")
     o.append(f"| x86 trampoline ≤ 4 KiB | {tramp if tramp is not None else '–'} bytes | "
@@ -577,8 +656,15 @@ def main():
     ap.add_argument("--reps", type=int, default=9, help="runs per smpboot configuration")
     ap.add_argument("--linux-reps", type=int, default=3, help="runs per Linux configuration")
     ap.add_argument("--ns", default="2,8,16,64", help="CPU counts")
-    ap.add_argument("--archs", default="x86_64,arm64")
-    ap.add_argument("--no-linux", action="store_true", help="smpboot only")
+    ap.add_argument("--archs", default="x86_64,arm64" + (",x86_64-kvm" if kvm_usable() else ""),
+                    help="x86_64, arm64, x86_64-kvm (default: all three if /dev/kvm is usable)")
+    ap.add_argument("--no-linux", action="store_true", help="no Linux boots")
+    ap.add_argument("--no-floor", action="store_true", help="no floor-kernel boots")
+    ap.add_argument("--append", action="append", default=[], metavar="WORD",
+                    help="add WORD to every smpboot run's kernel command line (experiments: "
+                         "bench/experiments)")
+    ap.add_argument("--floor-append", action="append", default=[], metavar="WORD",
+                    help="the same for the floor kernels (e.g. floor.kick=unicast)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     ap.add_argument("--timeout", type=int, default=600, help="per boot, seconds (a hang detector)")
     ap.add_argument("--report-only", action="store_true",
@@ -602,7 +688,10 @@ def main():
     started = time.monotonic()
     meta = {"command": " ".join(["scripts/bench"] + sys.argv[1:]), "host": host_info(), "run_notes": [],
             "load_start": os.getloadavg(), "ns": args.ns, "archs": args.archs, "reps": args.reps,
-            "linux_reps": args.linux_reps}
+            "linux_reps": args.linux_reps, "append": args.append, "floor_append": args.floor_append}
+    if args.append or args.floor_append:
+        meta["run_notes"].append("Extra kernel command line words: smpboot `" + " ".join(args.append) +
+                                 "`, floor `" + " ".join(args.floor_append) + "`.")
     results = []
 
     def save():
@@ -613,12 +702,16 @@ def main():
     # command line is the one Linux gets. Not measured.
     base, ref_tsc_khz, lpj = {}, None, None
     for arch in args.archs:
-        w = run_smpboot(arch, 2, "parallel", "warmup", args.timeout)
+        w = run_smpboot(arch, 2, "parallel", "warmup", args.timeout, append=args.append)
         if "qemu" not in w:
             sys.exit(f"bench: the {arch} example did not run (see {w['log']})")
         base[arch] = w["qemu"]
         meta.setdefault("base_qemu", {})[arch] = w["qemu"]
         log(f"warm-up {arch}: {'ok' if w['ok'] else 'FAILED'} ({w['wall_s']} s)")
+        if not args.no_floor:
+            f = run_smpboot(arch, 2, "parallel", "warmup", args.timeout, "floor", args.floor_append)
+            if not f["ok"]:
+                sys.exit(f"bench: the {arch} floor kernel failed (see {f['log']})")
     if "x86_64" in args.archs and not args.no_linux:
         lpj, tsc_mhz = calibrate("x86_64", base["x86_64"], args.timeout)
         if lpj is None:
@@ -635,36 +728,37 @@ def main():
         for n in args.ns:
             plan.append(("smpboot", arch, n, "seq"))
             plan.append(("smpboot", arch, n, "parallel"))
-            if not args.no_linux:
+            if not args.no_floor:
+                plan.append(("floor", arch, n, "seq"))
+                plan.append(("floor", arch, n, "parallel"))
+            if not args.no_linux and has_linux(arch):
                 plan.append(("linux", arch, n, "shipped"))
                 if arch == "x86_64":
                     plan.append(("linux", arch, n, "lpj"))
     reps = max(args.reps, 0 if args.no_linux else args.linux_reps)
-    last_big = {}
     for rep in range(reps):
         # Interleaved: every configuration once per round, the order rotated each round.
         order = plan[rep * len(plan) // max(reps, 1):] + plan[:rep * len(plan) // max(reps, 1)]
         for kind, arch, n, mode in order:
-            if (kind == "smpboot" and rep >= args.reps) or (kind == "linux" and rep >= args.linux_reps):
+            if (kind in KINDS and rep >= args.reps) or (kind == "linux" and rep >= args.linux_reps):
                 continue
             tag = f"r{rep}"
-            if kind == "smpboot":
-                r = run_smpboot(arch, n, mode, tag, args.timeout)
-                if arch == "x86_64" and ref_tsc_khz and r.get("tsc_khz") and "bringup_us" in r:
-                    # The example calibrates its TSC against the PIT once; under a loaded
+            if kind in KINDS:
+                r = run_smpboot(arch, n, mode, tag, args.timeout, kind,
+                                args.append if kind == "smpboot" else args.floor_append)
+                if arch.startswith("x86_64") and ref_tsc_khz and r.get("tsc_khz") and "bringup_us" in r:
+                    # Both kernels calibrate their TSC against the PIT; under a loaded
                     # host that can be far off. Rescale with Linux's calibration.
                     f = r["tsc_khz"] / ref_tsc_khz
                     if abs(f - 1) > 0.05:
                         r["bringup_us_ref"] = round(r["bringup_us"] * f)
-                if n == max(args.ns) and mode == "parallel" and r["ok"]:
-                    last_big[arch] = r["log"]
             else:
                 r = measure_linux(arch, n, mode, base[arch], lpj, tag, args.timeout)
             r["rep"] = rep
             results.append(r)
             save()
             shown = r.get("bringup_us_ref", r.get("bringup_us"))
-            log(f"{kind:7} {arch:6} N={n:<3} {mode:8} rep {rep}: "
+            log(f"{kind:7} {arch:10} N={n:<3} {mode:8} rep {rep}: "
                 f"{fmt_us(shown) if shown is not None else 'FAILED'} (wall {r['wall_s']} s)"
                 + (f" [guest TSC {r['tsc_khz']} kHz, rescaled from {r['bringup_us']} us]" if "bringup_us_ref" in r else ""))
 
@@ -688,10 +782,10 @@ def finish(results, meta, args):
     rescaled = [r for r in results if "bringup_us_ref" in r]
     if rescaled:
         meta["notes"].append(
-            f"{len(rescaled)} x86 smpboot run(s) had a guest TSC calibration more than 5% away from Linux's "
-            f"({ref_tsc_khz / 1000:.0f} MHz) — the example calibrates once against the PIT and a descheduled "
+            f"{len(rescaled)} x86 run(s) had a guest TSC calibration more than 5% away from Linux's "
+            f"({ref_tsc_khz / 1000:.0f} MHz) — the kernels calibrate against the PIT and a descheduled "
             "vCPU skews it — and were rescaled by guest/reference frequency: " +
-            ", ".join(f"N={r['n']} {r['mode']} {r['tsc_khz']} kHz" for r in rescaled) + ".")
+            ", ".join(f"{r['kind']} {r['arch']} N={r['n']} {r['mode']} {r['tsc_khz']} kHz" for r in rescaled) + ".")
 
     # Timelines of the largest parallel runs per arch: the median run and the slowest.
     timelines = {}

@@ -2,6 +2,8 @@
 // GICv2 (Arm IHI 0048B) and GICv3 (Arm IHI 0069H) for one wake-up SGI.
 #include "gic.hpp"
 
+#include "board.hpp"
+
 #include <smpboot/base.hpp>
 
 namespace example::arm64 {
@@ -70,8 +72,8 @@ bool gic_probe(const smpboot::fdt::tree& t) {
 bool gic_setup(int gic_version, uint64_t distributor, uint64_t cpu_or_redist) {
     if ((gic_version != 2 && gic_version != 3) || !distributor || !cpu_or_redist) return false;
     version = gic_version;
-    gicd = uintptr_t(distributor);
-    gicc_or_gicr = uintptr_t(cpu_or_redist);
+    gicd = uintptr_t(phys_to_virt(distributor));
+    gicc_or_gicr = uintptr_t(phys_to_virt(cpu_or_redist));
     if (version == 3) {
         // GICD_CTLR: ARE | EnableGrp1 | EnableGrp0 (one security state, as QEMU's
         // virt without secure=on); wait for RWP.

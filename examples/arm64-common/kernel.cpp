@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The arm64 example kernel, shared by the boards: PL011 console, generic
-// timer clock, identity-mapped MMU, device-tree discovery, then the common
-// demo (examples/common/demo.hpp) and a semihosting exit.
+// timer clock, MMU on with every physical address at kernel_va_offset + PA
+// (identity in TTBR0, or a higher-half kernel in TTBR1 with TTBR0 empty),
+// device-tree discovery, then the common demo (examples/common/demo.hpp) and
+// a semihosting exit.
 //
-// Command line (/chosen/bootargs, QEMU's -append), besides the demo's
+// Command line (/chosen/bootargs: QEMU's -append, U-Boot's bootargs; or the
+// UEFI loader's boot_info: \cmdline.txt), besides the demo's
 // smpboot.mode / .stress / .seed / .fail / .callin_ms:
 //   smpboot.ghost=MPIDR        add a spin-table CPU that does not exist: its
 //                              release word is polled by nobody, so it never
@@ -17,6 +20,19 @@
 //                              CPU_ON refuses it (INVALID_PARAMETERS for an
 //                              MPIDR that does not exist, ALREADY_ON for one
 //                              that runs)
+//   smpboot.refuse_cpu_off=1   give the backend PSCI MIGRATE as "CPU_OFF":
+//                              QEMU answers NOT_SUPPORTED, so every PSCI CPU
+//                              that leaves takes the refused-CPU_OFF path
+//                              into the library's park loop
+//   smpboot.late=CPU           a spin-table CPU that calls in late: its first
+//                              release goes to a word nobody polls (callin
+//                              timeout, the library abandons it), then the
+//                              kernel hands that word to the firmware's
+//                              cpu-release-addr; the CPU comes in, finds
+//                              itself unwanted and parks; the bring-up must
+//                              find it there
+// On CPUs with SVE, every CPU enables it at EL1 and compares its vector
+// length with the boot CPU's (the EL2 drop must leave SVE untrapped).
 #include <smpboot/arm64/backend.hpp>
 #include <smpboot/arm64/discovery.hpp>
 #include <smpboot/fdt.hpp>
@@ -24,12 +40,19 @@
 #include <smpboot/hotplug.hpp>
 
 #include "board.hpp"
+#include "boot_info.h"
+#include "boot_report.hpp"
 #include "demo.hpp"
 #include "gic.hpp"
 #include "guest/mailbox.h"
+#include "semihost.hpp"
 
 using namespace smpboot;
+using example::arm64::kernel_va_offset;
+using example::arm64::phys_to_virt;
+using example::arm64::semihost_exit;
 using example::arm64::the_board;
+using example::arm64::virt_to_phys;
 
 namespace {
 
@@ -56,7 +79,7 @@ using demo_t = example::demo<hotplug_t>;
 atomic<uint32_t> console_lock{0};
 
 void uart_putc(char c) {
-    volatile uint32_t* base = reinterpret_cast<volatile uint32_t*>(the_board.uart_pl011);
+    volatile uint32_t* base = phys_to_virt<volatile uint32_t>(the_board.uart_pl011);
     while (base[0x18 / 4] & (1u << 5)) {}
     base[0] = uint32_t(uint8_t(c));
 }
@@ -82,27 +105,18 @@ uint64_t now_ns() {
     return c / timer_hz * 1'000'000'000ull + c % timer_hz * 1'000'000'000ull / timer_hz;
 }
 
-// ---- Semihosting exit (Arm "Semihosting for AArch32 and AArch64" 2.0,
-// SYS_EXIT_EXTENDED 0x20 with ADP_Stopped_ApplicationExit 0x20026).
-
-[[noreturn]] void semihost_exit(uint32_t code) {
-    volatile uint64_t block[2] = {0x20026, code};
-    register uint64_t x0 asm("x0") = 0x20;
-    register uint64_t x1 asm("x1") = uint64_t(uintptr_t(block));
-    asm volatile("hlt #0xf000" ::"r"(x0), "r"(x1) : "memory");
-    for (;;) asm volatile("wfe");
-}
-
-// ---- MMU: 4 KiB granule, 39-bit VA (T0SZ = 25, walks start at level 1),
-// identity map of the board's regions, 1 GiB blocks where a whole GiB is of
-// one type, else 2 MiB blocks (Arm ARM D8.3, VMSAv8-64 descriptors).
+// ---- MMU: 4 KiB granule, 39-bit VA in either half (T0SZ = T1SZ = 25, walks
+// start at level 1), every board region at kernel_va_offset + PA, 1 GiB
+// blocks where a whole GiB is of one type, else 2 MiB blocks (Arm ARM D8.3,
+// VMSAv8-64 descriptors). With 39-bit halves, level 1 indexes PA[38:30] in
+// both, so the one table serves TTBR0 (offset 0) or TTBR1 (0xffffff80...).
 
 constexpr uint64_t desc_valid_block = 0x1, desc_table = 0x3;
 constexpr uint64_t desc_af = 1ull << 10, desc_sh_inner = 3ull << 8;
 constexpr uint64_t desc_pxn = 1ull << 53, desc_uxn = 1ull << 54;
 constexpr uint64_t attr_normal = 0 << 2, attr_device = 1 << 2;   // MAIR indices
-constexpr uint64_t mair_value = 0x00ff;   // attr0 normal WB RW-allocate, attr1 Device-nGnRnE
 constexpr uint64_t gib = 1ull << 30, mib2 = 2ull << 20;
+constexpr uint64_t tcr_epd0 = 1ull << 7, tcr_epd1 = 1ull << 23;   // TCR_EL1 walk disables
 
 alignas(4096) uint64_t l1_table[512];
 alignas(4096) uint64_t l2_tables[4][512];
@@ -120,6 +134,25 @@ uint64_t block_desc(uint64_t pa, example::arm64::mem_type t) {
     return pa | desc_valid_block | desc_af | attr_device | desc_pxn | desc_uxn;
 }
 
+extern "C" const char _head[], _end[];   // kernel.ld.in
+
+/// Whether the image and the DTB lie in RAM of the board's map: otherwise
+/// mmu_on() would take the code it runs away from under itself.
+bool own_map_covers(uint64_t dtb_phys) {
+    const auto normal = example::arm64::mem_type::normal;
+    return type_at(virt_to_phys(_head)) == normal && type_at(virt_to_phys(_end) - 1) == normal &&
+           type_at(dtb_phys) == normal;
+}
+
+}  // namespace
+
+// start.S: switch to the final tables from the image's identity alias.
+extern "C" void example_mmu_switch(uint64_t tcr, uint64_t ttbr0, uint64_t ttbr1, uint64_t va_offset);
+
+namespace {
+
+/// The final map. start.S left the MMU on with a map of the image alone
+/// (at PA in TTBR0 and at kernel_va_offset + PA in TTBR1).
 void mmu_on() {
     uint32_t l2_used = 0;
     for (uint64_t g = 0; g < 512; ++g) {
@@ -136,22 +169,24 @@ void mmu_on() {
             const auto t = type_at(g * gib + i * mib2);
             l2[i] = t == example::arm64::mem_type::none ? 0 : (block_desc(g * gib + i * mib2, t) & ~2ull);
         }
-        l1_table[g] = uint64_t(uintptr_t(l2)) | desc_table;
+        l1_table[g] = virt_to_phys(l2) | desc_table;
     }
-    // TCR_EL1 (Arm ARM D17.2.131): T0SZ 25, inner/outer WBWA, inner shareable,
-    // 4K granule; TTBR1 walks disabled (EPD1); IPS = the CPU's PARange.
-    const uint64_t parange = MRS(id_aa64mmfr0_el1) & 0xf;
-    const uint64_t tcr = 25 | (1 << 8) | (1 << 10) | (3 << 12) | (25ull << 16) | (1ull << 23) |
-                         ((parange > 5 ? 5 : parange) << 32);
+    // start.S's TCR (both halves 39 bits, 4 KiB granules) minus the unused half.
+    const uint64_t tcr = MRS(tcr_el1);
+    const uint64_t l1 = virt_to_phys(l1_table);
     asm volatile("dsb sy" ::: "memory");
-    MSR(mair_el1, mair_value);
-    MSR(tcr_el1, tcr);
-    MSR(ttbr0_el1, uintptr_t(l1_table));
-    MSR(ttbr1_el1, 0);
+    // Both halves first: the switch turns the MMU back on at the identity
+    // alias and returns to the link address.
+    example_mmu_switch(tcr, l1, l1, kernel_va_offset);
+    // Then, from the kernel's own half, turn the other one off.
+    if (kernel_va_offset) {
+        MSR(tcr_el1, tcr | tcr_epd0);
+        MSR(ttbr0_el1, 0);
+    } else {
+        MSR(tcr_el1, tcr | tcr_epd1);
+        MSR(ttbr1_el1, 0);
+    }
     asm volatile("isb\n\ttlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
-    // SCTLR_EL1: RES1 bits (0x30d00800) + M, C, I.
-    MSR(sctlr_el1, 0x30d00800ull | 1 | (1 << 2) | (1 << 12));
-    asm volatile("isb" ::: "memory");
 }
 
 // ---- The pieces hotplug and the demo need.
@@ -195,6 +230,32 @@ hwid_t own_mpidr() { return MRS(mpidr_el1) & arm64::mpidr_affinity_mask; }
 
 [[noreturn]] void fail(const char* what);
 
+// ---- SVE at EL1 on every CPU. An EL2 that traps SVE (CPTR_EL2.TZ) has no
+// vectors here, so a trapped RDVL would hang the CPU.
+
+bool sve_present() { return (MRS(id_aa64pfr0_el1) >> 32) & 0xf; }   // ID_AA64PFR0_EL1.SVE
+
+/// Enable FP/SIMD and SVE at EL1 (CPACR_EL1.FPEN, ZEN), ask for the longest
+/// vector (ZCR_EL1.LEN) and return the length in bytes (RDVL).
+uint64_t sve_vector_bytes() {
+    MSR(cpacr_el1, MRS(cpacr_el1) | (3u << 20) | (3u << 16));
+    asm volatile("isb" ::: "memory");
+    MSR(S3_0_C1_C2_0, 0x1ff);   // ZCR_EL1
+    asm volatile("isb" ::: "memory");
+    uint64_t vl;
+    asm volatile(".inst 0x04bf5020\n\tmov %0, x0" : "=r"(vl) : : "x0");   // rdvl x0, #1
+    return vl;
+}
+
+uint64_t sve_boot_bytes = 0;
+atomic<uint32_t> sve_ap_checks{0}, sve_ap_other{0};
+
+void ap_starting() {
+    if (!sve_boot_bytes) return;
+    if (sve_vector_bytes() != sve_boot_bytes) sve_ap_other.fetch_add(1, memory_order::relaxed);
+    sve_ap_checks.fetch_add(1, memory_order::relaxed);
+}
+
 // ---- smpboot.guest=CPU: the multikernel case (hotplug::start_image).
 
 extern "C" const char guest_image_start[], guest_image_end[];   // guest_blob.S
@@ -228,11 +289,11 @@ bool run_guest(hotplug_t& hp, backend_t& be, cpu_id cpu) {
     guest_box.magic = guest::magic;
     guest_box.n = 1000 + cpu;
     guest_box.uart = the_board.uart_pl011;
-    guest_box.stack_top = uintptr_t(guest_stack + sizeof guest_stack);
+    guest_box.stack_top = virt_to_phys(guest_stack + sizeof guest_stack);
     guest_box.return_entry = back.entry;
     guest_box.return_arg = back.arg;
     clean_range(&guest_box, sizeof guest_box, false);
-    if (result r = hp.start_image(cpu, uintptr_t(guest_area), guest_box.stack_top, uintptr_t(&guest_box)); !r) {
+    if (result r = hp.start_image(cpu, virt_to_phys(guest_area), guest_box.stack_top, virt_to_phys(&guest_box)); !r) {
         l.str("start_image: ").str(to_string(r.code));
         console_puts(l.c_str());
         return false;
@@ -266,6 +327,25 @@ bool run_guest(hotplug_t& hp, backend_t& be, cpu_id cpu) {
 }
 
 
+/// Where firmware left the APs, asked before the first kick (PSCI
+/// AFFINITY_INFO, DEN0022 5.1.5): off, on, or on the way.
+void print_ap_states(backend_t& be, const arm64::cpu_info* cpus, uint32_t n) {
+    if (!be.psci().present || be.psci_version() == 0) return;
+    uint32_t off = 0, on = 0, pending = 0, other = 0;
+    for (uint32_t i = 1; i < n; ++i) {
+        if (cpus[i].method != arm64::enable_method::psci) continue;
+        const int64_t rc = be.psci_call(arm64::psci::fn_affinity_info64, cpus[i].hwid, 0, 0);
+        if (rc == arm64::psci::affinity_off) ++off;
+        else if (rc == arm64::psci::affinity_on) ++on;
+        else if (rc == arm64::psci::affinity_on_pending) ++pending;
+        else ++other;
+    }
+    line<160> l;
+    l.str(the_board.name).str(": before bring-up, PSCI AFFINITY_INFO: ").dec(off).str(" APs off, ").dec(on);
+    l.str(" on, ").dec(pending).str(" on-pending, ").dec(other).str(" refused");
+    console_puts(l.c_str());
+}
+
 const char* bootargs(const fdt::tree& t) {
     fdt::property p;
     const char* s = t.find_property(t.path("/chosen"), "bootargs", p) ? p.str() : nullptr;
@@ -289,14 +369,23 @@ extern "C" [[noreturn]] void example_exception(uint64_t index) {
     semihost_exit(1);
 }
 
-extern "C" [[noreturn]] void example_main(const void* dtb) {
+extern "C" [[noreturn]] void example_main(uint64_t dtb_phys, uint64_t boot_info_phys, uint64_t entry_el,
+                                          uint64_t mmu_kept) {
     if (uint64_t hz = MRS(cntfrq_el0)) timer_hz = hz;
-    mmu_on();
+    // Entered with the MMU on only from our UEFI loader at EL1 (start.S):
+    // then the firmware's identity map stays (VA == PA: this is a PIE
+    // linked at 0), and the APs get it too.
+    if (!mmu_kept && !own_map_covers(dtb_phys)) fail("the kernel or its DTB lies outside the board's memory map");
+    if (!mmu_kept) mmu_on();
+    const void* dtb = phys_to_virt(dtb_phys);
+    const auto* bi = boot_info_phys ? phys_to_virt<const example::arm64::boot_info>(boot_info_phys) : nullptr;
+    if (bi && bi->magic != example::arm64::boot_info_magic) bi = nullptr;
+    example::arm64::print_entry(the_board.name, dtb_phys, bi, entry_el, mmu_kept, kernel_va_offset, console_puts);
 
     fdt::tree tree;
     const fdt::status st = fdt::tree::open(dtb, fdt::tree::size_hint(dtb), tree);
     if (!st) fail(fdt::to_string(st.code));
-    const char* cmdline = bootargs(tree);
+    const char* cmdline = bi && bi->cmdline ? phys_to_virt<const char>(bi->cmdline) : bootargs(tree);
     if (example::arm64::gic_probe(tree)) example::arm64::gic_init_cpu(0);
 
     static host_ops host;
@@ -316,23 +405,43 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
     if (!found.ok()) fail(d.problem ? d.problem : "cpu discovery failed");
     static uint64_t ghost_release_word;
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.ghost", ~0ull); g != ~0ull &&
-        found.add({g, arm64::enable_method::spin_table, uint64_t(uintptr_t(&ghost_release_word)), {}, {}}))
+        found.add({g, arm64::enable_method::spin_table, virt_to_phys(&ghost_release_word), {}, {}}))
         console_puts("smpboot: example: added a ghost spin-table CPU that will never call in");
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.psci_ghost", ~0ull); g != ~0ull &&
         found.add({g, arm64::enable_method::psci, 0, {}, {}}))
         console_puts("smpboot: example: added a PSCI CPU that firmware does not have");
     const uint32_t ncpus = found.count;
 
+    if (example::cmdline_number(cmdline, "smpboot.refuse_cpu_off", 0) && found.status.psci.fn_cpu_off) {
+        // PSCI MIGRATE (DEN0022D 5.1.9, function 0x84000005): QEMU implements
+        // no Trusted OS to migrate and answers NOT_SUPPORTED.
+        found.status.psci.fn_cpu_off = 0x84000005;
+        console_puts("smpboot: example: CPU_OFF replaced by a call firmware refuses");
+    }
+    static uint64_t late_word;
+    const cpu_id late = cpu_id(example::cmdline_number(cmdline, "smpboot.late", ~0ull));
+    uint64_t late_release = 0;
+    if (late != 0 && late < ncpus && found.info[late].method == arm64::enable_method::spin_table) {
+        late_release = found.info[late].release_addr;
+        found.info[late].release_addr = virt_to_phys(&late_word);
+    }
+
     arm64::config cfg;
     cfg.mmu = arm64::current_mmu_state();
+    cfg.virt_to_phys = [](void*, const void* va) { return virt_to_phys(va); };
+    cfg.phys_to_virt = [](void*, uint64_t pa) { return phys_to_virt(pa); };
+    static arm64::idmap_page idmap_pages[8];
+    cfg.idmap_pages = idmap_pages;
+    cfg.idmap_page_count = 8;
     if (result r = backend.init(cfg, host, found); !r) fail(to_string(r.code));
+    print_ap_states(backend, found.info, d.count);   // the DT's CPUs, not the ghosts
 
     static hotplug_t hp{backend, host, example::timeouts_from(cmdline)};
     g_hp = &hp;
     if (result r = hp.init(found.cpus, found.count); !r) fail(to_string(r.code));
 
     {
-        line<256> l;
+        line<320> l;
         l.str(the_board.name).str(": ").dec(ncpus).str(" cpus, psci ");
         if (d.psci.present) {
             l.str(arm64::to_string(d.psci.method));
@@ -342,16 +451,44 @@ extern "C" [[noreturn]] void example_main(const void* dtb) {
         }
         fdt::property model;
         const char* m = tree.find_property(tree.root(), "model", model) ? model.str() : nullptr;
+        l.str(", kernel at PA + ").hex(kernel_va_offset).str(kernel_va_offset ? " (TTBR1, TTBR0 empty)" : " (TTBR0)");
         l.str(", timer ").dec(timer_hz).str(" Hz, model \"").str(m ? m : "?").str("\", cmdline \"").str(cmdline).chr('"');
         console_puts(l.c_str());
     }
+
+    if (late_release) {
+        // The kernel's first cpu_up releases the CPU into a word nobody
+        // polls; then it gives the firmware's release word what the backend
+        // wrote, so the CPU comes in after its callin was given up.
+        const result r = hp.cpu_up(late);
+        line<160> l;
+        l.str(the_board.name).str(": late cpu ").dec(late).str(": first cpu_up: ").str(r ? "online?!" : to_string(r.code));
+        *phys_to_virt<volatile uint64_t>(late_release) = *static_cast<volatile uint64_t*>(&late_word);
+        clean_range(phys_to_virt(late_release), 8, false);
+        asm volatile("sev" ::: "memory");
+        l.str("; released it late");
+        console_puts(l.c_str());
+        // Time to come in, see that it is not wanted and park, so the
+        // bring-up below meets it in the park loop rather than on its way.
+        host_delay(nullptr, 500'000);
+    }
+    if (sve_present()) sve_boot_bytes = sve_vector_bytes();
 
     bool guest_ok = true;
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.guest", ~0ull); g != ~0ull)
         guest_ok = run_guest(hp, backend, cpu_id(g));
 
-    static demo_t demo{hp, {"arm64", the_board.name, cmdline, console_puts, now_ns, relax, ap_wait, own_mpidr}};
+    static demo_t demo{hp, {"arm64", the_board.name, cmdline, console_puts, now_ns, relax, ap_wait, own_mpidr, ap_starting}};
     g_demo = &demo;
     const bool all_online = demo.run();
-    semihost_exit(all_online && guest_ok ? 0 : 1);
+    bool sve_ok = true;
+    if (sve_boot_bytes) {
+        const uint32_t other = sve_ap_other.load(memory_order::relaxed);
+        line<160> l;
+        l.str(the_board.name).str(": SVE vector length ").dec(sve_boot_bytes).str(" bytes at EL1 on the boot CPU; AP starts checked ");
+        l.dec(sve_ap_checks.load(memory_order::relaxed)).str(", other lengths ").dec(other);
+        console_puts(l.c_str());
+        sve_ok = other == 0;
+    }
+    semihost_exit(all_online && guest_ok && sve_ok ? 0 : 1);
 }

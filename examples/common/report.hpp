@@ -56,6 +56,20 @@ void print_trace_lines(const Hotplug& hp, const smpboot::trace_buffer& tb, uint6
     }
 }
 
+/// When the backend could not be set up at all: every present CPU but the
+/// boot CPU "failed: <reason>" (hp.init() must have run), so a run still ends
+/// with one line per CPU and the result line.
+template <class Hotplug>
+void print_cpu_lines_not_started(const Hotplug& hp, const char* reason, puts_fn out) {
+    for (smpboot::cpu_id c : hp.present()) {
+        smpboot::line<200> l;
+        l.str("smpboot: cpu ").dec(c).str(" hwid ").hex(hp.hwid_of(c));
+        const bool online = hp.online().test(c);
+        l.str(online ? " online" : " failed: ").str(online ? "" : reason);
+        out(l.c_str());
+    }
+}
+
 /// The last line of every run. Returns whether every present CPU is online.
 template <class Hotplug>
 bool print_result_line(const Hotplug& hp, const char* arch, bool parallel, uint64_t bringup_ns,

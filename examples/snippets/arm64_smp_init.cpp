@@ -24,8 +24,11 @@ bool smp_init(const host_ops& host, const void* dtb) {
     static arch::discovery found = the_arch.discover(tree);   // /cpus; cpus[0] = this CPU
     if (!found.ok()) return false;
 
+    static arm64::idmap_page idmap[8];      // the identity map APs turn their MMU on through
     arm64::config cfg;
-    cfg.mmu = arm64::current_mmu_state();   // TTBR0 must identity-map the kernel
+    cfg.mmu = arm64::current_mmu_state();   // any layout; not VA == PA: set virt_to_phys/phys_to_virt
+    cfg.idmap_pages = idmap;
+    cfg.idmap_page_count = 8;
     if (result r = the_arch.init(cfg, host, found); !r) return report(0, r), false;
 
     static arch::hotplug<> hp{the_arch, host};

@@ -11,6 +11,7 @@ using namespace smpboot;
 extern uint64_t kernel_cr3;
 void* phys_to_virt(uint64_t phys);
 void* map_uncached(void* ctx, uint64_t phys, size_t size);
+const uint64_t* read_page_table(void* ctx, uint64_t phys);   // a page table, readable
 void report(cpu_id cpu, const result& r);   // prints code, failed_state, rc, detail
 
 namespace {
@@ -27,9 +28,10 @@ bool smp_init(const host_ops& host, const x86::acpi::phys_reader& mem, uint64_t 
     if (!found.ok()) return false;
 
     x86::config cfg;
-    cfg.trampoline_phys = 0x8000;                 // a free page below 1 MiB...
+    cfg.trampoline_phys = 0x8000;                 // 6 free pages below 1 MiB
     cfg.trampoline_virt = phys_to_virt(0x8000);
-    cfg.cr3 = kernel_cr3;                         // ...that this CR3 identity-maps
+    cfg.cr3 = kernel_cr3;                         // any CR3: no identity map needed
+    cfg.read_table = read_page_table;             // phys -> pointer, for init() only
     cfg.lapic_phys = found.madt.lapic_phys;
     cfg.map_mmio = map_uncached;                  // the xAPIC page (not used in x2APIC mode)
     if (result r = the_arch.init(cfg, host); !r) return report(0, r), false;

@@ -3,10 +3,14 @@
 // online with smpboot, prints the serial contract (examples/common/report.hpp)
 // and ends QEMU with a status saying whether every present CPU came online.
 //
-// Command line (PVH cmdline, words "smpboot.KEY=VALUE"):
+// It is entered by PVH (QEMU -kernel), multiboot2 (GRUB) or the UEFI loader
+// (efi_loader.cpp); boot::read() turns each one's information into a
+// boot::info (bootinfo.hpp), the only thing this file reads from the way in.
+//
+// Command line (words "smpboot.KEY=VALUE"):
 //   smpboot.mode=seq|parallel      bring-up mode (default parallel)
-//   smpboot.delays=modern|legacy   INIT-SIPI-SIPI pacing (default modern)
-//   smpboot.rsdp=scan              ignore the RSDP from PVH, use the legacy search
+//   smpboot.delays=modern|legacy   INIT-SIPI-SIPI pacing (default: from CPUID)
+//   smpboot.rsdp=scan              ignore the RSDP handed over, use the legacy search
 //   smpboot.madt=list              print the MADT entry listing
 //   smpboot.acpidump=1             hex-dump the RSDP, RSDT/XSDT and MADT
 //                                  (tests/data/acpi/acpidump-to-bin.py)
@@ -19,7 +23,17 @@
 //                                  5000: a hang detector, TCG on a loaded host is slow)
 //   smpboot.guest=CPU              first run the guest image on that CPU, then
 //                                  take the CPU back (INIT) and bring it up
+//   smpboot.early_fault=CPU        that CPU executes UD2 in the early hook,
+//                                  before the kernel's IDT: it must park
+//                                  (callin timeout), the rest come up
+//   smpboot.nmi=CPU                first start that CPU with no slot armed for
+//                                  it (it parks in the trampoline page), send
+//                                  it an NMI, check the frame the park IDT
+//                                  took, then bring it up with the rest
+#include "bootinfo.hpp"
+#include "caching.hpp"
 #include "guest/mailbox.hpp"
+#include "memory.hpp"
 #include "platform.hpp"
 
 #include <acpidump.hpp>
@@ -34,7 +48,6 @@ inline void* operator new(size_t, void* p) noexcept { return p; }
 extern "C" {
 extern const char guest_image_start[];   // guest_blob.S
 extern const char guest_image_end[];
-extern const char kernel_vma[];          // kernel.ld: virtual = physical + kernel_vma
 }
 
 namespace {
@@ -44,9 +57,11 @@ constexpr uint32_t max_cpus = 256;
 using backend_t = x86::backend<max_cpus>;
 using hotplug_t = backend_t::hotplug<>;
 
-// Low memory the example gives the library: page 8 (SIPI vector 0x08) is
-// free RAM once the BIOS and PVH loader are done.
-constexpr uint64_t trampoline_phys = 0x8000;
+// Low memory the example gives the library when the way in has no memory
+// map (PVH here): pages 8-13 (SIPI vector 0x08) are free RAM once the BIOS
+// and the PVH loader are done. Otherwise boot::pick_low_pages chooses.
+constexpr uint64_t default_trampoline_phys = 0x8000;
+uint64_t trampoline_phys = default_trampoline_phys;   // what kernel_main chose
 constexpr size_t stack_size = 16384;
 
 alignas(16) uint8_t ap_stacks[max_cpus][stack_size];
@@ -58,7 +73,7 @@ hotplug_t* hp = nullptr;
 guest::mailbox guest_box;
 alignas(16) uint8_t guest_stack[8192];
 
-char cmdline[512];
+const char* cmdline = "";
 
 void out(const char* s) { pc::puts_line(s); }
 
@@ -82,10 +97,22 @@ stack_region host_alloc_stack(void*, cpu_id cpu) {
     if (cpu >= max_cpus) return {};
     return {ap_stacks[cpu], stack_size};
 }
-void* host_map_mmio(void*, uint64_t phys, size_t) { return pc::map_uncached(phys); }
+void* host_map_mmio(void*, uint64_t phys, size_t) { return mem::map_uncached(phys); }
 void host_wake(void*, cpu_id cpu) { (void)the_backend.send_fixed(cpu, pc::wake_vector); }
 
 example::demo<hotplug_t>* demo = nullptr;
+
+cpu_id early_fault_cpu = no_cpu;   // smpboot.early_fault=CPU
+
+/// config::ap_early: before the library touches the APIC. The kernel's GDT
+/// and IDT go in first, so that a fault from here on is reported.
+void host_ap_early(void*, cpu_id cpu) {
+    // A fault before the kernel's IDT: the library's park IDT stops the CPU
+    // (it misses its callin) instead of a triple fault ending the machine.
+    if (cpu == early_fault_cpu) asm volatile("ud2");
+    pc::load_tables();
+    caching::on_ap();
+}
 
 void host_ap_main(void*, cpu_id cpu) { demo->ap_idle(cpu); }
 
@@ -97,12 +124,13 @@ void relax() { asm volatile("pause"); }
 void ap_wait() { asm volatile("sti; hlt; cli" ::: "memory"); }
 hwid_t own_apic_id() { return the_backend.apic().id(); }
 
-// ---- ACPI through the identity map -----------------------------------------
+// ---- ACPI and page tables through the direct map ---------------------------
 
 const void* map_phys(void*, uint64_t phys, size_t len) {
-    if (phys == 0 || phys + len > (uint64_t(1) << 32) || phys + len < phys) return nullptr;
-    return reinterpret_cast<const void*>(uintptr_t(phys));
+    if (phys == 0 || !mem::in_direct_map(phys, len)) return nullptr;
+    return mem::phys_to_virt(phys);
 }
+const uint64_t* read_table(void*, uint64_t phys) { return static_cast<const uint64_t*>(map_phys(nullptr, phys, 4096)); }
 
 void print_entry(void*, const x86::acpi::madt_entry& e) {
     line<200> l;
@@ -146,20 +174,16 @@ bool option_is(const char* key, const char* value) {
     return example::cmdline_value(cmdline, key, buf, sizeof buf) && example::str_eq(buf, value);
 }
 
-uint64_t virt_to_phys(const void* p) {
-    return uint64_t(uintptr_t(p) - uintptr_t(kernel_vma));
-}
-
 /// smpboot.guest=CPU: run the separately built guest image on `cpu`, print
 /// what it reports, then INIT the CPU and give it back to the kernel.
 bool run_guest(cpu_id cpu) {
-    auto* dst = reinterpret_cast<char*>(uintptr_t(guest::load_phys));
+    auto* dst = static_cast<char*>(mem::phys_to_virt(guest::load_phys));
     for (const char* p = guest_image_start; p < guest_image_end; ++p) *dst++ = *p;
     guest_box = {};
     guest_box.magic = guest::magic;
     guest_box.n = 1000 + cpu;
     const uintptr_t stack_top = uintptr_t(guest_stack + sizeof guest_stack);
-    result r = hp->start_image(cpu, guest::load_phys, stack_top, virt_to_phys(&guest_box));
+    result r = hp->start_image(cpu, guest::load_phys, stack_top, mem::kernel_virt_to_phys(&guest_box));
     if (!r) {
         say("error: start_image: ", to_string(r.code));
         return false;
@@ -180,10 +204,79 @@ bool run_guest(cpu_id cpu) {
     const bool ok = done && guest_box.sum == want && guest_box.apic_id == hp->hwid_of(cpu);
     l.str(ok ? ": ok" : ": WRONG");
     say(l.c_str());
-    // Take the CPU back: INIT stops the guest.
-    the_backend.abandon(cpu);
+    // Take the CPU back: INIT stops the guest. Without it the guest may still
+    // run on guest_stack, so the CPU stays the guest's.
+    if (!the_backend.abandon(cpu)) {
+        say("guest cpu not stopped: INIT could not be sent; not reclaimed");
+        return false;
+    }
     if (result ri = hp->reclaim(cpu); !ri) fail(to_string(ri.code));
     return ok;
+}
+
+/// smpboot.nmi=CPU: an AP parked in the trampoline page must survive an NMI
+/// (the page's IDT sends it back to the park loop on the page's scratch
+/// stack; without that IDT the NMI shuts the machine down).
+bool nmi_check(cpu_id cpu) {
+    const hwid_t id = hp->hwid_of(cpu);
+    auto& apic = the_backend.apic();
+    auto* page = static_cast<uint64_t*>(mem::phys_to_virt(trampoline_phys));
+    constexpr uint32_t frame = (SMPBOOT_TRAMP_SCRATCH_END - 40) / 8;   // RIP, CS, RFLAGS, RSP, SS
+    for (uint32_t i = frame; i < SMPBOOT_PAGE / 8; ++i) page[i] = 0;
+    const uint32_t entered = the_backend.trampoline_entries();
+    const uint64_t ipi_ns = 100'000'000;
+    // INIT, then one SIPI (SDM 8.4.4.1): no slot is armed, so it parks.
+    bool ok = apic.send(x86::icr::init(), id, ipi_ns) && apic.send(x86::icr::startup(trampoline_phys >> 12), id, ipi_ns);
+    const uint64_t deadline = pc::now_ns() + 2'000'000'000;
+    while (ok && the_backend.trampoline_entries() == entered && pc::now_ns() < deadline) asm volatile("pause");
+    ok = ok && the_backend.trampoline_entries() == entered + 1;
+    pc::delay_us(10'000);   // into the park loop
+    ok = ok && apic.send(x86::icr::make(x86::delivery_mode::nmi), id, ipi_ns);
+    pc::delay_us(10'000);
+    const uint64_t cs = __atomic_load_n(&page[frame + 1], __ATOMIC_ACQUIRE);
+    const uint64_t rip = page[frame], rsp = page[frame + 3];
+    ok = ok && cs == SMPBOOT_SEL_CODE64 && rsp == trampoline_phys + SMPBOOT_TRAMP_SCRATCH_END &&
+         rip >= trampoline_phys && rip < trampoline_phys + x86::backend_base::trampoline_size();
+    line<160> l;
+    l.str("nmi check: cpu ").dec(cpu).str(" parked unarmed in the trampoline, NMI frame cs ").hex(cs);
+    l.str(" rip ").hex(rip).str(" rsp ").hex(rsp).str(ok ? ": survived" : ": WRONG");
+    say(l.c_str());
+    return ok;
+}
+
+/// "x86_64: boot: ..." lines: what the way in and the firmware left.
+void log_boot(const boot::info& bi, uint64_t trampoline, const char* trampoline_from) {
+    line<200> l;
+    l.str("boot: ").str(bi.protocol).str(", firmware ").str(bi.firmware);
+    if (bi.extra[0]) l.str(", ").str(bi.extra);
+    say(l.c_str());
+    l.clear();
+    l.str("boot: rsdp ").hex(bi.rsdp).str(" from ").str(bi.rsdp_source).str("; cmdline from ").str(bi.cmdline_source);
+    say(l.c_str());
+    l.clear();
+    l.str("boot: trampoline ").hex(trampoline).str(" from ").str(trampoline_from);
+    if (bi.firmware_cr3) l.str("; the firmware's cr3 was ").hex(bi.firmware_cr3);
+    say(l.c_str());
+    if (bi.firmware_cpus) {
+        l.clear();
+        l.str("boot: the firmware's MP services had started ").dec(bi.firmware_cpus);
+        l.str(" CPUs; its APs wait parked for INIT-SIPI-SIPI");
+        say(l.c_str());
+    }
+}
+
+/// init() refused the config: each AP gets a failed line with the reason,
+/// then the result line, so the run ends by the serial contract.
+[[noreturn]] void end_not_started(const cpu_desc* cpus, uint32_t n, const host_ops& host, result r) {
+    line<200> reason;
+    reason.str(to_string(r.code));
+    if (r.detail) reason.str(": ").str(r.detail);   // init(): describe_config_problem(rc)
+    say("error: smpboot backend init: ", reason.c_str());
+    hp = new (hp_storage) hotplug_t(the_backend, host, example::timeouts_from(cmdline));
+    if (result ri = hp->init(cpus, n); !ri) fail(to_string(ri.code));
+    example::print_cpu_lines_not_started(*hp, reason.c_str(), out);
+    example::print_result_line(*hp, "x86_64", !option_is("smpboot.mode", "seq"), 0, out);
+    pc::exit_qemu(1);
 }
 
 }  // namespace
@@ -191,29 +284,36 @@ bool run_guest(cpu_id cpu) {
 /// isr.S: the wake IPI.
 extern "C" void on_wake() { the_backend.apic().eoi(); }
 
-extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
+extern "C" [[noreturn]] void kernel_main(uint64_t boot_phys, uint32_t entry) {
     pc::serial_init();
     pc::tables_init();
     pc::load_tables();
 
-    const auto* si = reinterpret_cast<const pc::hvm_start_info*>(uintptr_t(start_info_phys));
-    uint64_t rsdp = 0;
-    if (si && si->magic == pc::hvm_start_magic) {
-        rsdp = si->rsdp_paddr;
-        if (const char* c = reinterpret_cast<const char*>(uintptr_t(si->cmdline_paddr))) {
-            size_t i = 0;
-            for (; c[i] && i + 1 < sizeof cmdline; ++i) cmdline[i] = c[i];
-            cmdline[i] = '\0';
-        }
-    }
+    // The boot information and the command line through the boot identity
+    // map, while it is still there (boot::read copies what is read later).
+    boot::info bi;
+    if (!boot::read(entry, boot_phys, bi)) say("warning: no valid boot information from ", bi.protocol);
+    cmdline = bi.cmdline;
+    uint64_t rsdp = bi.rsdp;
+    const mem::layout layout = mem::enter_higher_half(bi.ram_end, bi.ram_from_4g);
     say("smpboot x86-64 example; cmdline: ", cmdline);
+    {
+        line<200> l;
+        l.str("memory: kernel at -2 GiB, direct map of 0-").dec(layout.direct_end >> 30).str(" GiB at ");
+        l.hex(mem::direct_base).str(", no identity map, page tables (").dec(layout.table_pages);
+        l.str(" pages) at ").hex(layout.cr3).str(layout.cr3 >> 32 ? " (above 4 GiB)" : " (below 4 GiB)");
+        l.str(layout.la57 ? ", 5-level" : ", 4-level");
+        say(l.c_str());
+    }
     if (!pc::clock_init()) say("warning: the PIT did not count; assuming a 1 GHz TSC");
     {
         line<80> l;
         l.str("TSC ").dec(pc::tsc_hz() / 1000).str(" kHz");
         say(l.c_str());
     }
-    const bool legacy = option_is("smpboot.delays", "legacy");
+    const x86::delay_policy delays = option_is("smpboot.delays", "legacy")   ? x86::delay_policy::legacy
+                                     : option_is("smpboot.delays", "modern") ? x86::delay_policy::modern
+                                                                             : x86::delay_policy::automatic;
     if (option_is("smpboot.rsdp", "scan")) rsdp = 0;
 
     if (option_is("smpboot.x2apic", "on")) {
@@ -252,7 +352,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     uint32_t& n = found.count;
     {
         line<200> l;
-        l.str("ACPI: RSDP ").str(rsdp ? "from PVH" : "by legacy search").str(", MADT rev ").dec(info.revision);
+        l.str("ACPI: RSDP ").str(rsdp ? "from " : "by legacy search").str(rsdp ? bi.rsdp_source : "").str(", MADT rev ").dec(info.revision);
         l.str(": present ").dec(info.present).str(" possible ").dec(info.possible);
         l.str(" disabled ").dec(info.disabled).str(" rejected ").dec(info.rejected);
         l.str(", lapic ").hex(info.lapic_phys).str(info.lapic_override ? " (override)" : "");
@@ -279,15 +379,24 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     host.ap_main = host_ap_main;
     host.wake = host_wake;
 
+    caching::on_boot_cpu();   // before init(): the APs get this PAT
+
+    // The trampoline pages: from the way in's memory map if it gave one.
+    constexpr uint32_t low_pages = x86::backend_base::low_memory_pages;
+    if (bi.n_free) trampoline_phys = boot::pick_low_pages(bi, low_pages);
+    log_boot(bi, trampoline_phys, bi.n_free ? "the lowest free pages in the memory map" : "the fixed default");
     x86::config cfg;
     cfg.trampoline_phys = trampoline_phys;
-    cfg.trampoline_virt = reinterpret_cast<void*>(uintptr_t(trampoline_phys));
-    cfg.cr3 = x86::read_cr3();
-    cfg.delays = legacy ? x86::delay_policy::legacy : x86::delay_policy::modern;
+    cfg.trampoline_virt = mem::phys_to_virt(trampoline_phys);
+    cfg.cr3 = layout.cr3;
+    cfg.read_table = read_table;
+    cfg.image_cr3 = layout.boot_cr3;   // the guest runs identity-mapped
+    cfg.ap_early = host_ap_early;
+    cfg.delays = delays;
     cfg.lapic_phys = info.lapic_phys;
     cfg.map_mmio = host_map_mmio;
     cfg.spurious_vector = pc::spurious_vector;
-    if (result r = the_backend.init(cfg, host); !r) fail(to_string(r.code));
+    if (result r = the_backend.init(cfg, host); !r) end_not_started(cpus, n, host, r);
     the_backend.apic().enable_this_cpu(pc::spurious_vector);
 
     hp = new (hp_storage) hotplug_t(the_backend, host, example::timeouts_from(cmdline));
@@ -295,18 +404,31 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     bool ok = true;
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.guest", ~0ull); g != ~0ull)
         ok = run_guest(cpu_id(g)) && ok;
+    early_fault_cpu = cpu_id(example::cmdline_number(cmdline, "smpboot.early_fault", no_cpu));
+    if (uint64_t c = example::cmdline_number(cmdline, "smpboot.nmi", ~0ull); c != ~0ull && c > 0 && c < n)
+        ok = nmi_check(cpu_id(c)) && ok;
 
     static example::demo<hotplug_t> the_demo{
-        *hp, {"x86_64", "x86_64", cmdline, out, now, relax, ap_wait, own_apic_id, pc::load_tables}};
+        *hp, {"x86_64", "x86_64", cmdline, out, now, relax, ap_wait, own_apic_id}};
     demo = &the_demo;
     ok = the_demo.run() && ok;
     {
         line<160> l;
         l.str("trampoline ").dec(x86::backend_base::trampoline_size()).str(" bytes at ");
-        l.hex(trampoline_phys).str(", entered ").dec(the_backend.trampoline_entries()).str(" times; ");
+        l.hex(trampoline_phys).str(", entered ").dec(the_backend.trampoline_entries()).str(" times, ");
+        l.dec(the_backend.park_traps()).str(" traps in the park IDT; ");
         l.str(x86::current_apic_mode() == x86::apic_mode::x2apic ? "x2APIC" : "xAPIC");
-        l.str(legacy ? ", legacy delays" : ", modern delays");
+        l.str(the_backend.delays() == x86::delay_policy::legacy ? ", legacy delays" : ", modern delays");
+        l.str(delays == x86::delay_policy::automatic ? " (from CPUID)" : "");
         say(l.c_str());
+    }
+    {
+        const caching::counts c = caching::stats();
+        line<160> l;
+        l.str("early hook: runs ").dec(c.runs).str(", PAT as the boot CPU's ").dec(c.pat_same);
+        l.str(", MTRRs as the boot CPU's ").dec(c.mtrr_same).str(" (synced on ").dec(c.mtrr_synced).chr(')');
+        say(l.c_str());
+        ok = ok && c.pat_same == c.runs && c.mtrr_same == c.runs;
     }
     pc::exit_qemu(ok ? 0 : 1);
 }

@@ -11,7 +11,6 @@ extern "C" {
 extern char isr_exception_stubs[];
 extern char isr_wake[];
 extern char isr_ignore[];
-extern uint64_t boot_pd[];   // boot.S: 2048 PD entries, identity 0-4 GiB
 }
 
 namespace pc {
@@ -168,15 +167,6 @@ void load_tables() {
         "movl %%eax, %%ss\n\t" ::"m"(g),
         "m"(i)
         : "rax", "memory");
-}
-
-void* map_uncached(uint64_t phys) {
-    if (phys >> 32) return nullptr;
-    // PCD | PWT on the 2 MiB page (Intel SDM Vol. 3A 4.9): UC for MMIO.
-    uint64_t& pde = boot_pd[phys >> 21];
-    pde |= 0x18;
-    asm volatile("invlpg (%0)" ::"r"(phys) : "memory");
-    return reinterpret_cast<void*>(uintptr_t(phys));
 }
 
 void exit_qemu(uint32_t code) {

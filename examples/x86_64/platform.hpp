@@ -40,10 +40,8 @@ void load_tables();
 inline constexpr uint8_t wake_vector = 0xf0;
 inline constexpr uint8_t spurious_vector = 0xff;
 
-/// Make the 2 MiB identity page holding `phys` uncached (xAPIC registers).
-void* map_uncached(uint64_t phys);
-
-/// PVH start info (Xen public/arch-x86/hvm/start_info.h), version 0 part.
+/// PVH start info (Xen public/arch-x86/hvm/start_info.h); the memory map
+/// fields are there from version 1 on.
 struct hvm_start_info {
     uint32_t magic;   // 0x336ec578
     uint32_t version;
@@ -52,6 +50,15 @@ struct hvm_start_info {
     uint64_t modlist_paddr;
     uint64_t cmdline_paddr;
     uint64_t rsdp_paddr;
+    uint64_t memmap_paddr;
+    uint32_t memmap_entries;
+    uint32_t reserved;
+};
+struct hvm_memmap_entry {
+    uint64_t addr;
+    uint64_t size;
+    uint32_t type;   // E820: 1 = RAM
+    uint32_t reserved;
 };
 inline constexpr uint32_t hvm_start_magic = 0x336ec578;
 

@@ -6,23 +6,14 @@
 
 #include <smpboot/base.hpp>
 #include <smpboot/result.hpp>
+#include <smpboot/handshake.hpp>
 
 namespace smpboot {
 
-/// The boot CPU / AP handshake word, one per CPU (hotplug.hpp owns it).
-/// Each arrow names who moves it; release on write, acquire on read, so the
-/// data written before a transition is visible after it.
-///   idle -bp-> kicked -ap-> alive -ap-> up_done | up_failed
-///   kicked -bp-> abandoned               (callin timeout; a late AP parks)
-///   up_done -bp-> down_requested -ap-> down_claimed -ap-> dying | down_failed
-///   down_requested -bp-> up_done         (the AP never answered: cancelled)
-enum class ap_sync : uint32_t {
-    idle, kicked, alive, up_done, up_failed, abandoned,
-    down_requested, down_claimed, down_failed, dying,
-};
-
-/// What the core gives a backend to start one CPU. Lives as long as the CPU
-/// is up, so the backend may keep pointers to it.
+/// What the core gives a backend to start one CPU: what the AP side needs.
+/// It lives as long as the core, so the backend may keep pointers to it; cpu,
+/// hwid, entry, core and sync are set once by hotplug::init(), and the rest is
+/// not rewritten while an AP from an earlier kick may still read it.
 struct ap_boot {
     cpu_id cpu = no_cpu;
     hwid_t hwid = 0;
@@ -39,8 +30,6 @@ struct ap_boot {
     /// The handshake word, so a backend can tell whether the AP called in
     /// (x86 sends the second SIPI only if it has not).
     const atomic<ap_sync>* sync = nullptr;
-    /// kick_all() writes each CPU's outcome here.
-    result status{};
 
     bool called_in() const { return sync->load(memory_order::acquire) != ap_sync::kicked; }
     void enter() const { entry(core, cpu); }
@@ -48,12 +37,20 @@ struct ap_boot {
 
 /// An arch backend. `deadline_ns` is on the host's monotonic clock.
 template <class B>
-concept backend = requires(B& b, ap_boot& boot, ap_boot* const* batch, uint32_t n, cpu_id cpu,
-                           uint64_t deadline_ns) {
+concept backend = requires(B& b, ap_boot& boot, ap_boot* const* batch, uint32_t n,
+                           result* outcomes, cpu_id cpu, uint64_t deadline_ns) {
     // Boot CPU side.
-    { b.kick(boot) } -> same_as<result>;          ///< start one CPU at its entry
-    { b.kick_all(batch, n) } -> same_as<void>;    ///< start many at once; sets each status
-    { b.abandon(cpu) } -> same_as<void>;          ///< it missed its callin: stop it if possible
+    /// Start one CPU at its entry. A failure may come after the CPU started
+    /// (x86: the second SIPI): the core asks the handshake word which it was.
+    { b.kick(boot) } -> same_as<result>;
+    /// Start many at once; outcomes[i] is what kick(*batch[i]) would return.
+    { b.kick_all(batch, n, outcomes) } -> same_as<void>;
+    /// It missed its callin, or its kick failed: stop it if possible. True
+    /// when the CPU is now certain to run none of the library's code, from
+    /// this kick or an earlier one (x86: INIT was delivered; arm64: the kick
+    /// never started it); false when it may still turn up (the core then
+    /// keeps its stack and boot block for it).
+    { b.abandon(cpu) } -> same_as<bool>;
     { b.wait_off(cpu, deadline_ns) } -> same_as<result>;  ///< after `dying`: wait until off
     // On the AP itself.
     { b.ap_init(cpu) } -> same_as<result>;        ///< ap:starting startup (interrupts off)

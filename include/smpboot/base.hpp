@@ -29,6 +29,19 @@ enum class memory_order : int {
     seq_cst = __ATOMIC_SEQ_CST,
 };
 
+/// What an access to a shared word does, as SMPBOOT_SYNC_POINT is told.
+enum class sync_op : uint8_t { load, store, exchange, cas, rmw };
+
+// Every access of atomic<> below first expands SMPBOOT_SYNC_POINT(address,
+// sync_op). A test build that explores interleavings (tests/explore) defines it
+// before including any smpboot header, which turns each access into a point
+// where its scheduler may switch to another simulated CPU. Everywhere else it
+// is this empty expression: no call, no branch, no data, so a kernel's
+// atomic<> is exactly the __atomic builtin it wraps.
+#ifndef SMPBOOT_SYNC_POINT
+#define SMPBOOT_SYNC_POINT(address, op) ((void)0)
+#endif
+
 /// A word shared between CPUs. No default order: every access names its order
 /// so the reader sees at the call site what it pairs with.
 template <class T>
@@ -40,30 +53,48 @@ public:
     atomic& operator=(const atomic&) = delete;
 
     T load(memory_order mo) const {
+        SMPBOOT_SYNC_POINT(&value_, sync_op::load);
         T v;
         __atomic_load(&value_, &v, int(mo));
         return v;
     }
-    void store(T v, memory_order mo) { __atomic_store(&value_, &v, int(mo)); }
+    void store(T v, memory_order mo) {
+        SMPBOOT_SYNC_POINT(&value_, sync_op::store);
+        __atomic_store(&value_, &v, int(mo));
+    }
     T exchange(T v, memory_order mo) {
+        SMPBOOT_SYNC_POINT(&value_, sync_op::exchange);
         T old;
         __atomic_exchange(&value_, &v, &old, int(mo));
         return old;
     }
     /// Strong compare-and-swap; on failure `expected` receives the current value.
     bool compare_exchange(T& expected, T desired, memory_order success, memory_order failure) {
+        SMPBOOT_SYNC_POINT(&value_, sync_op::cas);
         return __atomic_compare_exchange(&value_, &expected, &desired, false, int(success),
                                          int(failure));
     }
     // Arithmetic: integers only.
-    T fetch_add(T v, memory_order mo) { return __atomic_fetch_add(&value_, v, int(mo)); }
-    T fetch_or(T v, memory_order mo) { return __atomic_fetch_or(&value_, v, int(mo)); }
-    T fetch_and(T v, memory_order mo) { return __atomic_fetch_and(&value_, v, int(mo)); }
+    T fetch_add(T v, memory_order mo) {
+        SMPBOOT_SYNC_POINT(&value_, sync_op::rmw);
+        return __atomic_fetch_add(&value_, v, int(mo));
+    }
+    T fetch_or(T v, memory_order mo) {
+        SMPBOOT_SYNC_POINT(&value_, sync_op::rmw);
+        return __atomic_fetch_or(&value_, v, int(mo));
+    }
+    T fetch_and(T v, memory_order mo) {
+        SMPBOOT_SYNC_POINT(&value_, sync_op::rmw);
+        return __atomic_fetch_and(&value_, v, int(mo));
+    }
     /// For code that hands the word's address to assembly or to another image.
     T* raw() { return &value_; }
 
 private:
     T value_{};
 };
+
+// Nothing but the word, hook or not.
+static_assert(sizeof(atomic<uint64_t>) == sizeof(uint64_t) && sizeof(atomic<bool>) == sizeof(bool));
 
 }  // namespace smpboot

@@ -12,9 +12,10 @@
 //
 // Arch-specific needs are not here but in the backend's config, because only
 // that backend needs them:
-//   x86_64 (smpboot/x86/backend.hpp): a 4 KiB page below 1 MiB for the
-//     trampoline (physical and virtual address), the CR3 value APs load (it
-//     must identity-map that page), and map_mmio() for the xAPIC.
+//   x86_64 (smpboot/x86/backend.hpp): six 4 KiB pages below 1 MiB for the
+//     trampoline and its transition tables (physical and virtual address),
+//     the kernel's CR3 for the APs (any; no identity map), a page-table
+//     reader, and map_mmio() for the xAPIC.
 //   arm64 (smpboot/arm64/backend.hpp): the DTB, and the boot CPU's MMU
 //     configuration (TTBR0/1, TCR, MAIR, SCTLR) plus virt<->phys offset.
 #pragma once

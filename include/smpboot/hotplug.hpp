@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The hotplug state machine: brings CPUs up and takes them down through the
-// states of states.hpp, with rollback, timeouts and per-CPU results.
+// rows of states.hpp, with rollback, timeouts and per-CPU results. The boot
+// CPU and each AP meet only through the handshake of handshake.hpp.
 //
 //   smpboot::hotplug<my_backend> hp{backend, host_ops};
 //   hp.init(cpus, n);                      // from the backend's discovery
@@ -19,6 +20,7 @@
 #include <smpboot/cpu.hpp>
 #include <smpboot/cpumask.hpp>
 #include <smpboot/format.hpp>
+#include <smpboot/handshake.hpp>
 #include <smpboot/host.hpp>
 #include <smpboot/result.hpp>
 #include <smpboot/states.hpp>
@@ -89,14 +91,21 @@ public:
             slot& s = slots_[i];
             s.hwid = cpus[i].hwid;
             s.set_state(state::offline);
-            s.sync.store(ap_sync::idle, memory_order::relaxed);
+            handshake::reset(s.sync, ap_sync::idle);
             s.stuck = false;
+            // Who the CPU is and where it enters: fixed for good, so a late
+            // AP never reads a half-written block.
+            s.boot.cpu = i;
+            s.boot.hwid = s.hwid;
+            s.boot.sync = &s.sync;
+            s.boot.entry = &hotplug::ap_entry;
+            s.boot.core = this;
             s.last = result::success(i);
             possible_.set(i);
             if (cpus[i].present || i == 0) present_.set(i);
         }
         slots_[0].set_state(state::online);
-        slots_[0].sync.store(ap_sync::up_done, memory_order::relaxed);
+        handshake::reset(slots_[0].sync, ap_sync::up_done);
         online_.set(0);
         active_.set(0);
         cpu_count_ = count;
@@ -127,7 +136,7 @@ public:
         op_guard g(this);
         if (!g) return result::fail(errc::busy, cpu);
         result r = check_can_up(cpu);
-        if (r) r = up_one(cpu);
+        if (r) r = walk(cpu, state::online, side::bp);
         return remember(cpu, r);
     }
 
@@ -138,7 +147,9 @@ public:
         op_guard g(this);
         if (!g) return result::fail(errc::busy, cpu);
         result r = check_can_down(cpu);
-        if (r) r = down_one(cpu);
+        if (r) r = walk(cpu, state::offline, side::bp);
+        // The AP's own answer: a rollback that failed on it forced it down.
+        if (r) r = slots_[cpu].report;
         return remember(cpu, r);
     }
 
@@ -167,7 +178,7 @@ public:
                 if (!can_bring_up(cpu)) continue;
                 ++sum.attempted;
                 if (sum.first_kick_ns == 0) sum.first_kick_ns = now();
-                account(cpu, up_one(cpu));
+                account(cpu, walk(cpu, state::online, side::bp));
             }
             return sum;
         }
@@ -176,30 +187,25 @@ public:
             if (!can_bring_up(cpu)) continue;
             ++sum.attempted;
             result r = walk(cpu, last_prepare, side::bp);
+            // bp:bringup in two halves around one kick_all: arm here, wait below.
+            if (r) r = injected(cpu, state::bp_bringup, true);
             if (!r) {
-                account(cpu, r);
-                continue;
-            }
-            r = injected(cpu, state::bp_bringup, true);
-            if (!r) {
-                force_down(cpu, state::offline, side::bp);
-                account(cpu, r);
+                account(cpu, undo_bringup(cpu, r));
                 continue;
             }
             arm(cpu);
             batch_[n++] = &slots_[cpu].boot;
         }
         sum.first_kick_ns = now();
-        backend_.kick_all(batch_, n);
+        backend_.kick_all(batch_, n, kicked_);
         const uint64_t callin_deadline = now() + limits_.callin_ns;
+        // Every kick is traced now, before waiting for any CPU.
+        for (uint32_t i = 0; i < n; ++i)
+            if (kicked_[i]) trace(batch_[i]->cpu, state::bp_bringup, trace_kind::kick, side::bp);
         for (uint32_t i = 0; i < n; ++i) {
             const cpu_id cpu = batch_[i]->cpu;
-            result r = batch_[i]->status;
-            if (r) trace(cpu, state::bp_bringup, trace_kind::kick, side::bp);
-            else r = with_place(r, cpu, state::bp_bringup);
-            if (r) r = await_online(cpu, callin_deadline);
-            if (!r) unwind_failed_bringup(cpu);
-            account(cpu, r);
+            result r = with_place(kicked_[i], cpu, state::bp_bringup);
+            account(cpu, undo_bringup(cpu, finish_bringup(cpu, r, callin_deadline)));
         }
         return sum;
     }
@@ -214,14 +220,17 @@ public:
         result r = check_can_up(cpu);
         if (!r) return r;
         slot& s = slots_[cpu];
-        ap_boot& b = fresh_boot(cpu);
-        b.stack_top = stack_top;
-        b.image_entry = entry_phys;
-        b.image_arg = arg;
-        s.sync.store(ap_sync::kicked, memory_order::release);
+        // A late AP from a missed callin may still read the block.
+        if (late_ap_possible(s)) return remember(cpu, result::fail(errc::busy, cpu, state::offline));
+        fill_block(s, stack_top, entry_phys, arg);
+        handshake::bp_moves<ap_sync::idle, ap_sync::kicked>(s.sync);
         r = with_place(backend_.kick(s.boot), cpu, state::bp_bringup);
-        s.sync.store(r ? ap_sync::abandoned : ap_sync::idle, memory_order::release);
+        // The image never calls in: this CAS always wins.
+        handshake::bp_moves<ap_sync::kicked, ap_sync::abandoned>(s.sync);
+        // A failed kick may still have started the image (x86: the first
+        // SIPI did): the CPU is free again only once the backend stopped it.
         if (r) foreign_.set(cpu);
+        else forget_if_stopped(cpu);
         return remember(cpu, r);
     }
 
@@ -234,7 +243,7 @@ public:
         op_guard g(this);
         if (!g) return result::fail(errc::busy, cpu);
         if (cpu >= cpu_count_ || !foreign_.test(cpu)) return result::fail(errc::no_image, cpu);
-        slots_[cpu].sync.store(ap_sync::idle, memory_order::relaxed);
+        handshake::bp_moves<ap_sync::abandoned, ap_sync::idle>(slots_[cpu].sync);
         foreign_.clear(cpu);
         return remember(cpu, result::success(cpu));
     }
@@ -243,21 +252,18 @@ public:
     /// sends). Returns at once unless the CPU is being taken down, in which
     /// case it runs the AP teardowns and the CPU leaves: it does not return.
     void ap_poll(cpu_id self) {
+        if (self >= cpu_count_) return;
         slot& s = slots_[self];
-        ap_sync expected = ap_sync::down_requested;
-        // acquire: pairs with cpu_down's release, so what the BP did before
-        // asking is visible to the teardowns.
-        if (!s.sync.compare_exchange(expected, ap_sync::down_claimed, memory_order::acquire,
-                                     memory_order::relaxed))
-            return;
+        // Races the boot CPU's cancel; what it did before asking is visible
+        // to the teardowns.
+        if (!handshake::ap_moves<ap_sync::down_requested, ap_sync::down_claimed>(s.sync)) return;
         result r = walk(self, state::bp_bringup, side::ap);
-        s.report = r;
-        if (!r && s.current() != state::bp_bringup) {
-            // Rolled back: still online. release: publishes s.report.
-            s.sync.store(ap_sync::down_failed, memory_order::release);
+        s.report = r;   // published by the move below
+        if (!r && s.current() != state::bp_bringup) {   // rolled back: still online
+            handshake::ap_moves<ap_sync::down_claimed, ap_sync::down_failed>(s.sync);
             return;
         }
-        s.sync.store(ap_sync::dying, memory_order::release);
+        handshake::ap_moves<ap_sync::down_claimed, ap_sync::dying>(s.sync);
         backend_.ap_leave(self);
     }
 
@@ -274,6 +280,7 @@ public:
         fail_ = {};
     }
 
+    /// Before any AP is up: APs read the pointer without a lock.
     void set_trace(trace_buffer* buffer) { trace_ = buffer; }
 
     uint32_t cpu_count() const { return cpu_count_; }
@@ -283,10 +290,13 @@ public:
             if (slots_[c].hwid == hwid) return c;
         return no_cpu;
     }
-    state state_of(cpu_id cpu) const { return slots_[cpu].current(); }
-    bool is_stuck(cpu_id cpu) const { return slots_[cpu].stuck; }
-    /// The result of the last operation on this CPU.
-    const result& last_result(cpu_id cpu) const { return slots_[cpu].last; }
+    /// Offline for a CPU that does not exist.
+    state state_of(cpu_id cpu) const { return cpu < cpu_count_ ? slots_[cpu].current() : state::offline; }
+    bool is_stuck(cpu_id cpu) const { return cpu < cpu_count_ && slots_[cpu].stuck; }
+    /// The result of the last operation on this CPU (invalid_cpu if none such).
+    result last_result(cpu_id cpu) const {
+        return cpu < cpu_count_ ? slots_[cpu].last : result::fail(errc::invalid_cpu, cpu);
+    }
     /// The host's name for a dynamic state, or the built-in label.
     const char* state_name(state st) const {
         const host_step& h = steps_[uint16_t(st)];
@@ -319,7 +329,7 @@ private:
         result last;                ///< last operation's result (boot CPU)
         uint64_t online_at_ns = 0;  ///< AP's clock when it finished coming up
         bool stuck = false;         ///< a timeout left it in an unknown state
-        bool keep_stack = false;    ///< it missed callin: a late AP may use the stack
+        bool late_at_arm = false;   ///< late_ap_possible() when last armed (boot CPU)
 
         // release/acquire: whoever reads the state next (BP after AP, or the
         // other way round) also sees what the step did.
@@ -367,6 +377,13 @@ private:
         return r;
     }
 
+    void warn(cpu_id cpu, const char* what) {
+        if (!host_.log) return;
+        line<160> l;
+        l.str("cpu ").dec(cpu).str(": ").str(what);
+        host_.log(host_.ctx, log_level::warning, l.c_str());
+    }
+
     void log_failure(const result& r) {
         if (!host_.log) return;
         line<160> l;
@@ -404,9 +421,25 @@ private:
         return result::success(cpu);
     }
 
-    // ---- The steps -------------------------------------------------------
+    // ---- The walker ------------------------------------------------------
 
-    /// Startup (up) or teardown (down) of one state, without moving the CPU.
+    /// What a row runs: result(cpu, state) for both directions.
+    using step_fn = result (hotplug::*)(cpu_id, state);
+    struct row_fns {
+        step_fn startup, teardown;
+    };
+    /// The functions of the row that `st` belongs to (SMPBOOT_STATE_TABLE's
+    /// startup and teardown columns), looked up by index.
+    static const row_fns& fns_of(state st) {
+#define SMPBOOT_ROW_FNS_(r, _, e) \
+    row_fns{&hotplug::SMPBOOT_STATE_COL(4, e), &hotplug::SMPBOOT_STATE_COL(5, e)},
+        static constexpr row_fns rows[] = {BOOST_PP_SEQ_FOR_EACH(SMPBOOT_ROW_FNS_, _, SMPBOOT_STATE_TABLE)};
+#undef SMPBOOT_ROW_FNS_
+        static_assert(sizeof rows / sizeof rows[0] == row_count);
+        return rows[row_of(st)];
+    }
+
+    /// Linux's cpuhp "fail" file: fails the step before its function runs.
     result injected(cpu_id cpu, state st, bool up) const {
         if constexpr (Config::fail_injection) {
             if (fail_.cpu == cpu && fail_.st == st && fail_.up == up)
@@ -415,140 +448,259 @@ private:
         return result::success(cpu);
     }
 
-    result run_step(cpu_id cpu, state st, bool up) {
-        if (result r = injected(cpu, st, up); !r) return r;
-        if (is_dynamic(st)) {
-            const host_step& h = steps_[uint16_t(st)];
-            state_callback cb = up ? h.startup : h.teardown;
-            int rc = (h.used && cb) ? cb(cpu, h.ctx) : 0;
-            return rc == 0 ? result::success(cpu) : result::fail(errc::callback_failed, cpu, st, rc);
-        }
-        switch (st) {
-        case state::bp_prepare:
-            if (up) return with_place(take_stack(cpu), cpu, st);
-            give_back_stack(cpu);
-            break;
-        case state::ap_starting:
-            if (up) return with_place(backend_.ap_init(cpu), cpu, st);
-            backend_.ap_exit(cpu);
-            break;
-        case state::ap_online:
-            up ? online_.set(cpu) : online_.clear(cpu);
-            break;
-        case state::online:
-            up ? active_.set(cpu) : active_.clear(cpu);
-            break;
-        default:   // offline and bp_bringup are not walked
-            break;
-        }
-        return result::success(cpu);
+    /// The row's function, without moving the CPU.
+    result run_row(cpu_id cpu, state st, bool up) {
+        const row_fns& f = fns_of(st);
+        return (this->*(up ? f.startup : f.teardown))(cpu, st);
     }
 
     /// One step: startup(st) enters st; teardown(st) leaves it for prev(st).
-    /// An empty host slot is passed through untraced: it does nothing.
+    /// A row that hands over moves the state, traces and checks the injected
+    /// failure itself: the other CPU walks in the middle of its step.
     result step(cpu_id cpu, state st, bool up, side by) {
-        result r = run_step(cpu, st, up);
+        if (info_of(st).hands_over) return run_row(cpu, st, up);
+        result r = injected(cpu, st, up);
+        if (r) r = run_row(cpu, st, up);
         if (r) slots_[cpu].set_state(up ? st : prev(st));
+        // An empty host slot is passed through untraced: it does nothing.
         if (!r || !is_dynamic(st) || steps_[uint16_t(st)].used)
             trace(cpu, st, !r ? trace_kind::fail : up ? trace_kind::up : trace_kind::down, by);
         return r;
     }
 
-    /// Moves `cpu` to `target` one state at a time, on the calling CPU, like
-    /// Linux's cpuhp_invoke_callback_range(). On a failure it walks back to
-    /// where it started and returns the failure. If walking back down fails
-    /// too, it forces the CPU down to `target` and says rollback_failed.
+    /// A host slot nobody filled: its step would run nothing and trace
+    /// nothing, so walk() only moves the CPU past it. There are 3 x
+    /// SMPBOOT_DYN_STATES slots and a host fills a few: the full step for
+    /// each empty one was most of an AP's instructions from callin to online.
+    bool empty_slot(cpu_id cpu, state st, bool up) const {
+        return is_dynamic(st) && !steps_[uint16_t(st)].used && injected(cpu, st, up).ok();
+    }
+
+    /// Moves `cpu` to `target` one state at a time, running the rows of the
+    /// calling CPU's side (the other side's rows are walked by that CPU during
+    /// the hand-over), like Linux's cpuhp_invoke_callback_range(). On a failure
+    /// it walks back to where it started, from wherever the failed step left
+    /// the CPU, and returns the failure. If walking back fails too, it forces
+    /// the CPU down to the lower of start and target and says rollback_failed.
+    /// After a step that left the CPU stuck nothing is undone: it may still run.
     result walk(cpu_id cpu, state target, side by) {
-        const state start = slots_[cpu].current();
-        if (target > start) {
-            for (state st = next(start); st <= target; st = next(st)) {
-                result r = step(cpu, st, true, by);
-                if (!r) {
-                    force_down(cpu, start, by);
-                    return r;
-                }
+        slot& s = slots_[cpu];
+        const state start = s.current();
+        const bool up = target > start;
+        for (state st = up ? next(start) : start; up ? st <= target : st > target;
+             st = up ? next(st) : prev(st)) {
+            if (runs_on(st) != by) continue;
+            if (empty_slot(cpu, st, up)) {
+                s.set_state(up ? st : prev(st));
+                continue;
             }
-        } else {
-            for (state st = start; st > target; st = prev(st)) {
-                result r = step(cpu, st, false, by);
-                if (r) continue;
-                for (state back = next(st); back <= start; back = next(back)) {
-                    if (!step(cpu, back, true, by)) {
-                        force_down(cpu, target, by);
-                        return result::fail(errc::rollback_failed, cpu, r.failed_state, r.rc);
-                    }
-                }
-                return r;
-            }
+            result r = step(cpu, st, up, by);
+            if (r) continue;
+            // `stuck` is the boot CPU's to read and write.
+            if (by == side::bp && s.stuck) return r;
+            return rolled_back(r, undo(cpu, start, up ? start : target, by));
         }
         return result::success(cpu);
     }
 
+    /// What walk() does after a failed bp:bringup, for bring_up_all's
+    /// parallel mode, which runs that step in two halves around kick_all.
+    result undo_bringup(cpu_id cpu, result r) {
+        if (r || slots_[cpu].stuck) return r;
+        return rolled_back(r, undo(cpu, state::offline, state::offline, side::bp));
+    }
+
+    /// A failure, or rollback_failed if undoing it did not get back.
+    static result rolled_back(result failure, bool got_back) {
+        if (got_back) return failure;
+        return result::fail(errc::rollback_failed, failure.cpu, failure.failed_state, failure.rc);
+    }
+
+    /// Back to `to` from where the CPU is; if a step of that fails, force it
+    /// down to `floor`. True if it got back to `to`.
+    bool undo(cpu_id cpu, state to, state floor, side by) {
+        const state at = slots_[cpu].current();
+        for (state st = next(at); st <= to; st = next(st)) {
+            if (runs_on(st) != by) continue;
+            if (!step(cpu, st, true, by)) {
+                force_down(cpu, floor, by);
+                return false;
+            }
+        }
+        return force_down(cpu, to, by);
+    }
+
     /// Teardowns down to `target` where there is nothing left to roll back
-    /// to: a failing teardown is logged and passed over.
-    void force_down(cpu_id cpu, state target, side by) {
+    /// to: a failing teardown is logged and passed over. False if one failed.
+    /// Never crosses bp:bringup: a failed bring_up_ap has already left it.
+    bool force_down(cpu_id cpu, state target, side by) {
+        bool clean = true;
         for (state st = slots_[cpu].current(); st > target; st = prev(st)) {
-            result r = run_step(cpu, st, false);
+            if (runs_on(st) != by) continue;
+            result r = injected(cpu, st, false);
+            if (r) r = run_row(cpu, st, false);
             if (!r) {
+                clean = false;
                 if (by == side::bp) log_failure(r);
                 trace(cpu, st, trace_kind::fail, by);
             }
             slots_[cpu].set_state(prev(st));
         }
+        return clean;
     }
 
-    result take_stack(cpu_id cpu) {
+    // ---- The rows' functions, in table order -----------------------------
+
+    result no_step(cpu_id cpu, state) { return result::success(cpu); }
+
+    result take_stack(cpu_id cpu, state st) {
         slot& s = slots_[cpu];
-        if (s.stack.base) return result::success(cpu);   // kept after a missed callin
+        if (s.stack.base) return result::success(cpu);   // kept for a late AP
         s.stack = host_.alloc_stack(host_.ctx, cpu);
-        if (!s.stack.base) return result::fail(errc::no_stack, cpu);
+        if (!s.stack.base) return result::fail(errc::no_stack, cpu, st);
         return result::success(cpu);
     }
 
-    void give_back_stack(cpu_id cpu) {
+    result give_back_stack(cpu_id cpu, state) {
         slot& s = slots_[cpu];
-        if (s.keep_stack || !s.stack.base) return;
+        if (late_ap_possible(s) || !s.stack.base) return result::success(cpu);
         if (host_.free_stack) host_.free_stack(host_.ctx, cpu, s.stack);
         s.stack = {};
+        return result::success(cpu);
+    }
+
+    result host_startup(cpu_id cpu, state st) { return run_host(cpu, st, steps_[uint16_t(st)].startup); }
+    result host_teardown(cpu_id cpu, state st) { return run_host(cpu, st, steps_[uint16_t(st)].teardown); }
+    result run_host(cpu_id cpu, state st, state_callback cb) {
+        const host_step& h = steps_[uint16_t(st)];
+        const int rc = (h.used && cb) ? cb(cpu, h.ctx) : 0;
+        return rc == 0 ? result::success(cpu) : result::fail(errc::callback_failed, cpu, st, rc);
+    }
+
+    /// bp:bringup startup: start the CPU and wait until it walked its rows up.
+    result bring_up_ap(cpu_id cpu, state st) {
+        if (result r = injected(cpu, st, true); !r) return left_bringup(cpu, r);
+        arm(cpu);
+        result r = with_place(backend_.kick(slots_[cpu].boot), cpu, st);
+        if (r) trace(cpu, st, trace_kind::kick, side::bp);
+        return finish_bringup(cpu, r, now() + limits_.callin_ns);
+    }
+
+    /// bp:bringup teardown: ask the AP to walk its rows down, then wait until
+    /// it is off.
+    result take_down_ap(cpu_id cpu, state st) {
+        slot& s = slots_[cpu];
+        handshake::bp_moves<ap_sync::up_done, ap_sync::down_requested>(s.sync);
+        if (host_.wake) host_.wake(host_.ctx, cpu);
+        const uint64_t deadline = now() + limits_.down_ns;
+        while (s.sync.load(memory_order::acquire) == ap_sync::down_requested) {
+            if (now() < deadline) {
+                backend_.relax();
+                continue;
+            }
+            if (handshake::bp_moves<ap_sync::down_requested, ap_sync::up_done>(s.sync))
+                return result::fail(errc::down_timeout, cpu, state::online);
+        }
+        ap_sync v;
+        if (!wait_rows(s, ap_sync::down_claimed, v)) return result::fail(errc::down_timeout, cpu, s.current());
+        if (v == ap_sync::down_failed) {
+            handshake::bp_moves<ap_sync::down_failed, ap_sync::up_done>(s.sync);
+            return s.report;   // the AP rolled itself back: still online
+        }
+        // dying: the AP's rows are down and it is leaving.
+        result r = wait_off(cpu);
+        if (!r) return r;
+        handshake::bp_moves<ap_sync::dying, ap_sync::idle>(s.sync);
+        s.set_state(prev(st));
+        trace(cpu, st, trace_kind::down, side::bp);
+        // An injected failure fires once the CPU is off, so that walking back
+        // has a CPU to bring up again.
+        return injected(cpu, st, false);
+    }
+
+    result arch_init(cpu_id cpu, state st) { return with_place(backend_.ap_init(cpu), cpu, st); }
+    result arch_exit(cpu_id cpu, state) {
+        backend_.ap_exit(cpu);
+        return result::success(cpu);
+    }
+    result mark_online(cpu_id cpu, state) { return set_bit(online_, cpu, true); }
+    result clear_online(cpu_id cpu, state) { return set_bit(online_, cpu, false); }
+    result mark_active(cpu_id cpu, state) { return set_bit(active_, cpu, true); }
+    result clear_active(cpu_id cpu, state) { return set_bit(active_, cpu, false); }
+    static result set_bit(mask& m, cpu_id cpu, bool on) {
+        on ? m.set(cpu) : m.clear(cpu);
+        return result::success(cpu);
     }
 
     // ---- Bring-up (BP side) ----------------------------------------------
 
-    /// The CPU's boot block, reset to who it is and its handshake word.
-    ap_boot& fresh_boot(cpu_id cpu) {
-        slot& s = slots_[cpu];
-        s.boot = ap_boot{};
-        s.boot.cpu = cpu;
-        s.boot.hwid = s.hwid;
-        s.boot.sync = &s.sync;
-        return s.boot;
+    /// An offline CPU whose word says abandoned may still be reached by an AP
+    /// from an earlier kick (or runs another image): its stack and boot block
+    /// stay as they are until a callin or a confirmed off says where it is.
+    static bool late_ap_possible(const slot& s) {
+        return s.sync.load(memory_order::acquire) == ap_sync::abandoned;
+    }
+
+    /// What changes in the boot block from one kick to the next.
+    static void fill_block(slot& s, uintptr_t stack_top, uint64_t image_entry, uint64_t image_arg) {
+        s.boot.stack_top = stack_top;
+        s.boot.image_entry = image_entry;
+        s.boot.image_arg = image_arg;
     }
 
     /// Fill the CPU's boot block and publish it: the AP may run from here on.
     void arm(cpu_id cpu) {
         slot& s = slots_[cpu];
-        ap_boot& b = fresh_boot(cpu);
-        b.stack_top = (uintptr_t(s.stack.base) + s.stack.size) & ~uintptr_t{15};
-        b.entry = &hotplug::ap_entry;
-        b.core = this;
-        s.keep_stack = false;
+        s.late_at_arm = late_ap_possible(s);
+        // A late AP runs on this very block and stack (take_stack kept it).
+        if (!s.late_at_arm)
+            fill_block(s, (uintptr_t(s.stack.base) + s.stack.size) & ~uintptr_t{15}, 0, 0);
         s.set_state(state::bp_bringup);
-        // release: the boot block, the stack and every prepare step happen
-        // before the AP's callin (its acquire CAS in ap_start).
-        s.sync.store(ap_sync::kicked, memory_order::release);
+        // The boot block, the stack and every prepare step happen before the
+        // AP's callin.
+        if (s.late_at_arm) handshake::bp_moves<ap_sync::abandoned, ap_sync::kicked>(s.sync);
+        else handshake::bp_moves<ap_sync::idle, ap_sync::kicked>(s.sync);
     }
 
-    result up_one(cpu_id cpu) {
-        result r = walk(cpu, last_prepare, side::bp);
-        if (!r) return r;
-        arm(cpu);
-        r = injected(cpu, state::bp_bringup, true);
-        if (r) r = with_place(backend_.kick(slots_[cpu].boot), cpu, state::bp_bringup);
-        if (r) {
-            trace(cpu, state::bp_bringup, trace_kind::kick, side::bp);
-            r = await_online(cpu, now() + limits_.callin_ns);
+    /// After the kick: wait for the CPU, and on a failure take the step back
+    /// (unless the CPU is stuck: then nothing can be undone).
+    result finish_bringup(cpu_id cpu, result kicked, uint64_t callin_deadline) {
+        slot& s = slots_[cpu];
+        if (!kicked) {
+            // The kick failed, but it may have started the CPU before failing
+            // (x86: the first SIPI did, the second's ICR never went idle). One
+            // CAS settles it: if the CPU has not called in, it never will be
+            // wanted. If it has, it is in: it runs our code on our stack and
+            // walks its rows at once. (Linux's AP instead waits at ALIVE for
+            // the boot CPU's go-ahead, cpuhp_ap_sync_alive() in kernel/cpu.c,
+            // so there a failed kick leaves it parked for the next kick to
+            // reset. Ours may already be in a host callback; stopping it
+            // would take a whole cpu_down, with failures of its own.)
+            if (handshake::bp_moves<ap_sync::kicked, ap_sync::abandoned>(s.sync)) {
+                // Not called in, but it may still be on its way: only the
+                // backend can say it is stopped. Until then the word stays
+                // abandoned, and the stack and block stay for it.
+                forget_if_stopped(cpu);
+                return left_bringup(cpu, kicked);
+            }
+            warn(cpu, "the kick failed after the CPU called in; it is taken as started");
         }
-        if (!r) unwind_failed_bringup(cpu);
+        result r = await_online(cpu, callin_deadline);
+        if (!r && !s.stuck) return left_bringup(cpu, r);
+        return r;
+    }
+
+    /// An abandoned CPU that the backend has stopped can reach nothing any
+    /// more: its word goes back to idle, so its stack may be freed and its
+    /// block refilled. Otherwise a late AP may still come (late_ap_possible).
+    void forget_if_stopped(cpu_id cpu) {
+        if (backend_.abandon(cpu)) handshake::bp_moves<ap_sync::abandoned, ap_sync::idle>(slots_[cpu].sync);
+    }
+
+    /// bp:bringup did not happen after all: the CPU is off, prepared.
+    result left_bringup(cpu_id cpu, result r) {
+        slots_[cpu].set_state(last_prepare);
+        trace(cpu, state::bp_bringup, trace_kind::down, side::bp);
         return r;
     }
 
@@ -562,38 +714,36 @@ private:
                 backend_.relax();
                 continue;
             }
-            ap_sync expected = ap_sync::kicked;
-            // acq_rel: exactly one of this and the AP's callin CAS wins.
-            if (s.sync.compare_exchange(expected, ap_sync::abandoned, memory_order::acq_rel,
-                                        memory_order::acquire)) {
-                s.keep_stack = true;
-                backend_.abandon(cpu);
+            // Exactly one of this and the AP's callin wins; a late AP then
+            // finds itself abandoned and leaves.
+            if (handshake::bp_moves<ap_sync::kicked, ap_sync::abandoned>(s.sync)) {
+                forget_if_stopped(cpu);
                 return result::fail(errc::callin_timeout, cpu, state::bp_bringup);
             }
         }
-        const uint64_t deadline = now() + limits_.online_ns;
         ap_sync v;
-        while ((v = s.sync.load(memory_order::acquire)) == ap_sync::alive) {
-            if (now() >= deadline) {
-                s.stuck = true;
-                return result::fail(errc::online_timeout, cpu, s.current());
-            }
-            backend_.relax();
-        }
+        if (!wait_rows(s, ap_sync::alive, v)) return result::fail(errc::online_timeout, cpu, s.current());
         if (v == ap_sync::up_done) return result::success(cpu);
         result r = s.report;   // up_failed: the AP undid its states and left
         result off = wait_off(cpu);
-        return off ? r : off;
+        if (!off) return off;
+        handshake::bp_moves<ap_sync::up_failed, ap_sync::idle>(s.sync);
+        return r;
     }
 
-    /// After a failed kick or wait: back to offline, unless the CPU is stuck.
-    void unwind_failed_bringup(cpu_id cpu) {
-        slot& s = slots_[cpu];
-        if (s.stuck) return;
-        s.sync.store(ap_sync::idle, memory_order::relaxed);
-        s.set_state(last_prepare);
-        trace(cpu, state::bp_bringup, trace_kind::down, side::bp);
-        force_down(cpu, state::offline, side::bp);
+    /// Wait while the word says `walking` (the AP runs its rows), leaving the
+    /// next value in `seen`. Past the online limit the CPU is stuck: it may
+    /// still be inside a callback.
+    bool wait_rows(slot& s, ap_sync walking, ap_sync& seen) {
+        const uint64_t deadline = now() + limits_.online_ns;
+        while ((seen = s.sync.load(memory_order::acquire)) == walking) {
+            if (now() >= deadline) {
+                s.stuck = true;
+                return false;
+            }
+            backend_.relax();
+        }
+        return true;
     }
 
     result wait_off(cpu_id cpu) {
@@ -602,87 +752,24 @@ private:
         return r;
     }
 
-    // ---- Take-down (BP side) ---------------------------------------------
-
-    result down_one(cpu_id cpu) {
-        slot& s = slots_[cpu];
-        // release: pairs with ap_poll's acquire.
-        s.sync.store(ap_sync::down_requested, memory_order::release);
-        if (host_.wake) host_.wake(host_.ctx, cpu);
-        uint64_t deadline = now() + limits_.down_ns;
-        while (s.sync.load(memory_order::acquire) == ap_sync::down_requested) {
-            if (now() < deadline) {
-                backend_.relax();
-                continue;
-            }
-            ap_sync expected = ap_sync::down_requested;
-            if (s.sync.compare_exchange(expected, ap_sync::up_done, memory_order::acq_rel,
-                                        memory_order::acquire))
-                return result::fail(errc::down_timeout, cpu, state::online);
-        }
-        deadline = now() + limits_.online_ns;
-        ap_sync v;
-        while ((v = s.sync.load(memory_order::acquire)) == ap_sync::down_claimed) {
-            if (now() >= deadline) {
-                s.stuck = true;
-                return result::fail(errc::down_timeout, cpu, s.current());
-            }
-            backend_.relax();
-        }
-        const result ap_result = s.report;
-        if (v == ap_sync::down_failed) {
-            s.sync.store(ap_sync::up_done, memory_order::relaxed);
-            return ap_result;   // the AP rolled itself back: still online
-        }
-        // dying: the AP's states are down and it is leaving. Its teardown of
-        // bp:bringup is waiting until it is off.
-        result r = wait_off(cpu);
-        if (!r) return r;
-        s.sync.store(ap_sync::idle, memory_order::relaxed);
-        r = injected(cpu, state::bp_bringup, false);
-        if (r) {
-            s.set_state(last_prepare);
-            trace(cpu, state::bp_bringup, trace_kind::down, side::bp);
-            r = walk(cpu, state::offline, side::bp);
-        } else {
-            s.set_state(last_prepare);   // off, with every prepare step still done
-        }
-        if (!r && r.code != errc::rollback_failed) return back_online(cpu, r);
-        return r ? ap_result : r;
-    }
-
-    /// A teardown failed after the AP had left, and the prepare steps are
-    /// done again: finish the rollback by bringing the CPU back online.
-    result back_online(cpu_id cpu, result failure) {
-        arm(cpu);
-        result back = with_place(backend_.kick(slots_[cpu].boot), cpu, state::bp_bringup);
-        if (back) back = await_online(cpu, now() + limits_.callin_ns);
-        if (back) return failure;
-        unwind_failed_bringup(cpu);
-        return result::fail(errc::rollback_failed, cpu, failure.failed_state, failure.rc);
-    }
-
     // ---- The AP side -----------------------------------------------------
 
     static void ap_entry(void* self, cpu_id cpu) { static_cast<hotplug*>(self)->ap_start(cpu); }
 
     void ap_start(cpu_id cpu) {
         slot& s = slots_[cpu];
-        ap_sync expected = ap_sync::kicked;
-        // acq_rel: acquire what arm() published; the BP's abandon CAS may
-        // have won, in which case this CPU is not wanted and leaves.
-        if (!s.sync.compare_exchange(expected, ap_sync::alive, memory_order::acq_rel,
-                                     memory_order::acquire))
-            backend_.ap_leave(cpu);
+        // Takes what arm() published; the boot CPU's abandon may have won,
+        // in which case this CPU is not wanted and leaves.
+        if (!handshake::ap_moves<ap_sync::kicked, ap_sync::alive>(s.sync)) backend_.ap_leave(cpu);
         trace(cpu, state::bp_bringup, trace_kind::callin, side::ap);
         result r = walk(cpu, state::online, side::ap);
         s.report = r;
         s.online_at_ns = now();
         if (!r) {
-            s.sync.store(ap_sync::up_failed, memory_order::release);
+            handshake::ap_moves<ap_sync::alive, ap_sync::up_failed>(s.sync);
             backend_.ap_leave(cpu);
         }
-        s.sync.store(ap_sync::up_done, memory_order::release);
+        handshake::ap_moves<ap_sync::alive, ap_sync::up_done>(s.sync);
         host_.ap_main(host_.ctx, cpu);
         __builtin_trap();   // ap_main must not return
     }
@@ -697,7 +784,8 @@ private:
     mask possible_, present_, online_, active_, foreign_;
     host_step steps_[state_count];
     slot slots_[max_cpus];
-    ap_boot* batch_[max_cpus];
+    ap_boot* batch_[max_cpus];     ///< bring_up_all's kick_all batch
+    result kicked_[max_cpus];      ///< and what kick_all said for each
 };
 
 }  // namespace smpboot

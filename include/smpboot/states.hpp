@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-// The hotplug states, declared once.
+// The hotplug states, declared once: one row per state says what it does.
 //
 // A CPU climbs these states to come online and descends them to go offline,
-// one step at a time, running each step's startup (up) or teardown (down):
+// one step at a time, running each row's startup (up) or teardown (down):
 //
 //   boot CPU (bp_*)                  |  the new CPU itself (ap_*, irqs off until online)
 //                                    |
 //   offline                          |
-//     bp_prepare      stack, backend |
+//     bp_prepare      stack          |
 //     bp_prepare_dyn  host slots     |
 //     bp_bringup      kick, wait ----+--> callin
 //                                    |    ap_starting      backend per-CPU init
@@ -16,11 +16,14 @@
 //                                    |    ap_online_dyn    host slots
 //                                    |    online           set in active mask
 //
-// Like Linux's cpuhp (kernel/cpu.c), the BP states run on the boot CPU, the AP
-// states on the CPU being brought up; taking a CPU down runs the teardowns in
-// reverse, AP states on the AP, then BP states on the boot CPU. The *_dyn
-// entries are ranges of SMPBOOT_DYN_STATES slots that the host fills with
-// hotplug::add_state(); an empty slot is skipped.
+// Like Linux's cpuhp_hp_states (kernel/cpu.c), each row names its startup and
+// teardown; hotplug<> runs the rows and has no other list of steps. A CPU runs
+// only the rows of its own side. bp_bringup hands over: its startup starts the
+// AP and returns once the AP has walked the ap_* rows up, its teardown asks
+// the AP to walk them down and returns once the CPU is off (Linux's
+// bringup_cpu / takedown_cpu, both cant_stop). The *_dyn rows are ranges of
+// SMPBOOT_DYN_STATES slots that the host fills with hotplug::add_state(); an
+// empty slot does nothing.
 #pragma once
 
 #include <boost/preprocessor/control/iif.hpp>
@@ -35,17 +38,21 @@
 #define SMPBOOT_DYN_STATES 8
 #endif
 
-// (name, side, dynamic range?, label)
-#define SMPBOOT_STATE_TABLE                                    \
-    ((offline,         none, 0, "offline"))                    \
-    ((bp_prepare,      bp,   0, "bp:prepare"))                 \
-    ((bp_prepare_dyn,  bp,   1, "bp:prepare-dyn"))             \
-    ((bp_bringup,      bp,   0, "bp:bringup"))                 \
-    ((ap_starting,     ap,   0, "ap:starting"))                \
-    ((ap_starting_dyn, ap,   1, "ap:starting-dyn"))            \
-    ((ap_online,       ap,   0, "ap:online"))                  \
-    ((ap_online_dyn,   ap,   1, "ap:online-dyn"))              \
-    ((online,          ap,   0, "online"))
+// The startup and teardown columns name member functions of hotplug<>.
+//  name              side  slots  label               startup          teardown       hands over
+#define SMPBOOT_STATE_TABLE                                                                       \
+    ((offline,         none, 0, "offline",         no_step,         no_step,         0))           \
+    ((bp_prepare,      bp,   0, "bp:prepare",      take_stack,      give_back_stack, 0))           \
+    ((bp_prepare_dyn,  bp,   1, "bp:prepare-dyn",  host_startup,    host_teardown,   0))           \
+    ((bp_bringup,      bp,   0, "bp:bringup",      bring_up_ap,     take_down_ap,    1))           \
+    ((ap_starting,     ap,   0, "ap:starting",     arch_init,       arch_exit,       0))           \
+    ((ap_starting_dyn, ap,   1, "ap:starting-dyn", host_startup,    host_teardown,   0))           \
+    ((ap_online,       ap,   0, "ap:online",       mark_online,     clear_online,    0))           \
+    ((ap_online_dyn,   ap,   1, "ap:online-dyn",   host_startup,    host_teardown,   0))           \
+    ((online,          ap,   0, "online",          mark_active,     clear_active,    0))
+
+/// Column `i` of a row of SMPBOOT_STATE_TABLE.
+#define SMPBOOT_STATE_COL(i, row) BOOST_PP_TUPLE_ELEM(7, i, row)
 
 namespace smpboot {
 
@@ -54,10 +61,10 @@ enum class side : uint8_t { none, bp, ap };
 
 #define SMPBOOT_STATE_LAST_I_(name) name##_last = name + (SMPBOOT_DYN_STATES - 1),
 #define SMPBOOT_STATE_LAST_(name) SMPBOOT_STATE_LAST_I_(name)
-#define SMPBOOT_STATE_ENUM_(r, _, e)                                                  \
-    BOOST_PP_TUPLE_ELEM(4, 0, e),                                                     \
-    BOOST_PP_IIF(BOOST_PP_TUPLE_ELEM(4, 2, e), SMPBOOT_STATE_LAST_, BOOST_PP_TUPLE_EAT(1))( \
-        BOOST_PP_TUPLE_ELEM(4, 0, e))
+#define SMPBOOT_STATE_ENUM_(r, _, e)                                                    \
+    SMPBOOT_STATE_COL(0, e),                                                            \
+    BOOST_PP_IIF(SMPBOOT_STATE_COL(2, e), SMPBOOT_STATE_LAST_, BOOST_PP_TUPLE_EAT(1))(  \
+        SMPBOOT_STATE_COL(0, e))
 
 /// A hotplug state. Values are ordered: a CPU in state S has completed every
 /// step up to and including S.
@@ -83,36 +90,50 @@ constexpr state_range dynamic_range(section s) {
 constexpr state next(state s) { return state(uint16_t(s) + 1); }
 constexpr state prev(state s) { return state(uint16_t(s) - 1); }
 
-/// Facts about one built-in state, as declared in SMPBOOT_STATE_TABLE.
+/// One row of SMPBOOT_STATE_TABLE, without its functions (hotplug<> has those).
 struct state_info {
     state first;
-    state last;   ///< == first unless a dynamic range
+    state last;        ///< == first unless a dynamic range
     side runs_on;
     const char* label;
+    bool hands_over;   ///< its steps run while the other CPU walks its rows
 };
 
 #define SMPBOOT_STATE_INFO_(r, _, e)                                                   \
-    state_info{state::BOOST_PP_TUPLE_ELEM(4, 0, e),                                    \
-               state(uint16_t(state::BOOST_PP_TUPLE_ELEM(4, 0, e)) +                   \
-                     BOOST_PP_TUPLE_ELEM(4, 2, e) * (SMPBOOT_DYN_STATES - 1)),         \
-               side::BOOST_PP_TUPLE_ELEM(4, 1, e), BOOST_PP_TUPLE_ELEM(4, 3, e)},
+    state_info{state::SMPBOOT_STATE_COL(0, e),                                         \
+               state(uint16_t(state::SMPBOOT_STATE_COL(0, e)) +                        \
+                     SMPBOOT_STATE_COL(2, e) * (SMPBOOT_DYN_STATES - 1)),              \
+               side::SMPBOOT_STATE_COL(1, e), SMPBOOT_STATE_COL(3, e),                 \
+               SMPBOOT_STATE_COL(6, e) != 0},
 
-/// The built-in state table, in state order.
+/// The rows, in state order.
 inline constexpr state_info builtin_states[] = {
     BOOST_PP_SEQ_FOR_EACH(SMPBOOT_STATE_INFO_, _, SMPBOOT_STATE_TABLE)};
+inline constexpr uint16_t row_count = sizeof builtin_states / sizeof builtin_states[0];
 
 #undef SMPBOOT_STATE_INFO_
 #undef SMPBOOT_STATE_ENUM_
 #undef SMPBOOT_STATE_LAST_
 #undef SMPBOOT_STATE_LAST_I_
 
-/// The table entry that state `s` belongs to (its dynamic range, if any).
-constexpr const state_info& info_of(state s) {
-    const state_info* found = &builtin_states[0];
-    for (const state_info& i : builtin_states)
-        if (uint16_t(i.first) <= uint16_t(s)) found = &i;
-    return *found;
+namespace detail {
+struct row_index {
+    uint8_t of[state_count];
+};
+constexpr row_index make_row_index() {
+    row_index ix{};
+    for (uint16_t r = 0; r < row_count; ++r)
+        for (uint16_t s = uint16_t(builtin_states[r].first); s <= uint16_t(builtin_states[r].last); ++s)
+            ix.of[s] = uint8_t(r);
+    return ix;
 }
+/// State -> its row, computed once at compile time.
+inline constexpr row_index rows = make_row_index();
+}  // namespace detail
+
+/// The row that state `s` belongs to (its dynamic range, if any).
+constexpr uint16_t row_of(state s) { return detail::rows.of[uint16_t(s)]; }
+constexpr const state_info& info_of(state s) { return builtin_states[row_of(s)]; }
 
 constexpr bool is_dynamic(state s) { return info_of(s).first != info_of(s).last; }
 constexpr side runs_on(state s) { return info_of(s).runs_on; }
@@ -124,5 +145,6 @@ static_assert(uint16_t(state::bp_prepare_dyn_last) - uint16_t(state::bp_prepare_
               SMPBOOT_DYN_STATES - 1);
 static_assert(runs_on(state::bp_bringup) == side::bp && runs_on(state::ap_starting) == side::ap);
 static_assert(info_of(state::ap_online_dyn_last).first == state::ap_online_dyn);
+static_assert(info_of(state::online).last == state::online && row_of(state::online) == row_count - 1);
 
 }  // namespace smpboot

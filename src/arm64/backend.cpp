@@ -17,8 +17,8 @@ static_assert(__builtin_offsetof(smpboot_arm64_ap_table_t, count) == SMPBOOT_APT
 extern "C" {
 extern smpboot_arm64_ap_table_t smpboot_arm64_ap_table;
 [[noreturn]] void smpboot_arm64_park(smpboot::arm64::ap_block* block);
+void smpboot_arm64_park_idmap();
 [[noreturn]] void smpboot_arm64_psci_leave(smpboot::arm64::ap_block* block, uint32_t fn, uint64_t use_smc);
-[[noreturn]] void smpboot_arm64_ap_cxx(smpboot::arm64::ap_block* block);
 }
 
 namespace smpboot::arm64 {
@@ -47,6 +47,8 @@ void clean_to_poc(const void* p, size_t size) {
 void fresh(const void* p) {
     asm volatile("dc civac, %0\n\tdsb sy" ::"r"(p) : "memory");
 }
+
+uint64_t identity_phys(void*, const void* va) { return uint64_t(uintptr_t(va)); }
 
 uint64_t read_volatile(const uint64_t* p) {
     fresh(p);
@@ -126,10 +128,10 @@ result backend_base::init(const config& cfg, const host_ops& host, const cpu_inf
         slots_[i].place = i == 0 ? cpu_place::running : cpu_place::firmware;
         blocks_[i] = ap_block{};
         blocks_[i].mpidr = cpus[i].hwid;
-        blocks_[i].self_virt = uint64_t(uintptr_t(&blocks_[i]));
+        blocks_[i].cpu = i;
         blocks_[i].self_phys = to_phys(&blocks_[i]);
-        blocks_[i].owner = uint64_t(uintptr_t(this));
     }
+    if (result r = build_idmap(); !r) return r;
     // AFFINITY_INFO is optional in practice; PSCI 1.0's PSCI_FEATURES says
     // whether this firmware has it (DEN0022D 5.1.14).
     if (psci_.fn_features && psci_.fn_affinity_info &&
@@ -144,6 +146,48 @@ result backend_base::init(const config& cfg, const host_ops& host, const cpu_inf
     return result::success(0);
 }
 
+result backend_base::build_idmap() {
+    const mmu_state& m = cfg_.mmu;
+    const auto fail = [&](const char* why) {
+        log(log_level::error, why, 0, 0);
+        return result::fail(errc::not_initialized, no_cpu);
+    };
+    // 52-bit output addresses change the descriptor format (TCR_EL1.DS,
+    // Arm ARM D8.3, VMSAv8-64 descriptors); the idmap's descriptors are the 48-bit kind.
+    if (m.tcr & vmsa::tcr_ds) return fail("idmap: TCR_EL1.DS (52-bit addresses) is not supported");
+    const int attr = normal_wb_index(m.mair);
+    if (attr < 0) return fail("idmap: MAIR_EL1 has no Normal write-back attribute (0xff)");
+    const auto text_va = uint64_t(uintptr_t(smpboot_arm64_idmap_text_start));
+    const uint64_t text_pa = to_phys(smpboot_arm64_idmap_text_start);
+    // The AP branches from the idmap to the code's kernel address and
+    // switches TTBR0 there: that address must not depend on TTBR0 unless it
+    // is the identity alias itself (VA bit 55 selects TTBR1, Arm ARM D8.2).
+    if (text_va != text_pa && !((text_va >> 55) & 1))
+        return fail("idmap: the library's code must run in TTBR1's half or at VA == PA");
+    const uint64_t pa[2] = {text_pa, blocks_[0].self_phys};
+    const uint64_t size[2] = {uint64_t(smpboot_arm64_idmap_text_end - smpboot_arm64_idmap_text_start),
+                              sizeof(ap_block) * count_};
+    const uint32_t need = idmap::pages_needed(pa, size, 2);
+    if (!cfg_.idmap_pages || cfg_.idmap_page_count < need) {
+        line<96> l;
+        l.str("idmap: needs ").dec(need).str(" pages, given ").dec(cfg_.idmap_page_count);
+        return fail(l.c_str());
+    }
+    idmap map(cfg_.idmap_pages, cfg_.idmap_page_count, cfg_.virt_to_phys ? cfg_.virt_to_phys : identity_phys,
+              cfg_.ctx, uint8_t(attr));
+    if (!map.map(pa[0], size[0], true) || !map.map(pa[1], size[1], false))
+        return fail("idmap: an address does not fit 48 bits");
+    clean_to_poc(cfg_.idmap_pages, sizeof(idmap_page) * map.pages_used());
+    const uint64_t ttbr0 = idmap_ttbr0(map.root(), m.tcr, m.ttbr0, m.ttbr1);
+    const uint64_t park = to_phys(reinterpret_cast<const void*>(&smpboot_arm64_park_idmap));
+    for (uint32_t i = 0; i < count_; ++i) {
+        blocks_[i].idmap_ttbr0 = ttbr0;
+        blocks_[i].idmap_tcr = idmap_tcr(m.tcr);
+        blocks_[i].park_phys = park;
+    }
+    return result::success(0);
+}
+
 void backend_base::publish(ap_block& b, const ap_boot& boot) {
     b.stack_top = boot.stack_top;
     b.ttbr0 = cfg_.mmu.ttbr0;
@@ -152,7 +196,8 @@ void backend_base::publish(ap_block& b, const ap_boot& boot) {
     b.mair = cfg_.mmu.mair;
     b.sctlr = cfg_.mmu.sctlr;
     b.vbar = cfg_.mmu.vbar;
-    b.cxx_entry = uint64_t(uintptr_t(&smpboot_arm64_ap_cxx));
+    b.entry = uint64_t(uintptr_t(boot.entry));
+    b.core = uint64_t(uintptr_t(boot.core));
     b.image_entry = boot.image_entry;
     b.image_arg = boot.image_arg;
     b.release = 0;
@@ -166,25 +211,42 @@ result backend_base::start(ap_boot& boot, bool sev) {
     if (cpu == 0 || cpu >= count_) return result::fail(errc::invalid_cpu, cpu);
     cpu_slot& s = slots_[cpu];
     ap_block& b = blocks_[cpu];
-    s.boot = &boot;
+    // A CPU whose place is unknown (missed callin, or never reported off)
+    // may have turned up since and left: into the park loop or by CPU_OFF.
+    // It marks its own block either way, so the block says.
+    const bool maybe_late = s.place == cpu_place::unknown;
+    const uint64_t mark = maybe_late ? read_volatile(&b.parked) : 0;
+    const bool parked = s.place == cpu_place::parked || mark == SMPBOOT_PARKED_LOOP;
     publish(b, boot);
 
-    if (s.place == cpu_place::parked) {
-        // Our own park loop: it jumps to the release word with x0 = block.
-        b.release = to_phys(reinterpret_cast<const void*>(&smpboot_arm64_entry_psci));
+    const uint64_t entry_psci = to_phys(reinterpret_cast<const void*>(&smpboot_arm64_entry_psci));
+    if (parked || maybe_late) {
+        // Our own park loop jumps to the release word with x0 = block. A CPU
+        // of unknown place gets it too: if it is on its way to the loop, it
+        // finds the word there; if it is in firmware, the firmware way below
+        // brings it in and entry.S clears the word.
+        b.release = entry_psci;
         clean_to_poc(&b.release, sizeof b.release);
         if (sev) asm volatile("sev" ::: "memory");
-        s.place = cpu_place::running;
-        return result::success(cpu);
+        if (parked) {
+            s.place = cpu_place::running;
+            return result::success(cpu);
+        }
     }
     switch (s.method) {
     case enable_method::psci: {
         if (!psci_.fn_cpu_on) return result::fail(errc::no_enable_method, cpu);
-        const int64_t rc = psci_call(psci_.fn_cpu_on, b.mpidr,
-                                     to_phys(reinterpret_cast<const void*>(&smpboot_arm64_entry_psci)),
-                                     b.self_phys);
+        const int64_t rc = psci_call(psci_.fn_cpu_on, b.mpidr, entry_psci, b.self_phys);
         const result r = psci::to_result(rc, cpu, state::bp_bringup);
-        if (!r) {
+        // Running already, and not on its way out by CPU_OFF: a late CPU on
+        // its way to the park loop (PSCI without CPU_OFF parks), which the
+        // release word brings in (DEN0022D 5.1.4: ALREADY_ON, ON_PENDING).
+        const bool late = maybe_late && mark != SMPBOOT_PARKED_CPU_OFF &&
+                          (rc == psci::already_on || rc == psci::on_pending);
+        if (!r && !late) {
+            // Not wanted after all: a CPU that parks later must stay parked.
+            b.release = 0;
+            clean_to_poc(&b.release, sizeof b.release);
             log(log_level::error, "PSCI CPU_ON failed", cpu, rc);
             return r;
         }
@@ -209,17 +271,25 @@ result backend_base::start(ap_boot& boot, bool sev) {
 
 result backend_base::kick(ap_boot& boot) { return start(boot, true); }
 
-void backend_base::kick_all(ap_boot* const* batch, uint32_t n) {
-    for (uint32_t i = 0; i < n; ++i) batch[i]->status = start(*batch[i], false);
+void backend_base::kick_all(ap_boot* const* batch, uint32_t n, result* outcomes) {
+    for (uint32_t i = 0; i < n; ++i) outcomes[i] = start(*batch[i], false);
     // One event wakes every spin-table and park-loop CPU released above.
     asm volatile("dsb sy\n\tsev" ::: "memory");
 }
 
-void backend_base::abandon(cpu_id cpu) {
+bool backend_base::abandon(cpu_id cpu) {
+    if (cpu >= count_) return false;
+    cpu_slot& s = slots_[cpu];
+    // start() leaves the place as it was when the firmware refused: then
+    // nothing was started and nothing can turn up. A CPU of unknown place
+    // stays unknown (a refused CPU_ON does not say where it is), and one
+    // that ALREADY_ON brought in from the way to the park loop is running.
+    if (s.place != cpu_place::running && s.place != cpu_place::unknown) return true;
     // Neither PSCI nor spin-table can stop a CPU that is somewhere on its way
     // in: if it turns up, the core sends it to ap_leave().
-    if (cpu < count_) slots_[cpu].place = cpu_place::unknown;
+    s.place = cpu_place::unknown;
     log(log_level::warning, "missed its callin; left to leave by itself", cpu, 0);
+    return false;
 }
 
 result backend_base::wait_off(cpu_id cpu, uint64_t deadline_ns) {
@@ -298,15 +368,4 @@ result backend_base::system_off() {
     return psci::to_result(rc, 0, state::online);
 }
 
-void backend_base::ap_enter(ap_block* block) {
-    const cpu_id cpu = cpu_id(block - blocks_);
-    slots_[cpu].boot->enter();
-    __builtin_trap();
-}
-
 }  // namespace smpboot::arm64
-
-extern "C" void smpboot_arm64_ap_cxx(smpboot::arm64::ap_block* block) {
-    // entry.S knows blocks, not objects: each block names its backend.
-    reinterpret_cast<smpboot::arm64::backend_base*>(uintptr_t(block->owner))->ap_enter(block);
-}

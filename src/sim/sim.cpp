@@ -34,6 +34,9 @@ void machine::reap(cpu_id cpu) {
 result machine::kick(ap_boot& boot) {
     sim_cpu& c = cpus_[boot.cpu];
     c.kicks.fetch_add(1);
+    // Whether this kick may have started anything, as a real backend knows:
+    // a refused kick did not; a kick that went out may still arrive.
+    c.may_arrive.store(!c.f.kick_fails);
     if (c.f.kick_fails) return result::fail(errc::kick_failed, boot.cpu);
     if (c.f.never_calls_in) return result::success(boot.cpu);
     reap(boot.cpu);
@@ -49,14 +52,23 @@ result machine::kick(ap_boot& boot) {
         }
         c.running.store(false);
     });
+    if (c.f.kick_fails_after_callin) {
+        while (!boot.called_in()) std::this_thread::yield();
+        return result::fail(errc::kick_failed, boot.cpu);
+    }
     return result::success(boot.cpu);
 }
 
-void machine::kick_all(ap_boot* const* batch, uint32_t n) {
-    for (uint32_t i = 0; i < n; ++i) batch[i]->status = kick(*batch[i]);
+void machine::kick_all(ap_boot* const* batch, uint32_t n, result* outcomes) {
+    for (uint32_t i = 0; i < n; ++i) outcomes[i] = kick(*batch[i]);
 }
 
-void machine::abandon(cpu_id cpu) { cpus_[cpu].abandons.fetch_add(1); }
+bool machine::abandon(cpu_id cpu) {
+    cpus_[cpu].abandons.fetch_add(1);
+    // A simulated CPU cannot be stopped: only a kick that was refused before
+    // it started anything leaves nothing to turn up.
+    return !cpus_[cpu].may_arrive.load() && !cpus_[cpu].running.load();
+}
 
 result machine::wait_off(cpu_id cpu, uint64_t deadline_ns) {
     sim_cpu& c = cpus_[cpu];

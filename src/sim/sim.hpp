@@ -21,6 +21,9 @@ struct faults {
     std::atomic<bool> never_calls_in{false};      ///< the kick "succeeds" but no code runs
     std::atomic<uint64_t> callin_delay_ns{0};     ///< calls in this late (a late AP)
     std::atomic<bool> kick_fails{false};          ///< the backend cannot start it (errc::kick_failed)
+    /// The kick starts the AP, waits for its callin, then reports failure
+    /// (x86: the first SIPI started it, the second one's ICR never went idle).
+    std::atomic<bool> kick_fails_after_callin{false};
     std::atomic<bool> ap_init_fails{false};       ///< ap:starting fails on the AP
     std::atomic<bool> ignores_down{false};        ///< its idle loop never polls: cpu_down times out
     std::atomic<bool> never_off{false};           ///< says goodbye, but wait_off never sees it off
@@ -49,8 +52,8 @@ public:
 
     // The backend concept.
     result kick(ap_boot& boot);
-    void kick_all(ap_boot* const* batch, uint32_t n);
-    void abandon(cpu_id cpu);
+    void kick_all(ap_boot* const* batch, uint32_t n, result* outcomes);
+    bool abandon(cpu_id cpu);
     result wait_off(cpu_id cpu, uint64_t deadline_ns);
     result ap_init(cpu_id cpu);
     void ap_exit(cpu_id cpu);
@@ -69,6 +72,7 @@ private:
         std::atomic<bool> running{false};
         std::atomic<uint32_t> kicks{0};
         std::atomic<uint32_t> abandons{0};
+        std::atomic<bool> may_arrive{false};   ///< the last kick went out
     };
     void reap(cpu_id cpu);
 

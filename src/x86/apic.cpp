@@ -16,6 +16,7 @@ constexpr uint32_t reg_esr = 0x280;
 constexpr uint32_t reg_icr_lo = 0x300;
 constexpr uint32_t reg_icr_hi = 0x310;
 constexpr uint32_t x2apic_msr_base = 0x800;
+constexpr uint32_t icr_send_pending = 1u << 12;   // delivery status (SDM 10.6.1)
 constexpr uint32_t svr_apic_enable = 1u << 8;
 constexpr size_t xapic_page = 4096;
 
@@ -81,13 +82,25 @@ result local_apic::send(icr cmd, hwid_t dest, uint64_t timeout_ns) {
         wrmsr(x2apic_msr_base + (reg_icr_lo >> 4), cmd.raw());
         return result::success();
     }
-    // The ESR is write-then-read (SDM 10.5.3); clear it so a later read is fresh.
-    write(reg_esr, 0);
     const uint64_t raw = cmd.raw();
-    write(reg_icr_hi, uint32_t(dest) << 24);
-    write(reg_icr_lo, uint32_t(raw));   // this write sends
+    // The ICR is two registers and the low write sends (SDM 10.6.1): an
+    // interrupt handler that sends its own IPI between our two writes would
+    // send ours to its destination. So, as Linux's native_apic_icr_write():
+    // interrupts off around the pair, and the previous IPI gone first.
+    const uint64_t flags = irq_save();
+    result r = wait_idle(timeout_ns);
+    if (r) {
+        write(reg_esr, 0);   // write-then-read (SDM 10.5.3): a later read is fresh
+        write(reg_icr_hi, uint32_t(dest) << 24);
+        write(reg_icr_lo, uint32_t(raw));
+    }
+    irq_restore(flags);
+    return r ? wait_idle(timeout_ns) : r;
+}
+
+result local_apic::wait_idle(uint64_t timeout_ns) const {
     const uint64_t deadline = host_->monotonic_ns(host_->ctx) + timeout_ns;
-    while (read(reg_icr_lo) & (1u << 12)) {   // delivery status: send pending
+    while (read(reg_icr_lo) & icr_send_pending) {
         if (host_->monotonic_ns(host_->ctx) >= deadline)
             return result::fail(errc::hw_timeout, no_cpu, state::bp_bringup, 0, ipi_timeout);
         cpu_relax();

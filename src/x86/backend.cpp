@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The x86-64 backend: trampoline install, INIT-SIPI-SIPI, the AP's first C++
-// and its way out (park, then INIT from the boot CPU).
+// The x86-64 backend: trampoline and transition tables install, INIT-SIPI-
+// SIPI, and the AP's way out (park, then INIT from the boot CPU). The AP's
+// way in is all in trampoline.S, up to the core's own AP entry.
 #include <smpboot/states.hpp>
 #include <smpboot/x86/backend.hpp>
 #include <smpboot/x86/cpu.hpp>
@@ -10,8 +11,11 @@ extern const char smpboot_x86_tramp_start[];
 extern const char smpboot_x86_tramp_end[];
 extern const char smpboot_x86_tramp_pm32[];
 extern const char smpboot_x86_tramp_lm64[];
-[[noreturn]] void smpboot_x86_park(smpboot::atomic<uint32_t>* parked);
-[[noreturn]] void smpboot_x86_ap_entry(smpboot::x86::ap_slot* slot);
+extern const char smpboot_x86_tramp_park[];
+extern const char smpboot_x86_ap_entry64[];
+extern const char smpboot_x86_park_trap[];
+extern uint32_t smpboot_x86_park_traps;
+[[noreturn]] void smpboot_x86_park(smpboot::atomic<uint32_t>* parked, const smpboot::x86::ap_params* params);
 }
 
 namespace smpboot::x86 {
@@ -22,21 +26,27 @@ static_assert(smpboot::backend<x86::backend<>>);
 // Intel SDM Vol. 3A 8.4.4.1 (the MP initialization example) and 10.6.1.
 constexpr uint32_t legacy_init_delay_us = 10'000;
 constexpr uint32_t legacy_sipi_delay_us = 200;
-constexpr uint64_t page_size = 4096;
+constexpr uint64_t page_size = SMPBOOT_PAGE;
+constexpr uint64_t low_size = SMPBOOT_LOW_PAGES * page_size;
 constexpr uint64_t low_mem_limit = 0x100000;
+constexpr uint32_t no_apic_id = 0xffffffff;   // a slot whose CPU was never armed
 constexpr uint64_t vga_hole_first = 0xa0000, vga_hole_end = 0xc0000;   // reserved vectors A0-BF
-
-// The config problems init() reports, as result::rc.
-enum config_error : int32_t {
-    bad_trampoline_page = 10,
-    no_trampoline_mapping,
-    cr3_above_4g,
-    no_clock,
-};
 
 uint32_t offset_in_blob(const char* sym) { return uint32_t(sym - smpboot_x86_tramp_start); }
 
 }  // namespace
+
+const char* describe_config_problem(int32_t rc) {
+    switch (config_problem(rc)) {
+    case config_problem::bad_trampoline_page:
+        return "trampoline pages not all below 1 MiB, page-aligned, outside 0xA0000-0xBFFFF (SDM Vol. 3A 10.6.1)";
+    case config_problem::no_trampoline_mapping: return "no mapping of the trampoline pages";
+    case config_problem::no_table_reader: return "no page-table reader (config::read_table)";
+    case config_problem::unreadable_page_table: return "a page table of config::cr3 could not be read";
+    case config_problem::no_clock: return "host_ops has no monotonic_ns or delay_us";
+    }
+    return nullptr;
+}
 
 hwid_t backend_base::boot_apic_id() const { return current_apic_id(); }
 
@@ -44,46 +54,88 @@ size_t backend_base::trampoline_size() {
     return size_t(smpboot_x86_tramp_end - smpboot_x86_tramp_start);
 }
 
-uint32_t backend_base::trampoline_entries() const {
-    return data_ ? __atomic_load_n(&data_->started, __ATOMIC_RELAXED) : 0;
-}
+uint32_t backend_base::trampoline_entries() const { return params_.started.load(memory_order::relaxed); }
+
+uint32_t backend_base::park_traps() const { return __atomic_load_n(&smpboot_x86_park_traps, __ATOMIC_RELAXED); }
 
 result backend_base::init(const config& cfg, const host_ops& host) {
-    auto bad = [](config_error e) { return result::fail(errc::kick_failed, 0, state::offline, e); };
+    auto bad = [](config_problem e) {
+        return result::fail(errc::kick_failed, 0, state::offline, int32_t(e), describe_config_problem(int32_t(e)));
+    };
     const uint64_t p = cfg.trampoline_phys;
-    if (p == 0 || p % page_size || p + page_size > low_mem_limit ||
-        (p >= vga_hole_first && p < vga_hole_end))
-        return bad(bad_trampoline_page);
-    if (!cfg.trampoline_virt) return bad(no_trampoline_mapping);
-    if (cfg.cr3 >> 32) return bad(cr3_above_4g);
-    if (!host.monotonic_ns || !host.delay_us) return bad(no_clock);
+    if (p == 0 || p % page_size || p + low_size > low_mem_limit || (p < vga_hole_end && p + low_size > vga_hole_first))
+        return bad(config_problem::bad_trampoline_page);
+    if (!cfg.trampoline_virt) return bad(config_problem::no_trampoline_mapping);
+    if (!cfg.read_table) return bad(config_problem::no_table_reader);
+    if (!host.monotonic_ns || !host.delay_us) return bad(config_problem::no_clock);
     cfg_ = cfg;
+    const cpuid_regs v = cpuid(0);
+    cfg_.delays = effective_delays(cfg.delays, vendor_of(v.ebx, v.edx, v.ecx), family_of(cpuid(1).eax));
     host_ = &host;
     result r = apic_.init(&host, cfg.lapic_phys, cfg.map_mmio);
     if (!r) return r;
 
+    // The transition tables in pages 1.. of the low memory: the kernel's
+    // mappings plus the trampoline page at its own address.
+    auto* low = static_cast<char*>(cfg.trampoline_virt);
+    const bool la57 = read_cr4() & cr4_la57;
+    const uint64_t tables_phys = p + page_size;
+    if (build_transition_tables(cfg.cr3, la57 ? 5 : 4, p, reinterpret_cast<uint64_t*>(low + page_size),
+                                tables_phys, cfg.read_table, host.ctx) != paging_error::ok)
+        return bad(config_problem::unreadable_page_table);
+
     // Copy the blob, then patch what depends on where it landed.
-    auto* page = static_cast<char*>(cfg.trampoline_virt);
     const size_t n = trampoline_size();
-    for (size_t i = 0; i < n; ++i) page[i] = smpboot_x86_tramp_start[i];
-    data_ = reinterpret_cast<tramp_data*>(page + SMPBOOT_TD);
+    for (size_t i = 0; i < n; ++i) low[i] = smpboot_x86_tramp_start[i];
+    auto* data = reinterpret_cast<tramp_data*>(low + SMPBOOT_TD);
     const uint32_t base = uint32_t(p);
     const uint32_t gdt = base + SMPBOOT_TD_GDT;
-    data_->gdt_limit = sizeof(data_->gdt) - 1;
-    data_->gdt_base_lo = uint16_t(gdt);
-    data_->gdt_base_hi = uint16_t(gdt >> 16);
-    data_->pm32 = {base + offset_in_blob(smpboot_x86_tramp_pm32), SMPBOOT_SEL_CODE32, 0};
-    data_->lm64 = {base + offset_in_blob(smpboot_x86_tramp_lm64), SMPBOOT_SEL_CODE64, 0};
+    data->gdt_limit = sizeof(data->gdt) - 1;
+    data->gdt_base[0] = uint16_t(gdt);
+    data->gdt_base[1] = uint16_t(gdt >> 16);
+    data->gdt_base[2] = data->gdt_base[3] = 0;
+    data->pm32 = {base + offset_in_blob(smpboot_x86_tramp_pm32), SMPBOOT_SEL_CODE32, 0};
+    data->lm64 = {base + offset_in_blob(smpboot_x86_tramp_lm64), SMPBOOT_SEL_CODE64, 0};
     // The boot CPU's CR0 minus anything but the baseline bits; caches on.
-    data_->cr0 = uint32_t((read_cr0() & (cr0_mp | cr0_et | cr0_ne | cr0_wp | cr0_am)) | cr0_pe | cr0_pg);
-    data_->cr3 = uint32_t(cfg.cr3);
-    data_->efer = uint32_t(efer_lme | (rdmsr(msr_efer) & efer_nxe));
-    data_->id_leaf = apic_.mode() == apic_mode::x2apic ? 0xb : 1;
-    data_->slots = uint64_t(uintptr_t(slots_));
-    data_->nslots = capacity_;
-    data_->started = 0;
-    data_->entry64 = uint64_t(uintptr_t(&smpboot_x86_ap_entry));
-    for (uint32_t i = 0; i < capacity_; ++i) slots_[i].armed.store(0, memory_order::relaxed);
+    data->cr0 = uint32_t((read_cr0() & (cr0_mp | cr0_et | cr0_ne | cr0_wp | cr0_am)) | cr0_pe | cr0_pg);
+    data->cr3 = uint32_t(tables_phys);
+    data->cr4 = uint32_t(cr4_pae | (la57 ? cr4_la57 : 0));
+    data->efer = uint32_t(efer_lme | (rdmsr(msr_efer) & efer_nxe));
+    data->id_leaf = apic_.mode() == apic_mode::x2apic ? 0xb : 1;
+    data->nslots = capacity_;
+    data->slots = uint64_t(uintptr_t(slots_));
+    data->entry64 = uint64_t(uintptr_t(smpboot_x86_ap_entry64));
+    data->params = uint64_t(uintptr_t(&params_));
+    data->image_cr3 = cfg.image_cr3 ? cfg.image_cr3 & ~cr3_noflush : tables_phys;
+    data->pat = rdmsr(msr_pat);
+    // Both park IDTs send every exception and the NMI to a halt loop.
+    auto* page_idt = reinterpret_cast<idt_gate*>(low + SMPBOOT_TRAMP_IDT);
+    for (uint32_t i = 0; i < SMPBOOT_IDT_GATES; ++i)
+        page_idt[i] = idt_gate::to(p + offset_in_blob(smpboot_x86_tramp_park), SMPBOOT_SEL_CODE64);
+    data->idtr = {{}, uint16_t(SMPBOOT_IDT_GATES * sizeof(idt_gate) - 1), p + SMPBOOT_TRAMP_IDT};
+
+    // What the 64-bit entry loads: the kernel's GDT and selectors as the boot
+    // CPU has them now, and its CR3 (bit 63 is "no flush" only with PCIDs).
+    params_.gdtr = read_gdtr();
+    const selectors sel = read_selectors();
+    params_.cs = sel.cs;
+    params_.ss = sel.ss;
+    params_.ds = sel.ds;
+    params_.cr3 = cfg.cr3 & ~cr3_noflush;
+    params_.early_hook = uint64_t(uintptr_t(cfg.ap_early));
+    params_.hook_ctx = uint64_t(uintptr_t(host.ctx));
+    for (uint32_t i = 0; i < SMPBOOT_IDT_GATES; ++i)
+        params_.idt[i] = idt_gate::to(uint64_t(uintptr_t(smpboot_x86_park_trap)), params_.cs);
+    params_.idtr = {{}, uint16_t(sizeof(params_.idt) - 1), uint64_t(uintptr_t(params_.idt))};
+    params_.started.store(0, memory_order::relaxed);
+
+    for (uint32_t i = 0; i < capacity_; ++i) {
+        slots_[i].armed.store(0, memory_order::relaxed);
+        slots_[i].apic_id = no_apic_id;   // known once the CPU is first armed
+    }
+    // Logical CPU 0 is the boot CPU (cpu_desc list, hotplug.hpp): never
+    // armed, but send_fixed() may address it.
+    slots_[0].apic_id = uint32_t(current_apic_id());
     // release: the page and the slots are written before any SIPI (whose
     // ICR write is ordered after them: SDM 8.2.2, plus wrmsr_fence for x2APIC).
     __atomic_thread_fence(__ATOMIC_RELEASE);
@@ -102,15 +154,13 @@ result backend_base::send_init(hwid_t dest) {
 }
 
 result backend_base::send_fixed(cpu_id cpu, uint8_t vector) {
-    if (cpu >= capacity_) return result::fail(errc::invalid_cpu, cpu);
+    if (!ready_ || cpu >= capacity_ || slots_[cpu].apic_id == no_apic_id)
+        return result::fail(errc::invalid_cpu, cpu);
     return send(icr::make(delivery_mode::fixed, vector), slots_[cpu].apic_id);
 }
 
-bool backend_base::reached(const ap_slot& s) const {
-    if (s.seen.load(memory_order::acquire)) return true;
-    auto* boot = static_cast<const ap_boot*>(s.boot);
-    return boot->image_entry == 0 && boot->called_in();
-}
+// The trampoline sets `seen` when it claims the slot, before anything else.
+bool backend_base::reached(const ap_slot& s) const { return s.seen.load(memory_order::acquire); }
 
 /// Fill the slot the AP will look for; after this it may run.
 result backend_base::arm(ap_boot& boot) {
@@ -121,7 +171,9 @@ result backend_base::arm(ap_boot& boot) {
     ap_slot& s = slots_[boot.cpu];
     s.apic_id = uint32_t(boot.hwid);
     s.stack_top = boot.stack_top;
-    s.boot = &boot;
+    s.entry = boot.entry;
+    s.core = boot.core;
+    s.cpu = boot.cpu;
     s.image_entry = boot.image_entry;
     s.image_arg = boot.image_arg;
     s.seen.store(0, memory_order::relaxed);
@@ -133,25 +185,26 @@ result backend_base::arm(ap_boot& boot) {
 
 result backend_base::kick(ap_boot& boot) {
     ap_boot* one = &boot;
-    kick_all(&one, 1);
-    return boot.status;
+    result outcome;
+    kick_all(&one, 1, &outcome);
+    return outcome;
 }
 
-void backend_base::kick_all(ap_boot* const* batch, uint32_t n) {
+void backend_base::kick_all(ap_boot* const* batch, uint32_t n, result* outcomes) {
     const uint8_t vector = uint8_t(cfg_.trampoline_phys >> 12);
-    const bool legacy = cfg_.delays == delay_policy::legacy;
+    const bool legacy = cfg_.delays == delay_policy::legacy;   // init() resolved `automatic`
     auto each = [&](auto&& fn) {
         for (uint32_t i = 0; i < n; ++i) {
             ap_boot& b = *batch[i];
-            if (!b.status) continue;
+            if (!outcomes[i]) continue;
             result r = fn(b);
             if (!r) {
-                b.status = result::fail(r.code, b.cpu, state::bp_bringup, r.rc);
+                outcomes[i] = result::fail(r.code, b.cpu, state::bp_bringup, r.rc, r.detail);
                 slots_[b.cpu % capacity_].armed.store(0, memory_order::relaxed);
             }
         }
     };
-    for (uint32_t i = 0; i < n; ++i) batch[i]->status = arm(*batch[i]);
+    for (uint32_t i = 0; i < n; ++i) outcomes[i] = arm(*batch[i]);
 
     // Intel SDM Vol. 3A 8.4.4.1: INIT, (10 ms), STARTUP, (200 us), STARTUP.
     each([&](ap_boot& b) { return send_init(b.hwid); });
@@ -168,7 +221,7 @@ void backend_base::kick_all(ap_boot* const* batch, uint32_t n) {
     for (;;) {
         bool all = true;
         for (uint32_t i = 0; i < n && all; ++i)
-            all = !batch[i]->status || reached(slots_[batch[i]->cpu]);
+            all = !outcomes[i] || reached(slots_[batch[i]->cpu]);
         if (all) return;
         if (now() >= deadline) break;
         cpu_relax();
@@ -178,12 +231,15 @@ void backend_base::kick_all(ap_boot* const* batch, uint32_t n) {
     });
 }
 
-void backend_base::abandon(cpu_id cpu) {
-    if (cpu >= capacity_) return;
+bool backend_base::abandon(cpu_id cpu) {
+    if (cpu >= capacity_) return false;
     ap_slot& s = slots_[cpu];
     s.armed.store(0, memory_order::relaxed);
-    // INIT puts it back into wait-for-SIPI whatever it was doing (SDM 8.4.1).
-    (void)send_init(s.apic_id);
+    // Never armed (arm() refused it): no SIPI ever went to it.
+    if (s.apic_id == no_apic_id) return true;
+    // INIT puts it back into wait-for-SIPI whatever it was doing (SDM 8.4.1):
+    // once delivered, nothing from an earlier SIPI runs any more.
+    return send_init(s.apic_id).ok();
 }
 
 result backend_base::wait_off(cpu_id cpu, uint64_t deadline_ns) {
@@ -194,12 +250,10 @@ result backend_base::wait_off(cpu_id cpu, uint64_t deadline_ns) {
     while (!(parked = s.parked.load(memory_order::acquire)) && now() < deadline_ns) cpu_relax();
     // Either way INIT stops it; it then waits for a SIPI and can come back.
     result r = send_init(s.apic_id);
-    if (!r) return result::fail(r.code, cpu, state::bp_bringup);
-    if (!parked && host_->log) {
-        line<96> l;
-        l.str("x86: cpu ").dec(cpu).str(" did not park in time; sent INIT");
-        host_->log(host_->ctx, log_level::warning, l.c_str());
-    }
+    if (!r) return result::fail(r.code, cpu, state::bp_bringup, r.rc, r.detail);
+    // Not parked: it may still be using its stack, so it is not off. The
+    // INIT may have stopped it, but nothing can tell; the core marks it stuck.
+    if (!parked) return result::fail(errc::offline_timeout, cpu, state::bp_bringup);
     return result::success(cpu);
 }
 
@@ -216,15 +270,9 @@ void backend_base::ap_leave(cpu_id cpu) {
     irq_disable();
     ap_slot& s = slots_[cpu % capacity_];
     s.armed.store(0, memory_order::relaxed);
-    smpboot_x86_park(&s.parked);
+    smpboot_x86_park(&s.parked, &params_);
 }
 
 void backend_base::relax() { cpu_relax(); }
 
 }  // namespace smpboot::x86
-
-/// The AP's first C++, on its own stack with interrupts off (trampoline.S).
-extern "C" void smpboot_x86_ap_entry(smpboot::x86::ap_slot* slot) {
-    static_cast<const smpboot::ap_boot*>(slot->boot)->enter();
-    __builtin_trap();
-}

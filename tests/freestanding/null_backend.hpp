@@ -8,10 +8,10 @@
 namespace smpboot_test {
 struct null_backend {
     smpboot::result kick(smpboot::ap_boot& b) { return smpboot::result::success(b.cpu); }
-    void kick_all(smpboot::ap_boot* const* batch, uint32_t n) {
-        for (uint32_t i = 0; i < n; ++i) batch[i]->status = kick(*batch[i]);
+    void kick_all(smpboot::ap_boot* const* batch, uint32_t n, smpboot::result* outcomes) {
+        for (uint32_t i = 0; i < n; ++i) outcomes[i] = kick(*batch[i]);
     }
-    void abandon(smpboot::cpu_id) {}
+    bool abandon(smpboot::cpu_id) { return true; }
     smpboot::result wait_off(smpboot::cpu_id c, uint64_t) { return smpboot::result::success(c); }
     smpboot::result ap_init(smpboot::cpu_id c) { return smpboot::result::success(c); }
     void ap_exit(smpboot::cpu_id) {}

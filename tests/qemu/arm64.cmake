@@ -39,12 +39,18 @@ function(arm64_dt_mpidrs out dtb)
   set(${out} "${ids}" PARENT_SCOPE)
 endfunction()
 
-# arm64_virt_test(NAME n [MODE m] MACHINE <-M value> CPU <model> SMP <n>
-#                 [APPEND words...] [FAILED hwid...] [LINES regex...] [TIMEOUT s])
+# arm64_virt_test(NAME n [EXAMPLE e] [MODE m] MACHINE <-M value> CPU <model> SMP <n>
+#                 [QEMU args...] [APPEND words...] [FAILED hwid...] [LINES regex...]
+#                 [TIMEOUT s])
 # FAILED hwids are expected on "failed:" lines; every other CPU of the DT online.
+# EXAMPLE: a run-example target booting the virt kernel (default arm64-virt);
+# QEMU: more QEMU arguments (e.g. -m 4G).
 function(arm64_virt_test)
-  cmake_parse_arguments(V "" "NAME;MODE;MACHINE;CPU;SMP;TIMEOUT" "APPEND;FAILED;LINES" ${ARGN})
-  set(args -M ${V_MACHINE} -cpu ${V_CPU} -smp ${V_SMP})
+  cmake_parse_arguments(V "" "NAME;EXAMPLE;MODE;MACHINE;CPU;SMP;TIMEOUT" "QEMU;APPEND;FAILED;LINES" ${ARGN})
+  if(NOT V_EXAMPLE)
+    set(V_EXAMPLE arm64-virt)
+  endif()
+  set(args -M ${V_MACHINE} -cpu ${V_CPU} -smp ${V_SMP} ${V_QEMU})
   set(expect dtb)
   if(SMPBOOT_QEMU_AARCH64 AND SMPBOOT_FDTGET)
     # One dump per distinct machine configuration, kept across reconfigures.
@@ -73,7 +79,7 @@ function(arm64_virt_test)
   foreach(w ${V_APPEND})
     list(APPEND args -append ${w})
   endforeach()
-  smpboot_qemu_test(NAME ${V_NAME} EXAMPLE arm64-virt EXPECT_HWIDS ${expect} MODE ${V_MODE}
+  smpboot_qemu_test(NAME ${V_NAME} EXAMPLE ${V_EXAMPLE} EXPECT_HWIDS ${expect} MODE ${V_MODE}
     TIMEOUT ${V_TIMEOUT} EXPECT_FAILED ${V_FAILED} EXPECT_LINES ${V_LINES} ARGS ${args})
 endfunction()
 
@@ -174,3 +180,113 @@ if(debian_rpi3_dtb)
   smpboot_qemu_test(NAME arm64-raspi3b-debian-dtb-seq EXAMPLE arm64-raspi3b MODE seq
     EXPECT_HWIDS 0x0,0x1,0x2,0x3 ARGS -dtb ${debian_rpi3_dtb})
 endif()
+
+# ---- Any kernel layout: the arm64 park / leave / entry paths -------------
+# An AP cleans its block and leaves the MMU on through the library's
+# identity map, so a kernel linked at VA != PA works on every path. The -high
+# images are the same kernels in TTBR1 (every PA at 0xffffff8000000000 + PA)
+# with TTBR0 empty and EPD0 set after early boot.
+set(stress100_ok "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$")
+set(refused_off "^warning: arm64: cpu [1-9]: PSCI CPU_OFF failed. parked instead \\(rc -1\\)$")
+set(high_banner "kernel at PA \\+ 0xffffff8000000000 \\(TTBR1, TTBR0 empty\\)")
+arm64_virt_test(NAME arm64-virt-high-smp8 EXAMPLE arm64-virt-high MACHINE virt,gic-version=3 CPU cortex-a72 SMP 8
+  LINES ${high_banner} "^arm64-virt: entered at EL1, MMU off: own higher-half map; DTB at 0x[0-9a-f]+ from x0; ")
+arm64_virt_test(NAME arm64-virt-high-gicv2-smp4-seq EXAMPLE arm64-virt-high MODE seq MACHINE virt,gic-version=2
+  CPU cortex-a53 SMP 4)
+# PSCI CPU_OFF / CPU_ON, both bring-up modes.
+arm64_virt_test(NAME arm64-virt-high-stress100 EXAMPLE arm64-virt-high MACHINE virt,gic-version=3 CPU cortex-a72 SMP 8
+  APPEND smpboot.stress=100 LINES ${stress100_ok})
+arm64_virt_test(NAME arm64-virt-high-el2-stress100-seq EXAMPLE arm64-virt-high MODE seq
+  MACHINE virt,gic-version=3,virtualization=on CPU max SMP 4 APPEND smpboot.stress=100 smpboot.seed=3
+  LINES ${stress100_ok})
+# CPU_OFF refused by firmware: every PSCI CPU that leaves parks in the
+# library's loop (MMU off from the identity alias) and comes back from it.
+arm64_virt_test(NAME arm64-virt-high-refused-off-stress100 EXAMPLE arm64-virt-high MACHINE virt,gic-version=3
+  CPU cortex-a72 SMP 4 APPEND smpboot.refuse_cpu_off=1 smpboot.stress=100 LINES ${stress100_ok} ${refused_off})
+arm64_virt_test(NAME arm64-virt-refused-off-stress100-seq MODE seq MACHINE virt,gic-version=2 CPU cortex-a53 SMP 4
+  APPEND smpboot.refuse_cpu_off=1 smpboot.stress=100 LINES ${stress100_ok} ${refused_off})
+# An image started on an AP and handed back (MMU off both ways).
+arm64_virt_test(NAME arm64-virt-high-guest EXAMPLE arm64-virt-high MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4
+  APPEND smpboot.guest=3
+  LINES "^guest on cpu 3: reported sum\\(1..1003\\)=503506 from MPIDR 0x3 at EL1 on stack 0x[0-9a-f]+: ok$")
+# Spin-table: down into the library's park loop and up from it.
+smpboot_qemu_test(NAME arm64-raspi3b-high EXAMPLE arm64-raspi3b-high EXPECT_HWIDS 0x0,0x1,0x2,0x3
+  EXPECT_LINES ${high_banner})
+smpboot_qemu_test(NAME arm64-raspi3b-high-stress100-seq EXAMPLE arm64-raspi3b-high MODE seq
+  EXPECT_HWIDS 0x0,0x1,0x2,0x3 EXPECT_LINES ${stress100_ok} ARGS -append smpboot.stress=100)
+smpboot_qemu_test(NAME arm64-raspi3b-high-stress100 EXAMPLE arm64-raspi3b-high
+  EXPECT_HWIDS 0x0,0x1,0x2,0x3 EXPECT_LINES ${stress100_ok} ARGS -append smpboot.stress=100 -append smpboot.seed=11)
+smpboot_qemu_test(NAME arm64-raspi3b-high-guest-seq EXAMPLE arm64-raspi3b-high MODE seq EXPECT_HWIDS 0x0,0x1,0x2,0x3
+  EXPECT_LINES "^guest on cpu 2: reported sum\\(1..1002\\)=502503 from MPIDR 0x2 at EL1 on stack 0x[0-9a-f]+: ok$"
+  ARGS -append smpboot.guest=2)
+
+# A spin-table CPU that calls in after the library gave up on it parks on
+# its own block; the next bring-up must release it from there (the
+# firmware's cpu-release-addr is polled by nobody any more).
+foreach(ex arm64-raspi3b arm64-raspi3b-high)
+  smpboot_qemu_test(NAME ${ex}-late EXAMPLE ${ex} EXPECT_HWIDS 0x0,0x1,0x2,0x3
+    EXPECT_LINES "^arm64-raspi3b: late cpu 3: first cpu_up: callin timeout. released it late$"
+    ARGS -append smpboot.late=3 -append smpboot.callin_ms=1000)
+endforeach()
+
+# Leaving EL2 must not leave SVE trapped to an EL2 without vectors: every
+# CPU runs RDVL at EL1 with the boot CPU's vector length (QEMU's max: 256).
+arm64_virt_test(NAME arm64-virt-el2-sve MACHINE virt,gic-version=3,virtualization=on CPU max SMP 4
+  LINES "^arm64-virt: SVE vector length 256 bytes at EL1 on the boot CPU; AP starts checked 3, other lengths 0$")
+
+# ---- Real firmware: UEFI (AAVMF) and U-Boot -------------------------------
+# The same kernel, loaded by firmware instead of QEMU's -kernel: the UEFI
+# application takes the DT from the EFI configuration table and its
+# command line from \cmdline.txt; U-Boot passes QEMU's DT with bootargs
+# from boot.scr. A UEFI boot takes seconds under TCG: few tests, generous
+# hang detectors, and they run in parallel with the rest.
+set(uefi_el1 "^arm64-virt: entered at EL1, MMU on: kept the firmware's identity map \\(TTBR0_EL1 0x[0-9a-f]+, ")
+set(uefi_el2 "^arm64-virt: entered at EL2, MMU off: own identity map; DTB at 0x[0-9a-f]+$")
+set(uefi_loader "^arm64-virt: loader UEFI: firmware at EL[12] \\(SCTLR 0x[0-9a-f]+, TTBR0 0x[0-9a-f]+\\); DTB from the EFI configuration table; no ACPI; cmdline from \\\\cmdline.txt on the boot volume; ExitBootServices calls 1$")
+function(arm64_uefi_test name)
+  arm64_virt_test(NAME arm64-virt-uefi-${name} EXAMPLE arm64-virt-uefi TIMEOUT 600 ${ARGN})
+endfunction()
+arm64_uefi_test(gicv2-smp1 MACHINE virt,gic-version=2,acpi=off CPU cortex-a53 SMP 1 LINES ${uefi_el1} ${uefi_loader})
+arm64_uefi_test(gicv2-smp4-seq MODE seq MACHINE virt,gic-version=2,acpi=off CPU cortex-a72 SMP 4
+  LINES ${uefi_el1} "^arm64-virt: before bring-up, PSCI AFFINITY_INFO: 3 APs off, 0 on, 0 on-pending, 0 refused$")
+arm64_uefi_test(gicv2-smp8 MACHINE virt,gic-version=2,acpi=off CPU cortex-a53 SMP 8 LINES ${uefi_el1})
+arm64_uefi_test(gicv2-el2-smp8-seq MODE seq MACHINE virt,gic-version=2,acpi=off,virtualization=on CPU cortex-a53 SMP 8
+  LINES ${uefi_el2} ${uefi_loader} "psci smc")
+arm64_uefi_test(gicv3-smp4 MACHINE virt,gic-version=3,acpi=off CPU cortex-a72 SMP 4 LINES ${uefi_el1} ${uefi_loader} "psci hvc")
+# The first ExitBootServices gets a stale map key on purpose: the loader
+# must read the map again and retry (UEFI 2.10 7.4).
+arm64_uefi_test(gicv3-smp16 MACHINE virt,gic-version=3,acpi=off CPU cortex-a72 SMP 16
+  APPEND smpboot.efi_stale_key=1 LINES ${uefi_el1} "; ExitBootServices calls 2$")
+# 4 GiB of RAM: AAVMF hands out memory from the top, above the 4 GiB the
+# kernel's own map covers at EL2; the loader must ask for memory below it.
+arm64_uefi_test(gicv3-el2-smp4-4g MACHINE virt,gic-version=3,acpi=off,virtualization=on CPU max SMP 4
+  QEMU -m 4G LINES ${uefi_el2} "^arm64-virt-uefi: kernel loaded at 0x[0-9a-f]{1,8} ")
+arm64_uefi_test(gicv3-el2-smp16-seq MODE seq MACHINE virt,gic-version=3,acpi=off,virtualization=on CPU cortex-a72 SMP 16
+  LINES ${uefi_el2} "^arm64-virt: before bring-up, PSCI AFFINITY_INFO: 15 APs off, 0 on, 0 on-pending, 0 refused$")
+# 100 offline/online cycles with the firmware's page tables on every AP.
+arm64_uefi_test(stress100 MACHINE virt,gic-version=3,acpi=off CPU cortex-a72 SMP 4
+  APPEND smpboot.stress=100 LINES ${uefi_el1} ${stress100_ok})
+# Firmware that publishes ACPI only (QEMU's default): a clear error, no hang.
+smpboot_qemu_test(NAME arm64-virt-uefi-acpi-only EXAMPLE arm64-virt-uefi EXPECT_HWIDS none TIMEOUT 600
+  EXPECT_ERROR "^smpboot: error: firmware published ACPI only; device tree discovery needs -M virt,acpi=off$"
+  ARGS -M virt,acpi=on)
+
+# U-Boot's own UEFI implementation (bootefi) runs the same application.
+arm64_virt_test(NAME arm64-virt-uboot-efi-gicv3-smp4 EXAMPLE arm64-virt-uboot-efi TIMEOUT 300
+  MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4 LINES ${uefi_el1} ${uefi_loader}
+  "^arm64-virt-uefi: started at EL1 by \"Das U-Boot\" ")
+arm64_virt_test(NAME arm64-virt-uboot-efi-el2-gicv2-smp8-seq EXAMPLE arm64-virt-uboot-efi TIMEOUT 300 MODE seq
+  MACHINE virt,gic-version=2,virtualization=on CPU cortex-a53 SMP 8 LINES ${uefi_el2} ${uefi_loader})
+
+set(uboot_entry "^arm64-virt: entered at EL%, MMU off: own identity map; DTB at 0x[0-9a-f]+ from x0; cmdline from /chosen/bootargs$")
+string(REPLACE "%" "1" uboot_el1 "${uboot_entry}")
+string(REPLACE "%" "2" uboot_el2 "${uboot_entry}")
+function(arm64_uboot_test name)
+  arm64_virt_test(NAME arm64-virt-uboot-${name} EXAMPLE arm64-virt-uboot TIMEOUT 300 ${ARGN})
+endfunction()
+arm64_uboot_test(gicv3-smp4 MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4 LINES ${uboot_el1} "psci hvc")
+arm64_uboot_test(gicv2-el2-smp8-seq MODE seq MACHINE virt,gic-version=2,virtualization=on CPU cortex-a53 SMP 8
+  LINES ${uboot_el2} "psci smc")
+arm64_uboot_test(gicv3-el2-smp16 MACHINE virt,gic-version=3,virtualization=on CPU max SMP 16 LINES ${uboot_el2})
+arm64_uboot_test(el2-stress100 MACHINE virt,gic-version=3,virtualization=on CPU cortex-a72 SMP 4
+  APPEND smpboot.stress=100 LINES ${uboot_el2} ${stress100_ok})

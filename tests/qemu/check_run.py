@@ -3,7 +3,8 @@
 """Boot an example with scripts/run-example and check what the guest printed.
 
   check_run.py --example EX --expect-hwids SPEC [--expect-failed HWID ...]
-               [--expect-line REGEX ...] [--mode seq|parallel] -- [QEMU args...]
+               [--expect-line REGEX ...] [--mode seq|parallel] [--needs-kvm]
+               -- [QEMU args...]
 
 SPEC is a comma list of hex/decimal IDs, or "x86" (APIC IDs computed from -smp
 the way QEMU assigns them; the arm64 tests read theirs from QEMU's own DT at
@@ -11,7 +12,16 @@ configure time, tests/qemu/arm64.cmake). The check passes only if:
 every expected hwid has exactly one cpu line, no other hwid has one, logical 0
 is the boot CPU, the result line is last with K/N matching, the mode matches,
 and the runner's exit status agrees (0 iff no failure was expected).
+
+--needs-kvm: the run uses KVM (SMPBOOT_X86_ACCEL=kvm). If /dev/kvm is not
+usable here the check prints why and exits with SKIP (77), which ctest
+reports as skipped (SKIP_RETURN_CODE), never as passed.
+
+With --expect-error REGEX the guest must instead stop before any CPU line:
+a line matches REGEX, no cpu or result line is printed, and QEMU ends with
+the guest's own failure status 1 (not a timeout, not a crash).
 """
+import fcntl
 import argparse
 import os
 import re
@@ -21,6 +31,11 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CPU_RE = re.compile(r"^smpboot: cpu (\d+) hwid (0x[0-9a-f]+) (online|failed: .*)$")
+SKIP = 77
+# linux/kvm.h: KVM_GET_API_VERSION = _IO(KVMIO = 0xAE, 0x00); the API is 12
+# since Linux 2.6.22 (Documentation/virt/kvm/api.rst 4.1).
+KVM_GET_API_VERSION = 0xAE00
+KVM_API_VERSION = 12
 RESULT_RE = re.compile(
     r"^smpboot: result arch=(\S+) online=(\d+)/(\d+) mode=(seq|parallel) bringup_us=(\d+)$")
 
@@ -62,8 +77,41 @@ def x86_apic_ids(qemu_args):
     return ids
 
 
+def kvm_problem():
+    """None if /dev/kvm opens read-write and answers KVM_GET_API_VERSION
+    with 12; otherwise why not."""
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+    except OSError as e:
+        return "cannot open /dev/kvm read-write: %s" % e.strerror
+    try:
+        version = fcntl.ioctl(fd, KVM_GET_API_VERSION)
+    except OSError as e:
+        return "KVM_GET_API_VERSION failed: %s" % e.strerror
+    finally:
+        os.close(fd)
+    if version != KVM_API_VERSION:
+        return "KVM API version %d, expected %d" % (version, KVM_API_VERSION)
+    return None
+
+
 def parse_ids(spec):
     return [int(x, 0) for x in spec.split(",") if x]
+
+
+def check_error(pattern, lines, status):
+    problems = []
+    if not any(re.search(pattern, l) for l in lines):
+        problems.append("no line matches %r" % pattern)
+    if any(CPU_RE.match(l) or RESULT_RE.match(l) for l in lines):
+        problems.append("cpu or result lines printed, expected none")
+    if status != 1 or not any("no result line (QEMU status 1)" in l for l in lines):
+        problems.append("run-example status %d; expected 1 with QEMU's status 1 (the guest's exit)" % status)
+    if problems:
+        print("check_run: FAIL\n  " + "\n  ".join(problems))
+        return 1
+    print("check_run: PASS: the guest stopped with the expected error")
+    return 0
 
 
 def main():
@@ -73,24 +121,35 @@ def main():
     ap.add_argument("--expect-failed", action="append", default=[],
                     help="hwid expected on a 'failed:' line (not counted as present-online)")
     ap.add_argument("--expect-line", action="append", default=[])
+    ap.add_argument("--expect-error", help="the guest must stop with this line, no CPU brought up "
+                    "(--expect-hwids is then not read)")
     ap.add_argument("--mode", default="parallel")
     ap.add_argument("--timeout", default="300")
+    ap.add_argument("--needs-kvm", action="store_true")
     ap.add_argument("qemu_args", nargs="*")
     a = ap.parse_args()
 
-    if a.expect_hwids == "x86":
-        expected = x86_apic_ids(a.qemu_args)
-    else:
-        expected = parse_ids(a.expect_hwids)
-    failed = [int(x, 0) for x in a.expect_failed]
-
     env = dict(os.environ, SMPBOOT_TIMEOUT=a.timeout)
+    if a.needs_kvm:
+        why = kvm_problem()
+        if why:
+            print("check_run: SKIPPED: this test needs KVM: %s" % why)
+            return SKIP
+        env["SMPBOOT_X86_ACCEL"] = "kvm"
     env["SMPBOOT_LOG"] = tempfile.NamedTemporaryFile(suffix=".log", delete=False).name
     cmd = [os.path.join(ROOT, "scripts/run-example"), a.example] + a.qemu_args
     p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = p.stdout.decode("utf-8", "replace")
     sys.stdout.write(out)
     lines = [l.rstrip("\r") for l in out.splitlines()]
+
+    if a.expect_error:
+        return check_error(a.expect_error, lines, p.returncode)
+    if a.expect_hwids == "x86":
+        expected = x86_apic_ids(a.qemu_args)
+    else:
+        expected = parse_ids(a.expect_hwids)
+    failed = [int(x, 0) for x in a.expect_failed]
 
     problems = []
     cpu_lines = [CPU_RE.match(l) for l in lines]

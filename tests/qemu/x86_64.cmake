@@ -99,26 +99,132 @@ smpboot_qemu_test(NAME x86_64.q35.guest.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
                "guest on cpu 2: reported sum\\(1..1002\\)=502503 from APIC ID 0x2 .*: ok$"
   ARGS -smp 4 -append smpboot.guest=2)
 
-# ---- Opt-in, needs a usable /dev/kvm: x2APIC (QEMU 7.2 TCG has none) ------
-# -DSMPBOOT_X86_KVM_TESTS=ON registers them; the runner then puts -accel kvm
-# first. The boot CPU is switched to x2APIC as firmware would
-# (smpboot.x2apic=on), so the backend runs in x2APIC mode and addresses APIC
-# IDs above 255 (socket 1 of 2 x 129 cores starts at 0x100).
-option(SMPBOOT_X86_KVM_TESTS "Register the x86 QEMU tests that need KVM (x2APIC)" OFF)
-if(SMPBOOT_X86_KVM_TESTS)
-  foreach(mode parallel seq)
-    smpboot_qemu_test(NAME x86_64.kvm.x2apic.smp8.${mode} EXAMPLE x86_64 EXPECT_HWIDS x86
-      MODE ${mode} EXPECT_LINES "; x2APIC, " "ran on the AP itself for 7/7 online APs \\(runs: starting 7, online 7, on another cpu 0\\)"
-      ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on)
-    set_tests_properties(qemu.x86_64.kvm.x2apic.smp8.${mode} PROPERTIES ENVIRONMENT SMPBOOT_X86_ACCEL=kvm)
-  endforeach()
-  smpboot_qemu_test(NAME x86_64.kvm.x2apic.stress EXAMPLE x86_64 EXPECT_HWIDS x86
-    EXPECT_LINES "; x2APIC, " "^smpboot: stress cycles=200 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
-    ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on -append smpboot.stress=200)
-  set_tests_properties(qemu.x86_64.kvm.x2apic.stress PROPERTIES ENVIRONMENT SMPBOOT_X86_ACCEL=kvm)
-  smpboot_qemu_test(NAME x86_64.kvm.x2apic.id256 EXAMPLE x86_64 EXPECT_HWIDS x86 TIMEOUT 300
-    EXPECT_LINES "; x2APIC, " "^smpboot: cpu 129 hwid 0x100 online$"
-    ARGS -M q35,kernel-irqchip=split -device intel-iommu,intremap=on,eim=on -cpu qemu64,+x2apic
-         -smp 130,sockets=2,cores=129,threads=1,maxcpus=258 -append smpboot.x2apic=on)
-  set_tests_properties(qemu.x86_64.kvm.x2apic.id256 PROPERTIES ENVIRONMENT SMPBOOT_X86_ACCEL=kvm)
-endif()
+# An AP parked in the trampoline page (started with no slot armed) takes an
+# NMI: the page's park IDT catches it (the check reads the frame it pushed);
+# without that IDT the NMI triple-faults and QEMU stops with no result line.
+foreach(mode parallel seq)
+  smpboot_qemu_test(NAME x86_64.q35.nmi-park.${mode} EXAMPLE x86_64 EXPECT_HWIDS x86 MODE ${mode}
+    EXPECT_LINES "^x86_64: nmi check: cpu 2 parked unarmed in the trampoline, NMI frame cs 0x8 rip 0x[0-9a-f]+ rsp 0x9000: survived$"
+    ARGS -smp 4 -append smpboot.nmi=2)
+endforeach()
+
+# A fault on an AP before the kernel loaded its IDT (a UD2 in the early
+# hook): the park IDT stops that CPU, which misses its callin; the machine
+# goes on (before the park IDT: a triple fault, no result line).
+smpboot_qemu_test(NAME x86_64.q35.early-fault.parallel EXAMPLE x86_64 EXPECT_HWIDS 0,1,3 EXPECT_FAILED 2
+  EXPECT_LINES "^smpboot: cpu 2 hwid 0x2 failed: callin timeout at bp:bringup$" ", 1 traps in the park IDT"
+  ARGS -smp 4 -append smpboot.early_fault=2 -append smpboot.callin_ms=1000)
+
+# ---- The higher-half layout: no identity map, tables above 4 GiB ---------
+# The example always runs at -2 GiB with a direct map and drops the boot
+# identity map before smpboot starts (examples/x86_64/memory.hpp). With
+# -m 6G its page tables, and so the APs' CR3, are above 4 GiB; with -cpu max
+# (TCG has LA57) the boot CPU and so the APs use 5-level paging. Every run
+# also checks the early hook: on each AP entry the AP had the boot CPU's PAT
+# (which the example sets to Linux's, not the reset value) and MTRRs.
+set(x86_hook_line "early hook: runs ([1-9][0-9]*), PAT as the boot CPU's \\1, MTRRs as the boot CPU's \\1 ")
+set(x86_stress100 "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$")
+foreach(mode parallel seq)
+  smpboot_qemu_test(NAME x86_64.q35.higher-half.m6G.stress100.${mode} EXAMPLE x86_64 EXPECT_HWIDS x86
+    MODE ${mode} TIMEOUT 300
+    EXPECT_LINES "no identity map, page tables \\([0-9]+ pages\\) at 0x1[0-9a-f]{8} \\(above 4 GiB\\), 4-level$"
+                 "ran on the AP itself for 7/7 online APs" "${x86_stress100}" "${x86_hook_line}"
+    ARGS -m 6G -smp 8 -append smpboot.stress=100)
+  smpboot_qemu_test(NAME x86_64.q35.higher-half.m6G.la57.stress100.${mode} EXAMPLE x86_64 EXPECT_HWIDS x86
+    MODE ${mode} TIMEOUT 300
+    EXPECT_LINES "no identity map, page tables \\([0-9]+ pages\\) at 0x1[0-9a-f]{8} \\(above 4 GiB\\), 5-level$"
+                 "ran on the AP itself for 5/5 online APs" "${x86_stress100}" "${x86_hook_line}"
+    ARGS -m 6G -cpu max -smp 6,sockets=2,cores=3,threads=1 -append smpboot.stress=100)
+endforeach()
+# The guest image on its own address space (config::image_cr3) in 5-level mode.
+smpboot_qemu_test(NAME x86_64.q35.higher-half.la57.guest.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
+  EXPECT_LINES "5-level$" "guest on cpu 1: reported sum\\(1..1001\\)=501501 from APIC ID 0x1 .*: ok$"
+  ARGS -m 6G -cpu max -smp 2 -append smpboot.guest=1)
+
+# ---- KVM: x2APIC (QEMU 7.2 TCG has none) -----------------------------------
+# Registered always; each run checks /dev/kvm itself (check_run.py
+# --needs-kvm) and is reported skipped, with the reason, where it is not
+# usable. The runner then puts -accel kvm first. The boot CPU is switched to
+# x2APIC as firmware would (smpboot.x2apic=on), so the backend runs in x2APIC
+# mode and addresses APIC IDs above 255 (socket 1 of 2 x 129 cores starts at
+# 0x100).
+foreach(mode parallel seq)
+  smpboot_qemu_test(NAME x86_64.kvm.x2apic.smp8.${mode} EXAMPLE x86_64 KVM EXPECT_HWIDS x86
+    MODE ${mode} EXPECT_LINES "traps in the park IDT. x2APIC, " "ran on the AP itself for 7/7 online APs \\(runs: starting 7, online 7, on another cpu 0\\)"
+    ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on)
+endforeach()
+smpboot_qemu_test(NAME x86_64.kvm.x2apic.stress EXAMPLE x86_64 KVM EXPECT_HWIDS x86
+  EXPECT_LINES "traps in the park IDT. x2APIC, " "^smpboot: stress cycles=200 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+  ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on -append smpboot.stress=200)
+smpboot_qemu_test(NAME x86_64.kvm.x2apic.id256 EXAMPLE x86_64 KVM EXPECT_HWIDS x86 TIMEOUT 300
+  EXPECT_LINES "traps in the park IDT. x2APIC, " "^smpboot: cpu 129 hwid 0x100 online$"
+  ARGS -M q35,kernel-irqchip=split -device intel-iommu,intremap=on,eim=on -cpu qemu64,+x2apic
+       -smp 130,sockets=2,cores=129,threads=1,maxcpus=258 -append smpboot.x2apic=on)
+
+# ---- Real boot paths: UEFI (OVMF), GRUB multiboot2 from SeaBIOS and OVMF ---
+# Each boot goes through the firmware (seconds under TCG, more under load:
+# generous timeouts), so there are few of them; label "firmware" selects
+# them (ctest -L firmware -j N runs them side by side). Besides the
+# contract, each checks the "boot:" lines saying where the RSDP, the
+# command line and the trampoline page came from; the cmdline itself is
+# checked by the mode (seq only reaches the kernel through the medium).
+# (No ';' in these regexes: CMake would split them; '.' stands for it.)
+# x86_fw_test(name example mode smp aps [EXPECT_LINES ...] [ARGS ...])
+function(x86_fw_test name example mode smp aps)
+  cmake_parse_arguments(F "" "" "EXPECT_LINES;ARGS" ${ARGN})
+  smpboot_qemu_test(NAME ${example}.${name} EXAMPLE ${example} EXPECT_HWIDS x86 MODE ${mode} TIMEOUT 400
+    EXPECT_LINES "ran on the AP itself for ${aps}/${aps} online APs \\(runs: starting ${aps}, online ${aps}, on another cpu 0\\)"
+                 "^x86_64: boot: trampoline 0x[0-9a-f]+ from the lowest free pages in the memory map"
+                 ${F_EXPECT_LINES}
+    ARGS -smp ${smp} ${F_ARGS})
+  set_property(TEST qemu.${example}.${name} APPEND PROPERTY LABELS firmware)
+endfunction()
+
+set(uefi_lines "^x86_64: boot: rsdp 0x[0-9a-f]+ from the EFI configuration table \\(ACPI 2.0 GUID\\). cmdline from \\\\cmdline.txt$")
+x86_fw_test(q35.smp1.parallel x86_64-uefi parallel 1 0 EXPECT_LINES ${uefi_lines}
+  "^x86_64: boot: the firmware's MP services had started 1 CPUs. its APs wait parked")
+x86_fw_test(q35.smp4.seq x86_64-uefi seq 4 3 EXPECT_LINES ${uefi_lines}
+  "^x86_64: boot: the firmware's MP services had started 4 CPUs. its APs wait parked for INIT-SIPI-SIPI$")
+foreach(mode parallel seq)
+  x86_fw_test(q35.smp16.${mode} x86_64-uefi ${mode} 16 15 EXPECT_LINES ${uefi_lines}
+    "^x86_64: boot: the firmware's MP services had started 16 CPUs")
+endforeach()
+x86_fw_test(q35.stress100.parallel x86_64-uefi parallel 4 3 EXPECT_LINES ${uefi_lines}
+  "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+  ARGS -append smpboot.stress=100)
+# The command line as LoadOptions: the UEFI shell starts the loader from
+# startup.nsh (run-example, SMPBOOT_UEFI_CMDLINE=shell).
+x86_fw_test(q35.shell-loadoptions.seq x86_64-uefi seq 2 1
+  EXPECT_LINES "^x86_64: boot: rsdp 0x[0-9a-f]+ from the EFI configuration table \\(ACPI 2.0 GUID\\). cmdline from LoadOptions$")
+set_property(TEST qemu.x86_64-uefi.q35.shell-loadoptions.seq APPEND PROPERTY ENVIRONMENT SMPBOOT_UEFI_CMDLINE=shell)
+# ExitBootServices refuses a stale map key (the loader's first call uses a
+# wrong one on purpose): a fresh map and a second call must get through.
+x86_fw_test(q35.stale-map-key.parallel x86_64-uefi parallel 2 1
+  EXPECT_LINES "^x86_64: boot: UEFI, firmware UEFI, ExitBootServices needed a fresh map key$"
+  ARGS -append smpboot.efi_stale_key=1)
+# 6 GiB: RAM above 4 GiB. The loader's handoff has no map of it, so the
+# kernel's page tables stay in its image (below 4 GiB); the firmware's CR3
+# is logged. A CR3 above 4 GiB is covered by the PVH higher-half.m6G tests.
+x86_fw_test(q35.m6G.parallel x86_64-uefi parallel 4 3 EXPECT_LINES ${uefi_lines}
+  "the firmware's cr3 was 0x[0-9a-f]+$" "page tables \\([0-9]+ pages\\) at 0x[0-9a-f]{1,8} \\(below 4 GiB\\), 4-level$"
+  ARGS -m 6G)
+
+# GRUB's memory map shows the RAM above 4 GiB: the kernel's page tables,
+# and so the CR3 the APs are given, go there (any 64-bit CR3 works).
+x86_fw_test(q35.m6G.parallel x86_64-grub-bios parallel 4 3
+  EXPECT_LINES "page tables \\([0-9]+ pages\\) at 0x1[0-9a-f]{8} \\(above 4 GiB\\), 4-level$" ARGS -m 6G)
+
+# GRUB: SeaBIOS's QEMU tables give an ACPI 1.0 RSDP (the old tag), OVMF's a
+# 2.0 one (the new tag); GRUB passes a memory map either way. Per firmware:
+# 16 CPUs in one mode, the stress run in the other.
+function(x86_grub_tests example firmware acpi_tag mode16 stress_mode)
+  x86_fw_test(q35.smp16.${mode16} ${example} ${mode16} 16 15
+    EXPECT_LINES ". cmdline from the multiboot2 command line tag$"
+    "^x86_64: boot: multiboot2, firmware ${firmware}, loader GRUB"
+    "^x86_64: boot: rsdp 0x[0-9a-f]+ from the multiboot2 ACPI ${acpi_tag} tag")
+  x86_fw_test(q35.stress100.${stress_mode} ${example} ${stress_mode} 4 3
+    EXPECT_LINES "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+    ARGS -append smpboot.stress=100)
+endfunction()
+x86_grub_tests(x86_64-grub-bios BIOS old parallel seq)
+x86_grub_tests(x86_64-grub-uefi UEFI new seq parallel)

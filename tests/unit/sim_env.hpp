@@ -90,6 +90,8 @@ public:
     /// Which CPU ran each host callback (must be the AP for AP states).
     bool ran_on_wrong_cpu() const { return wrong_cpu_.load(); }
     int stacks_outstanding() const { return stacks_.load(); }
+    /// free_stack ran while that CPU's thread was still running.
+    bool stack_freed_while_running() const { return freed_while_running_.load(); }
     uint32_t idle_loops_entered(cpu_id cpu) {
         std::lock_guard<std::mutex> g(mu_);
         return cpu < idle_entries_.size() ? idle_entries_[cpu] : 0;
@@ -119,6 +121,7 @@ private:
         h.free_stack = [](void* ctx, cpu_id cpu, stack_region s) {
             env& self = *static_cast<env*>(ctx);
             self.stacks_.fetch_sub(1);
+            if (self.machine_.running(cpu)) self.freed_while_running_ = true;
             self.stack_of_.at(cpu) = nullptr;
             std::free(s.base);
         };
@@ -172,6 +175,7 @@ private:
     std::vector<uint32_t> idle_entries_;
     std::atomic<bool> wrong_cpu_{false};
     std::atomic<int> stacks_{0};
+    std::atomic<bool> freed_while_running_{false};
     std::vector<void*> stack_of_ = std::vector<void*>(test_config::max_cpus, nullptr);
     std::thread::id main_thread_ = std::this_thread::get_id();
     trace_event trace_storage_[4096];

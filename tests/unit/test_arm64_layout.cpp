@@ -9,7 +9,6 @@ using namespace smpboot::arm64;
 
 TEST_CASE("arm64 layout: the block entry.S reads matches the C++ struct") {
     CHECK(sizeof(ap_block) == SMPBOOT_AP_BLOCK_SIZE);
-    CHECK(alignof(ap_block) == 64);
     CHECK(offsetof(ap_block, self_phys) == SMPBOOT_AP_SELF_PHYS);
     CHECK(offsetof(ap_block, release) == SMPBOOT_AP_RELEASE);
     CHECK(offsetof(ap_block, parked) == SMPBOOT_AP_PARKED);
@@ -18,6 +17,19 @@ TEST_CASE("arm64 layout: the block entry.S reads matches the C++ struct") {
     CHECK(reinterpret_cast<char*>(&blocks[1]) - reinterpret_cast<char*>(&blocks[0]) == SMPBOOT_AP_BLOCK_SIZE);
     CHECK(SMPBOOT_PARKED_LOOP != SMPBOOT_PARKED_CPU_OFF);
     CHECK(smpboot::backend<backend<8>>);
+}
+
+TEST_CASE("arm64 layout: no two CPUs' blocks share a cache writeback granule") {
+    // CTR_EL0.CWG is at most 9 (2^9 words = 2 KiB, Arm ARM, CTR_EL0): a
+    // block that starts and ends on a 2 KiB boundary shares no line with its
+    // neighbours, so one CPU's MMU-off store cannot be undone by another's
+    // write-back of a line that happens to hold its own block.
+    constexpr size_t max_cwg = 4u << 9;
+    CHECK(alignof(ap_block) % max_cwg == 0);
+    CHECK(sizeof(ap_block) % max_cwg == 0);
+    ap_block blocks[2];
+    CHECK(uintptr_t(&blocks[0]) % max_cwg == 0);
+    CHECK(uintptr_t(&blocks[1]) % max_cwg == 0);
 }
 
 TEST_CASE("arm64 layout: MPIDR affinity fields") {

@@ -404,3 +404,106 @@ TEST_CASE("start_image hands a CPU to another image - which the kernel then leav
     REQUIRE(e.hp().cpu_up(2).ok());
     CHECK(e.hp().online().count() == 3);
 }
+
+TEST_CASE("a kick that fails after the AP called in: the AP is in - and is treated as in") {
+    env e(3);
+    host_states h = with_host_states(e);
+    auto all = [](state) { return true; };
+    e.machine().fault(1).kick_fails_after_callin = true;
+    result r = e.hp().cpu_up(1);
+    CHECK(r.ok());
+    require_online(e, 1);
+    CHECK(e.events_of(1) == ups(h, all));
+    CHECK(e.stacks_outstanding() == 1);
+    CHECK_FALSE(e.stack_freed_while_running());
+    REQUIRE(e.hp().cpu_down(1).ok());
+    require_offline_and_clean(e, 1);
+
+    // The same through kick_all.
+    e.machine().fault(2).kick_fails_after_callin = true;
+    bringup_summary s = e.hp().bring_up_all(bringup_mode::parallel);
+    CHECK(s.online == 2);
+    require_online(e, 1);
+    require_online(e, 2);
+    CHECK_FALSE(e.stack_freed_while_running());
+    REQUIRE(e.hp().cpu_down(2).ok());
+    require_offline_and_clean(e, 2, 1);
+}
+
+TEST_CASE("a retry after a missed callin keeps the stack and block the late AP runs on") {
+    timeouts t = test::fast_timeouts();
+    t.callin_ns = 100'000'000;
+    env e(2, t);
+    e.machine().fault(1).callin_delay_ns = 400'000'000;
+    CHECK(e.hp().cpu_up(1).code == errc::callin_timeout);
+    // The retry's kick is refused because the late AP is still on its way
+    // (PSCI: ALREADY_ON / ON_PENDING).
+    e.machine().fault(1).kick_fails = true;
+    CHECK(e.hp().cpu_up(1).code == errc::kick_failed);
+    CHECK(e.stacks_outstanding() == 1);
+    for (int i = 0; i < 200 && e.machine().running(1); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK_FALSE(e.machine().running(1));   // it called in, found itself unwanted, left
+    CHECK_FALSE(e.stack_freed_while_running());
+    CHECK(e.stacks_outstanding() == 1);
+    CHECK(e.hp().state_of(1) == state::offline);
+    CHECK_FALSE(e.hp().online().test(1));
+
+    e.machine().fault(1).kick_fails = false;
+    e.machine().fault(1).callin_delay_ns = 0;
+    REQUIRE(e.hp().cpu_up(1).ok());
+    require_online(e, 1);
+    CHECK(e.stacks_outstanding() == 1);
+    REQUIRE(e.hp().cpu_down(1).ok());
+    require_offline_and_clean(e, 1);
+}
+
+TEST_CASE("a teardown failing while a failed startup rolls back says rollback_failed") {
+    env e(2);
+    host_states h = with_host_states(e);
+    // On the AP: start-b fails, and undoing start-a fails too.
+    e.fail_host(1, "start-b", true, 1);
+    e.fail_host(1, "start-a", false, 1);
+    result r = e.hp().cpu_up(1);
+    CHECK(r.code == errc::rollback_failed);
+    CHECK(r.failed_state == h.ids[3]);
+    CHECK(r.rc == -5);
+    require_offline_and_clean(e, 1);
+    // On the boot CPU: prep-b fails, and undoing prep-a fails too.
+    e.fail_host(1, "prep-b", true, 1);
+    e.fail_host(1, "prep-a", false, 1);
+    r = e.hp().cpu_up(1);
+    CHECK(r.code == errc::rollback_failed);
+    CHECK(r.failed_state == h.ids[1]);
+    require_offline_and_clean(e, 1);
+    REQUIRE(e.hp().cpu_up(1).ok());
+}
+
+TEST_CASE("parallel bring-up records each kick when kick_all returns - not after earlier waits") {
+    env e(4);
+    e.machine().fault(1).callin_delay_ns = 100'000'000;
+    REQUIRE(e.hp().bring_up_all(bringup_mode::parallel).online == 3);
+    uint64_t kick[4] = {}, callin[4] = {};
+    const trace_buffer& t = e.trace();
+    for (uint32_t i = 0; i < t.size(); ++i) {
+        const trace_event& ev = t.events[i];
+        if (ev.kind == trace_kind::kick) kick[ev.cpu] = ev.t_ns;
+        if (ev.kind == trace_kind::callin) callin[ev.cpu] = ev.t_ns;
+    }
+    for (cpu_id c = 1; c < 4; ++c) {
+        CAPTURE(c);
+        CHECK(kick[c] != 0);
+        CHECK(kick[c] < callin[1]);   // cpu 1 calls in 100 ms after kick_all
+    }
+}
+
+TEST_CASE("queries and ap_poll check their cpu argument") {
+    env e(2);
+    for (cpu_id bad : {cpu_id(2), cpu_id(test::test_config::max_cpus), no_cpu}) {
+        CAPTURE(bad);
+        CHECK(e.hp().state_of(bad) == state::offline);
+        CHECK_FALSE(e.hp().is_stuck(bad));
+        CHECK(e.hp().last_result(bad).code == errc::invalid_cpu);
+        e.hp().ap_poll(bad);   // returns: nothing to do for a CPU that does not exist
+    }
+}

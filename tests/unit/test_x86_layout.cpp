@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <smpboot/x86/apic.hpp>
+#include <smpboot/x86/backend.hpp>
+#include <smpboot/x86/cpuid.hpp>
 #include <smpboot/x86/trampoline_layout.h>
 
 #include <cstddef>
@@ -56,4 +58,51 @@ TEST_CASE("trampoline layout: the offsets the assembly hard-codes") {
     CHECK(SMPBOOT_SEL_DATA / 8 == 2);
     CHECK(SMPBOOT_SEL_CODE32 / 8 == 3);
     CHECK(SMPBOOT_TD_GDTR - SMPBOOT_TD_GDT == 4 * 8);
+}
+
+TEST_CASE("trampoline GDT: descriptors come with the accessed bit set") {
+    // Loading a selector whose descriptor has the accessed bit (type bit 0,
+    // descriptor bit 40) clear makes the CPU write the descriptor (Intel SDM
+    // Vol. 3A 3.4.5.1): a write into the page every AP executes from.
+    const uint64_t descs[] = {SMPBOOT_GDT_CODE64, SMPBOOT_GDT_DATA, SMPBOOT_GDT_CODE32};
+    for (uint64_t d : descs) {
+        CAPTURE(d);
+        CHECK((d >> 40 & 1) == 1);        // accessed
+        CHECK((d >> 47 & 1) == 1);        // present
+        CHECK((d >> 44 & 1) == 1);        // code/data, not system
+        CHECK((d & 0xffff) == 0xffff);    // limit 15:0
+    }
+    CHECK((SMPBOOT_GDT_CODE64 >> 53 & 1) == 1);   // L: 64-bit code
+    CHECK((SMPBOOT_GDT_CODE64 >> 43 & 1) == 1);   // executable
+    CHECK((SMPBOOT_GDT_CODE32 >> 54 & 1) == 1);   // D: 32-bit default operand size
+    CHECK((SMPBOOT_GDT_DATA >> 41 & 1) == 1);     // writable
+    CHECK((SMPBOOT_GDT_DATA >> 43 & 1) == 0);     // data
+}
+
+TEST_CASE("INIT pacing: the default follows CPUID as Linux does") {
+    // CPUID.0 vendor strings as EBX, EDX, ECX.
+    CHECK(vendor_of(0x756e6547, 0x49656e69, 0x6c65746e) == cpu_vendor::intel);   // GenuineIntel
+    CHECK(vendor_of(0x68747541, 0x69746e65, 0x444d4163) == cpu_vendor::amd);     // AuthenticAMD
+    CHECK(vendor_of(0x6f677948, 0x6e65476e, 0x656e6975) == cpu_vendor::hygon);   // HygonGenuine
+    CHECK(vendor_of(0x746e6543, 0x48727561, 0x736c7561) == cpu_vendor::other);   // CentaurHauls
+    // CPUID.1:EAX: family 6 (Pentium Pro 0x619), QEMU's qemu64 (0x00060fb1),
+    // Zen 3 (0x00a20f10), Pentium 4 (0xf29).
+    CHECK(family_of(0x00000619) == 6);
+    CHECK(family_of(0x00060fb1) == 0xf);
+    CHECK(family_of(0x00a20f10) == 0x19);
+    CHECK(family_of(0x00000f29) == 0xf);
+
+    const delay_policy def = config{}.delays;
+    CHECK(effective_delays(def, cpu_vendor::intel, 6) == delay_policy::modern);
+    CHECK(effective_delays(def, cpu_vendor::intel, 0xf) == delay_policy::modern);
+    CHECK(effective_delays(def, cpu_vendor::intel, 5) == delay_policy::legacy);
+    CHECK(effective_delays(def, cpu_vendor::amd, 0xf) == delay_policy::modern);
+    CHECK(effective_delays(def, cpu_vendor::amd, 0x19) == delay_policy::modern);
+    CHECK(effective_delays(def, cpu_vendor::amd, 6) == delay_policy::legacy);   // K7
+    CHECK(effective_delays(def, cpu_vendor::hygon, 0x18) == delay_policy::modern);
+    CHECK(effective_delays(def, cpu_vendor::hygon, 0x17) == delay_policy::legacy);
+    CHECK(effective_delays(def, cpu_vendor::other, 6) == delay_policy::legacy);
+    // An explicit choice is kept on any CPU.
+    CHECK(effective_delays(delay_policy::modern, cpu_vendor::other, 4) == delay_policy::modern);
+    CHECK(effective_delays(delay_policy::legacy, cpu_vendor::intel, 6) == delay_policy::legacy);
 }

@@ -5,6 +5,7 @@
 //
 //   using arch = smpboot::arm64::backend<64>;          // the one capacity
 //   static arch be;
+//   static smpboot::arm64::idmap_page idmap[8];          // cfg.idmap_pages
 //   static arch::discovery d = be.discover(tree, &log);   // or (acpi_reader, rsdp, &log)
 //   be.init(cfg, host, d);
 //   static arch::hotplug<> hp{be, host};
@@ -12,25 +13,68 @@
 //
 // Exception levels. The kernel runs at EL1. An AP that firmware starts at
 // EL2 (QEMU virt,virtualization=on; raspi3b) leaves EL2 in the library's
-// entry exactly as smpboot_arm64_el2_to_el1() does (entry.S: HCR_EL2 = RW
-// only, no stage 2 and no traps, EL1 gets the physical timer and counter,
-// CNTVOFF_EL2 = 0, GICv3 system registers enabled for EL1) and then runs at
-// EL1. A kernel entered at EL2 should call smpboot_arm64_el2_to_el1() on its
-// boot CPU too, so every CPU sees the same EL1 world. EL2 is left behind
-// with no vectors: an HVC from EL1 then is the kernel's problem (so with
-// virtualization=on PSCI must be, and in QEMU's DT is, "smc").
+// entry exactly as smpboot_arm64_el2_to_el1() does and then runs at EL1.
+// That follows Linux's booting.rst and el2_setup.h for what EL1 needs:
+// HCR_EL2 = RW only and VTTBR_EL2 = 0 (no stage 2, no traps), EL1 gets the
+// physical timer and counter, CNTVOFF_EL2 = 0, CPTR_EL2 traps neither
+// FP/SIMD nor SVE nor SME (with the largest vector lengths in ZCR_EL2 /
+// SMCR_EL2), MDCR_EL2 gives EL1 every PMU counter and traps nothing, GICv3
+// system registers are enabled for EL1 and ICH_HCR_EL2 = 0. A kernel
+// entered at EL2 should call smpboot_arm64_el2_to_el1() on its boot CPU
+// too, so every CPU sees the same EL1 world. EL2 is left behind with no
+// vectors, which is why nothing may trap to it: an HVC from EL1 then is the
+// kernel's problem (so with virtualization=on PSCI must be, and in QEMU's DT
+// is, "smc"). Not done: HCRX_EL2 (FEAT_HCX) and fine-grained traps
+// (FEAT_FGT) stay as firmware left them.
 //
-// Memory. APs enable the MMU while running at the entry's physical address,
-// so TTBR0 must identity-map the library's entry and park code (the example
-// kernels identity-map everything). virt_to_phys / phys_to_virt translate
-// the block addresses, the entry address and cpu-release-addr; null means
-// identity. Everything an AP reads with the MMU off is cleaned to the point
-// of coherency first (Arm ARM D7.5.9, DC CVAC).
+// Memory: any kernel layout. For a kernel whose code runs in TTBR1's half
+// (the higher-half layout; TTBR0 = 0 with TCR.EPD0 set is fine), the MMU
+// comes on through an identity map the library owns (smpboot/arm64/idmap.hpp,
+// built by init() in the pages config::idmap_pages gives): it maps
+// the library's entry and park code and the CPUs' blocks 1:1, nothing else.
+// The AP then branches to the entry code's kernel virtual address and
+// switches to the kernel's own TTBR0/TCR. For a kernel linked where it is
+// loaded (VA == PA), its own TTBR0 already maps the code 1:1 and the MMU
+// comes on with the kernel's registers directly. Either way the AP reads
+// nothing through a physical address once the kernel's tables are live, and
+// when kernel code first runs on an AP (the core's AP entry, then the
+// host's callbacks) it has:
+//   EL1h, DAIF masked, MAIR/TCR/TTBR0/TTBR1/SCTLR/VBAR_EL1 exactly as the
+//   boot CPU had them when it read mmu_state, no TLB entry of the idmap,
+//   sp = the stack the host gave, x0/x1 = the core's arguments; memory the
+//   boot CPU wrote before the kick is visible (it was cleaned to PoC for
+//   the MMU-off part of the path, and the core's handshake orders the
+//   rest). Other EL1 registers (CPACR_EL1, TPIDR_EL1, CONTEXTIDR_EL1, ...)
+//   are as firmware left them: set them in a host step (ap:starting).
+// Every MMU-off path (the park loop, an image's start and return, a refused
+// CPU_OFF) runs from the identity alias, so the kernel may run at any
+// virtual address with one limit, checked by init(): the library's code is
+// either in TTBR1's half or at VA == PA. virt_to_phys / phys_to_virt
+// translate the kernel's addresses (blocks, idmap pages, the entry code,
+// cpu-release-addr); null means VA == PA. What an AP reads with the MMU off
+// is cleaned to the point of coherency first (Arm ARM D7.5.9, DC CVAC), and
+// an AP cleans and invalidates its block to PoC before its caches go off,
+// so no line written with caches on can later overwrite its MMU-off stores
+// (the blocks are 2 KiB each, the largest cache writeback granule, so no
+// neighbour's line can either).
+//
+// The way in is short: entry.S (smpboot_arm64_entry_psci) calls the core's
+// AP entry (ap_boot::entry, hotplug::ap_entry) itself with the core pointer
+// and the CPU number from the block: asm -> hotplug::ap_entry -> ap_start.
 //
 // One backend per kernel: the spin-table entry, which firmware enters with
 // no argument, finds a CPU's block through one global table
 // (smpboot_arm64_ap_table) that init() points at this backend's blocks.
-// Everything after that goes through the block, which names its backend.
+// Everything after that goes through the block, which names the core and
+// the CPU number: no global points at the backend.
+//
+// A CPU that missed its callin (abandon) or never reported off (wait_off
+// timeout) may turn up later: a late AP that finds itself unwanted parks in
+// the library's loop on its own block (spin-table, or PSCI without CPU_OFF)
+// or calls CPU_OFF. The next kick of such a CPU looks at the block first:
+// parked, it is released from there; otherwise the block's release word is
+// set as well as the firmware's way in (spin-table release, or CPU_ON, whose
+// ALREADY_ON / ON_PENDING then mean "on its way to the park loop").
 //
 // Leaving: ap_leave() calls PSCI CPU_OFF when the CPU's enable-method is
 // psci (wait_off() then polls AFFINITY_INFO until OFF, or trusts the CPU_OFF
@@ -43,6 +87,7 @@
 #include <smpboot/arm64/acpi.hpp>
 #include <smpboot/arm64/discovery.hpp>
 #include <smpboot/arm64/entry_layout.h>
+#include <smpboot/arm64/idmap.hpp>
 #include <smpboot/arm64/psci.hpp>
 #include <smpboot/backend.hpp>
 #include <smpboot/capacity.hpp>
@@ -55,6 +100,8 @@ void smpboot_arm64_entry_spin();
 /// Leave EL2 for EL1 (see entry.S); returns at EL1 with sp invalid.
 void smpboot_arm64_el2_to_el1();
 void smpboot_arm64_image_return();
+/// The code the idmap maps (entry.S: one section).
+extern const char smpboot_arm64_idmap_text_start[], smpboot_arm64_idmap_text_end[];
 }
 
 namespace smpboot::arm64 {
@@ -76,6 +123,11 @@ struct config {
     void* ctx = nullptr;
     uint64_t (*virt_to_phys)(void* ctx, const void* va) = nullptr;
     void* (*phys_to_virt)(void* ctx, uint64_t pa) = nullptr;
+    /// Pages for the identity map's tables (see idmap.hpp), kept for as long
+    /// as the backend is used. 8 are enough when the library's code and the
+    /// blocks each lie within one 2 MiB region; init() says how many it needs.
+    idmap_page* idmap_pages = nullptr;
+    uint32_t idmap_page_count = 0;
 };
 
 /// Where a CPU is, as far as the backend knows.
@@ -87,22 +139,23 @@ enum class cpu_place : uint8_t {
     unknown,    ///< missed its callin; may still turn up
 };
 
-/// One CPU's block: read by entry.S with the MMU off.
-struct alignas(64) ap_block {
+/// One CPU's block: read by entry.S with the MMU off and through the idmap.
+/// Holds what the core's AP entry needs, so the asm calls it directly.
+struct alignas(SMPBOOT_AP_BLOCK_SIZE) ap_block {
     uint64_t mpidr = 0;
     uint64_t stack_top = 0;
     uint64_t ttbr0 = 0, ttbr1 = 0, tcr = 0, mair = 0, sctlr = 0, vbar = 0;
-    uint64_t cxx_entry = 0;
-    uint64_t self_virt = 0;
+    uint64_t idmap_ttbr0 = 0, idmap_tcr = 0;
+    uint64_t entry = 0;   ///< ap_boot::entry
+    uint64_t core = 0;    ///< ap_boot::core
+    uint64_t cpu = 0;
     uint64_t self_phys = 0;
+    uint64_t park_phys = 0;
     uint64_t image_entry = 0;
     uint64_t image_arg = 0;
     uint64_t release = 0;
     uint64_t parked = 0;
     int64_t off_rc = 0;
-    /// The backend that owns this block: the AP's first C++ finds it here,
-    /// so no global points at the backend.
-    uint64_t owner = 0;
 };
 static_assert(__builtin_offsetof(ap_block, mpidr) == SMPBOOT_AP_MPIDR);
 static_assert(__builtin_offsetof(ap_block, stack_top) == SMPBOOT_AP_STACK_TOP);
@@ -112,15 +165,18 @@ static_assert(__builtin_offsetof(ap_block, tcr) == SMPBOOT_AP_TCR);
 static_assert(__builtin_offsetof(ap_block, mair) == SMPBOOT_AP_MAIR);
 static_assert(__builtin_offsetof(ap_block, sctlr) == SMPBOOT_AP_SCTLR);
 static_assert(__builtin_offsetof(ap_block, vbar) == SMPBOOT_AP_VBAR);
-static_assert(__builtin_offsetof(ap_block, cxx_entry) == SMPBOOT_AP_CXX_ENTRY);
-static_assert(__builtin_offsetof(ap_block, self_virt) == SMPBOOT_AP_SELF_VIRT);
+static_assert(__builtin_offsetof(ap_block, idmap_ttbr0) == SMPBOOT_AP_IDMAP_TTBR0);
+static_assert(__builtin_offsetof(ap_block, idmap_tcr) == SMPBOOT_AP_IDMAP_TCR);
+static_assert(__builtin_offsetof(ap_block, entry) == SMPBOOT_AP_ENTRY);
+static_assert(__builtin_offsetof(ap_block, core) == SMPBOOT_AP_CORE);
+static_assert(__builtin_offsetof(ap_block, cpu) == SMPBOOT_AP_CPU);
 static_assert(__builtin_offsetof(ap_block, self_phys) == SMPBOOT_AP_SELF_PHYS);
+static_assert(__builtin_offsetof(ap_block, park_phys) == SMPBOOT_AP_PARK_PHYS);
 static_assert(__builtin_offsetof(ap_block, image_entry) == SMPBOOT_AP_IMAGE_ENTRY);
 static_assert(__builtin_offsetof(ap_block, image_arg) == SMPBOOT_AP_IMAGE_ARG);
 static_assert(__builtin_offsetof(ap_block, release) == SMPBOOT_AP_RELEASE);
 static_assert(__builtin_offsetof(ap_block, parked) == SMPBOOT_AP_PARKED);
 static_assert(__builtin_offsetof(ap_block, off_rc) == SMPBOOT_AP_OFF_RC);
-static_assert(__builtin_offsetof(ap_block, owner) == SMPBOOT_AP_OWNER);
 static_assert(sizeof(ap_block) == SMPBOOT_AP_BLOCK_SIZE);
 
 /// Where an image started by hotplug::start_image() hands its CPU back: jump
@@ -137,7 +193,6 @@ struct cpu_slot {
     enable_method method = enable_method::none;
     cpu_place place = cpu_place::firmware;
     uint64_t release_addr = 0;
-    const ap_boot* boot = nullptr;
 };
 
 /// The backend without its storage (the logic lives in backend.cpp).
@@ -148,8 +203,8 @@ public:
 
     // The smpboot::backend concept.
     result kick(ap_boot& boot);
-    void kick_all(ap_boot* const* batch, uint32_t n);
-    void abandon(cpu_id cpu);
+    void kick_all(ap_boot* const* batch, uint32_t n, result* outcomes);
+    bool abandon(cpu_id cpu);
     result wait_off(cpu_id cpu, uint64_t deadline_ns);
     result ap_init(cpu_id cpu);
     void ap_exit(cpu_id cpu);
@@ -170,9 +225,6 @@ public:
     const psci_info& psci() const { return psci_; }
     uint32_t count() const { return count_; }
 
-    /// The AP's first C++ (entry.S jumps here).
-    [[noreturn]] void ap_enter(ap_block* block);
-
 protected:
     backend_base(ap_block* blocks, cpu_slot* slots, uint32_t capacity)
         : blocks_(blocks), slots_(slots), capacity_(capacity) {}
@@ -190,6 +242,7 @@ private:
     void log(log_level lvl, const char* what, cpu_id cpu, int64_t rc) const;
     void publish(ap_block& b, const ap_boot& boot);
     result start(ap_boot& boot, bool sev);
+    result build_idmap();
 
     ap_block* blocks_;
     cpu_slot* slots_;

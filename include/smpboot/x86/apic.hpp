@@ -94,8 +94,8 @@ inline constexpr const char* ipi_timeout = "xAPIC ICR delivery status stuck";
 /// address; `ctx` is host_ops::ctx. Boot CPU.
 using map_mmio_fn = void* (*)(void* ctx, uint64_t phys, size_t size);
 
-/// A local APIC driver. Only the boot CPU sends IPIs; every CPU enables its
-/// own APIC with enable_this_cpu().
+/// A local APIC driver. The boot CPU sends INIT and STARTUP; any CPU may send
+/// fixed IPIs; every CPU enables its own APIC with enable_this_cpu().
 class local_apic {
 public:
     /// Pick the mode the boot CPU runs in and, for xAPIC, map the registers
@@ -108,9 +108,11 @@ public:
     /// Can `id` be the destination of an IPI in this mode?
     bool addressable(hwid_t id) const { return mode_ == apic_mode::x2apic ? id < 0xffffffff : id < 0xff; }
 
-    /// Send `cmd` to physical destination `dest`. xAPIC: waits for the
-    /// delivery status to clear (SDM 10.6.1) until `timeout_ns` has passed on
-    /// the host clock, then fails with errc::hw_timeout and detail ipi_timeout.
+    /// Send `cmd` to physical destination `dest`. xAPIC: with interrupts
+    /// off around the two ICR writes, after and before waiting for the
+    /// delivery status to clear (SDM 10.6.1), each wait at most `timeout_ns`
+    /// on the host clock, then errc::hw_timeout with detail ipi_timeout.
+    /// Any CPU, any context.
     result send(icr cmd, hwid_t dest, uint64_t timeout_ns);
 
     /// On the calling CPU: switch to x2APIC if the boot CPU uses it, then
@@ -121,6 +123,8 @@ public:
     hwid_t id() const;
 
 private:
+    /// xAPIC: wait until the ICR's delivery status says idle.
+    result wait_idle(uint64_t timeout_ns) const;
     uint32_t read(uint32_t reg) const;
     void write(uint32_t reg, uint32_t v);
 

@@ -6,9 +6,10 @@
 //   arch be;
 //   arch::discovery d = be.discover(reader, rsdp_phys);
 //   smpboot::x86::config cfg;
-//   cfg.trampoline_phys = 0x8000;                     // a free page below 1 MiB
+//   cfg.trampoline_phys = 0x8000;                     // 6 free pages below 1 MiB
 //   cfg.trampoline_virt = phys_to_virt(0x8000);
-//   cfg.cr3 = my_cr3;                                 // see config::cr3
+//   cfg.cr3 = my_cr3;                                 // any: see config::cr3
+//   cfg.read_table = my_read_table;                   // phys -> readable pointer
 //   cfg.lapic_phys = d.madt.lapic_phys;               // honour the MADT
 //   cfg.map_mmio = my_map_uncached;
 //   be.init(cfg, host);
@@ -16,6 +17,31 @@
 //   hp.init(d.cpus, d.count);
 //
 // What the host must provide beyond host_ops is all in `config`.
+//
+// What an AP has when the kernel's code first runs on it (config::ap_early
+// if set, else the core's AP steps and then host_ops::ap_main), set up by
+// trampoline.S from what the boot CPU had when init() ran:
+//   - 64-bit mode, CPL 0, interrupts off (RFLAGS.IF = 0), RSP = the stack
+//     from host_ops::alloc_stack, 16-byte aligned;
+//   - GDTR = the boot CPU's GDTR, CS / SS / DS = the boot CPU's selectors
+//     (ES = DS, FS = GS = 0 with base 0); no TR, no LDT: load your own;
+//   - CR3 = config::cr3 exactly (less bit 63); the identity map of the
+//     trampoline page is gone by then;
+//   - CR0 = the boot CPU's PE, MP, ET, NE, WP, AM + PG (caches on);
+//     CR4 = PAE, plus LA57 if the boot CPU had it, nothing else (no PGE,
+//     OSFXSR, SMEP, ...: set what your kernel needs); EFER = LME | LMA, plus
+//     NXE if the boot CPU had it (no SCE);
+//   - IA32_PAT = the boot CPU's (SDM Vol. 3A 11.12.4 wants it identical on
+//     all CPUs; INIT leaves the old value, Table 9-1), written before the AP
+//     touched any kernel memory. MTRRs: as INIT left them, which is why
+//     ap_early exists;
+//   - IDT: none of the kernel's. IDTR points at the library's park IDT, in
+//     which every exception and the NMI halt the CPU for good (it then
+//     misses its callin or is reported stuck, instead of a triple fault;
+//     backend_base::park_traps() counts them).
+//     Load your IDT in ap_early or in your first AP-side step;
+//   - the local APIC as INIT left it until the ap:starting step, in which
+//     the library enables it (and switches it to x2APIC to match the BSP).
 #pragma once
 
 #include <smpboot/backend.hpp>
@@ -24,37 +50,58 @@
 #include <smpboot/hotplug.hpp>
 #include <smpboot/x86/acpi.hpp>
 #include <smpboot/x86/apic.hpp>
+#include <smpboot/x86/cpuid.hpp>
+#include <smpboot/x86/paging.hpp>
 #include <smpboot/x86/trampoline_layout.h>
 
 namespace smpboot::x86 {
 
-/// How INIT-SIPI-SIPI is paced (Intel SDM Vol. 3A 8.4.4.1).
-enum class delay_policy : uint8_t {
-    /// No fixed delays: INIT, SIPI, and a second SIPI only for an AP that has
-    /// not reached the trampoline by `config::sipi_retry_ns`. For CPUs and
-    /// hypervisors that need no settling time (what Linux does on modern
-    /// Intel/AMD and under KVM).
-    modern,
-    /// The SDM's universal algorithm: INIT, 10 ms, SIPI, 200 us, SIPI, 200 us.
-    legacy,
-};
-
 struct config {
-    /// A 4 KiB-aligned page below 1 MiB, outside 0xA0000-0xBFFFF (the SIPI
-    /// vector is its page number, SDM 10.6.1), owned by the backend from
-    /// init() on for as long as CPUs may be brought up.
+    /// The first of low_memory_pages (6) 4 KiB pages of RAM, page-aligned,
+    /// all below 1 MiB and outside 0xA0000-0xBFFFF, owned by the backend from
+    /// init() on for as long as CPUs may be brought up. The first is the
+    /// trampoline (the SIPI vector is its page number, SDM 10.6.1); the
+    /// others hold the transition page tables it turns paging on with (their
+    /// top level is loaded in 32-bit mode, so it must be below 4 GiB).
     uint64_t trampoline_phys = 0;
-    /// Where the boot CPU can write that page.
+    /// Where the boot CPU can write those pages.
     void* trampoline_virt = nullptr;
-    /// The page-table root every AP loads, below 4 GiB (it is loaded in
-    /// 32-bit mode). It must identity-map the trampoline page (the AP turns
-    /// paging on while running there) and map the kernel, the slot array and
-    /// the AP stacks as the boot CPU sees them; for hotplug::start_image also
-    /// the image's entry at its physical address. 4-level paging with 4 KiB or
-    /// 2 MiB pages only: the AP gets CR4.PAE and nothing else; EFER.NXE only
-    /// if the boot CPU has it set when init() runs.
+    /// The page-table root the APs run the kernel on: any 64-bit CR3 value,
+    /// in the paging mode the boot CPU uses (4-level, or 5-level with
+    /// CR4.LA57). Nothing needs an identity map in it: the AP gets to this
+    /// CR3 through the transition tables, which map what these tables map
+    /// (the top level copied at init(), as Linux's trampoline page table)
+    /// plus the trampoline page at its own address. So the library's code
+    /// and this backend object must be mapped in it when init() runs, at the
+    /// addresses the boot CPU uses, and those mappings must stay in the top
+    /// level and, if they share the trampoline page's top-level entry, on
+    /// the way down to it (those tables are copied; everything else below
+    /// the top level is shared). The AP stacks and the GDT are only used
+    /// once this CR3 is loaded. EFER.NXE is given to the AP only if the boot
+    /// CPU has it.
     uint64_t cr3 = 0;
-    delay_policy delays = delay_policy::modern;
+    /// Read access, on the boot CPU during init(), to a page-table page by
+    /// its physical address: the top level of `cr3` and the tables on the
+    /// way to the trampoline page's address (a direct-mapped kernel returns
+    /// phys + its offset). Gets host_ops::ctx. Required.
+    table_reader read_table = nullptr;
+    /// The CR3 an image started by hotplug::start_image runs on; it must
+    /// map the trampoline page at its own address, the image's entry and the
+    /// stack given to start_image (the CPU calls the entry on that stack).
+    /// 0: the transition tables (what `cr3` maps, plus the trampoline page).
+    /// The image is called in 64-bit mode with CS = 0x08 of the trampoline's
+    /// GDT, DS = ES = SS = 0, the boot CPU's PAT, CR0/CR4/EFER as below,
+    /// interrupts off, IDTR = the trampoline page's park IDT, RDI = its
+    /// argument; if it returns, the CPU parks there until an INIT.
+    uint64_t image_cr3 = 0;
+    /// Called on each AP, if set, in the state described at the top of this
+    /// file, before the library touches any MMIO or the APIC: the place for
+    /// the kernel's MTRR sync with the boot CPU (SDM Vol. 3A 11.11.8) and,
+    /// if it wants, its own IDT. Gets host_ops::ctx and the logical CPU; no
+    /// stack beyond the AP's own; must return.
+    void (*ap_early)(void* ctx, cpu_id cpu) = nullptr;
+    /// INIT-SIPI-SIPI pacing; `automatic` picks it from the boot CPU's CPUID.
+    delay_policy delays = delay_policy::automatic;
     /// Physical address of the xAPIC registers: pass madt_info::lapic_phys to
     /// honour the MADT (and its address override); 0 reads IA32_APIC_BASE.
     uint64_t lapic_phys = 0;
@@ -83,20 +130,38 @@ struct discovery {
     bool ok() const { return bool(status); }
 };
 
+/// Why init() refused a config: the `rc` of its errc::kick_failed result
+/// (whose detail is describe_config_problem(rc)).
+enum class config_problem : int32_t {
+    bad_trampoline_page = 10,   ///< not low_memory_pages pages below 1 MiB outside 0xA0000-0xBFFFF
+    no_trampoline_mapping,      ///< trampoline_virt is null
+    no_table_reader,            ///< read_table is null
+    unreadable_page_table,      ///< read_table returned null on the way to the trampoline page
+    no_clock,                   ///< host_ops lacks monotonic_ns or delay_us
+};
+
+/// A readable reason for init()'s rc, e.g. "no page-table reader
+/// (config::read_table)"; null if `rc` is not a config_problem.
+const char* describe_config_problem(int32_t rc);
+
 class backend_base {
 public:
     backend_base(const backend_base&) = delete;
     backend_base& operator=(const backend_base&) = delete;
 
-    /// Pick the APIC mode, map the xAPIC, install the trampoline. Boot CPU,
-    /// before hotplug::init(). Fails (kick_failed, rc = what) on a bad config.
-    /// `host` is kept by pointer: it must outlive the backend.
+    /// Pick the APIC mode, map the xAPIC, install the trampoline and build
+    /// the transition tables. Boot CPU, in the GDT, CS/SS/DS, CR3 paging mode
+    /// and PAT the APs are to get (they are read here), before
+    /// hotplug::init(). Fails (kick_failed, rc = a config_problem, detail =
+    /// its description) on a bad config, before touching any hardware, or
+    /// with the APIC's error. `host` is kept by pointer: it must outlive the
+    /// backend.
     result init(const config& cfg, const host_ops& host);
 
     // ---- smpboot::backend ----
     result kick(ap_boot& boot);
-    void kick_all(ap_boot* const* batch, uint32_t n);
-    void abandon(cpu_id cpu);
+    void kick_all(ap_boot* const* batch, uint32_t n, result* outcomes);
+    bool abandon(cpu_id cpu);
     result wait_off(cpu_id cpu, uint64_t deadline_ns);
     result ap_init(cpu_id cpu);
     void ap_exit(cpu_id cpu);
@@ -106,12 +171,23 @@ public:
     // ---- for the host ----
     local_apic& apic() { return apic_; }
     hwid_t boot_apic_id() const;
-    /// Size of the trampoline blob in bytes (<= 4096, checked at build time).
+    /// Size of the trampoline blob in bytes (checked at build time to leave
+    /// the page room for its IDT and scratch).
     static size_t trampoline_size();
-    /// APs that have entered the trampoline so far (diagnostics).
+    /// How many pages config::trampoline_phys must start.
+    static constexpr uint32_t low_memory_pages = SMPBOOT_LOW_PAGES;
+    /// APs that have reached the trampoline's 64-bit code so far (diagnostics).
     uint32_t trampoline_entries() const;
-    /// Send an IPI with `vector` to an online CPU (e.g. for host_ops.wake).
+    /// Exceptions and NMIs the park IDT took on APs in the kernel's address
+    /// space (before the kernel loaded its IDT, or while parked): each
+    /// stopped that CPU for good (diagnostics; 0 in a healthy system).
+    uint32_t park_traps() const;
+    /// Send an IPI with `vector` to a CPU (e.g. for host_ops.wake): the boot
+    /// CPU (logical 0) or one that was brought up at least once; any other
+    /// fails with errc::invalid_cpu.
     result send_fixed(cpu_id cpu, uint8_t vector);
+    /// The pacing in use: config::delays, with `automatic` resolved at init().
+    delay_policy delays() const { return cfg_.delays; }
 
 protected:
     constexpr backend_base(ap_slot* slots, uint32_t capacity) : slots_(slots), capacity_(capacity) {}
@@ -128,7 +204,7 @@ private:
     config cfg_{};
     const host_ops* host_ = nullptr;
     local_apic apic_;
-    tramp_data* data_ = nullptr;
+    ap_params params_{};
     bool ready_ = false;
 };
 
