@@ -55,6 +55,17 @@ bool acpi_board_setup(const smpboot::acpi::phys_reader& mem, uint64_t rsdp, bool
     if (!why) return false;
     uint64_t phys = 0;
     uint32_t len = 0;
+    if (dump) {
+        // ACPI 6.5 5.2.5.3: 36 bytes from revision 2 on, else 20.
+        const uint32_t rsdp_len = r.revision >= 2 ? uint32_t(acpi::rsdp_v2_len) : uint32_t(acpi::rsdp_v1_len);
+        example::acpidump(prefix, "RSDP", rsdp, mem.get(rsdp, rsdp_len), rsdp_len, puts);
+        const bool x = r.revision >= 2 && r.xsdt;
+        const uint64_t root = x ? r.xsdt : r.rsdt;
+        if (const uint8_t* h = mem.get(root, acpi::sdt_header_len)) {
+            const uint32_t root_len = rd32(h + acpi::sdt_off_length);
+            if (const uint8_t* t = mem.get(root, root_len)) example::acpidump(prefix, x ? "XSDT" : "RSDT", root, t, root_len, puts);
+        }
+    }
     if (dump && acpi::find_table(mem, r, "FACP", phys, len))
         example::acpidump(prefix, "FACP", phys, mem.get(phys, len), len, puts);
     why = acpi::find_table(mem, r, "APIC", phys, len);

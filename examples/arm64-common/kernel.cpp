@@ -21,7 +21,7 @@
 //                              CPU_ON refuses it (INVALID_PARAMETERS for an
 //                              MPIDR that does not exist, ALREADY_ON for one
 //                              that runs)
-//   smpboot.acpidump=1         ACPI boot: print the FADT and the MADT as hex
+//   smpboot.acpidump=1         ACPI boot: print the RSDP, XSDT, FADT and MADT as hex
 //                              ("acpidump" lines) before discovery
 //   smpboot.refuse_cpu_off=1   give the backend PSCI MIGRATE as "CPU_OFF":
 //                              QEMU answers NOT_SUPPORTED, so every PSCI CPU

@@ -246,7 +246,31 @@ def case_dirs():
     check(any("no usable FADT" in e for e in rep["errors"]) and len(rep["plan"]) == 1, f"dir no fadt: {rep['errors']}")
 
 
-CASES = {"flags": case_flags, "lengths": case_lengths, "many": case_many, "dirs": case_dirs}
+def case_qemu():
+    # QEMU 7.2 virt's own tables under AAVMF, dumped by the arm64 example
+    # (smpboot.acpidump=1; tests/data/acpi/README.md): the MADT alone, and
+    # the dump as an acpidump -b directory, where the FADT names the conduit.
+    data = pathlib.Path(__file__).resolve().parents[1] / "data" / "acpi"
+    for stem, conduit, usable in (("qemu72-virt-gicv3-smp20", "hvc", 20), ("qemu72-virt-gicv2-el2-smp4", "smc", 4)):
+        t = (data / f"{stem}.madt.bin").read_bytes()
+        rep = inspect_json("--psci", conduit, data / f"{stem}.madt.bin")
+        compare(rep, t, stem)
+        check(sum(c["usable"] for c in rep["cpus"]) == usable, f"{stem}: usable")
+        dump, files, off = (data / f"{stem}.tables").read_bytes(), {}, 8
+        while off + 16 <= len(dump):
+            _, length, _ = struct.unpack_from("<QII", dump, off)
+            blob = dump[off + 16:off + 16 + length]
+            files[("rsdp" if blob[:8] == b"RSD PTR " else blob[:4].decode().lower()) + ".dat"] = blob
+            off += 16 + length + (-length % 8)
+        rep = inspect_json(make_dir(stem, files))
+        compare(rep, t, f"{stem} as a directory")
+        check(rep["psci_method"] == conduit and all(tb["valid"] for tb in rep["tables"]) and len(rep["tables"]) == 4,
+              f"{stem}: psci {rep['psci_method']}, tables {rep['tables']}")
+    rep = inspect_json("--psci", "hvc", data / "qemu72-virt-gicv3-smp20.madt.bin")
+    check([c["hwid"] for c in rep["cpus"]][14:18] == [0xE, 0xF, 0x100, 0x101], "virt smp20: Aff1 from CPU 16")
+
+
+CASES = {"flags": case_flags, "lengths": case_lengths, "many": case_many, "dirs": case_dirs, "qemu": case_qemu}
 
 if __name__ == "__main__":
     WORK.mkdir(parents=True, exist_ok=True)

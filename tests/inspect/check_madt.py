@@ -286,7 +286,7 @@ def case_qemu():
     # QEMU 7.2's own MADTs and table dumps (the x86 example's smpboot.acpidump=1;
     # tests/data/acpi/README.md): the MADT alone, and the dump as an acpidump -b directory.
     data = pathlib.Path(__file__).resolve().parents[1] / "data" / "acpi"
-    madts = sorted(data.glob("qemu72-*.madt.bin"))
+    madts = sorted(p for p in data.glob("qemu72-*.madt.bin") if "-virt-" not in p.name)   # virt: arm64 (check_gicc.py)
     check(len(madts) >= 4, f"only {len(madts)} QEMU MADTs in {data}")
     for p in madts:
         t = p.read_bytes()
