@@ -66,12 +66,15 @@ bytes madt(const std::vector<bytes>& entries, uint8_t rev = 5) {
     return sdt("APIC", rev, payload);
 }
 
-/// A FADT of `length` bytes (ACPI 6.5 Table 5.9) with ARM_BOOT_ARCH set.
+/// A FADT (ACPI 6.5 Table 5.9, 276 bytes) with ARM_BOOT_ARCH set, cut to
+/// `length` bytes (its length field too) when that is shorter.
 bytes fadt(uint16_t arm_boot, uint8_t rev = 6, uint8_t minor = 0, size_t length = 276) {
-    bytes t = sdt("FACP", rev, bytes(length - 36, 0));
+    bytes t = sdt("FACP", rev, bytes(276 - 36, 0));
     put(t, 112, 1u << 20, 4);   // HW_REDUCED_ACPI
     put(t, 129, arm_boot, 2);
     t[131] = minor;
+    t.resize(length);
+    put(t, 4, length, 4);
     fix_checksum(t, 9, t.size());
     return t;
 }
