@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Fuzz the ACPI walk from the RSDP: parse_rsdp, find_rsdp (the legacy
-// search), find_table through the RSDT or XSDT, and discover().
+// search), find_table through the RSDT or XSDT, and both arches' discover()
+// (x86: the MADT's APICs; arm64: the FADT's PSCI flags and the GICCs).
 //
 // Input: byte 0 selects the mode, bytes 1..15 are reserved, and the rest is
 // physical memory from 0xE0000 (the BIOS area, ACPI 6.5 5.2.5.1), zero
@@ -11,6 +12,7 @@
 // the fuzzer gets past them). Bit 2: the BIOS data area word at 0x40E (the
 // EBDA segment, ACPI 6.5 5.2.5.1) is mapped and holds bytes 2-3; the EBDA
 // is readable where it falls inside the window.
+#include <smpboot/arm64/acpi.hpp>
 #include <smpboot/x86/acpi.hpp>
 
 #include <cstddef>
@@ -20,8 +22,13 @@
 #include <memory>
 #include <vector>
 
-using namespace smpboot;
+// Not `using namespace smpboot`: its acpi (the shared reader) would make
+// the alias below ambiguous.
+using smpboot::cpu_desc;
+using smpboot::hwid_t;
+using smpboot::line;
 namespace acpi = smpboot::x86::acpi;
+namespace arm64 = smpboot::arm64;
 
 namespace {
 
@@ -137,5 +144,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     acpi::madt_info info2;
     const acpi::status d2 = acpi::discover(flat.reader(), area_base, acpi::any_boot_cpu, out, 32, count2, info2);
     if (!(mode & 1) && !(mode & 4) && !mem.capped && (bool(d) != bool(d2) || count != count2)) std::abort();
+
+    // The arm64 walk over the same memory: RSDP, root, FADT, MADT GICCs.
+    arm64::cpu_info acpus[8];
+    cpu_desc adescs[8];
+    const arm64::discovery_result a =
+        arm64::acpi::discover(reader, area_base, 0, {acpus, 8, adescs, nullptr, 0}, nullptr);
+    if (a.ok() && (a.count == 0 || a.count > 8)) std::abort();
+    sink = sink + a.count + a.rejected + uint64_t(a.psci.method);
     return 0;
 }

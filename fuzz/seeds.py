@@ -6,6 +6,7 @@
 #                    them cut down to their root, /cpus and PSCI nodes (small
 #                    seeds fuzz faster and keep what discovery reads);
 #   acpi_madt        every MADT source in tests/data/{madt,acpi} compiled by iasl;
+#   acpi_gicc        the same MADTs after a mode byte (the FADT's PSCI flags);
 #   acpi_tables      memory images RSDP -> XSDT or RSDT -> MADT built around them,
 #                    and QEMU 7.2's own tables (tests/data/acpi/qemu72-*.tables).
 #   The DTB targets also get small hand-written trees (DTS below) for cases
@@ -190,6 +191,8 @@ def madt_seeds():
             if data[:4] == b"APIC":
                 put("acpi_madt", data, dsl.stem)
                 madts.append((dsl.stem, data))
+                # acpi_gicc: a mode byte (PSCI by HVC), then the table.
+                put("acpi_gicc", b"\x03" + data, dsl.stem)
     for stem, madt in madts:
         if len(madt) > 4096:
             continue
@@ -273,7 +276,10 @@ def image(madt, variant):
     base = 0xE0000
     rsdp_off = 0x100 if variant == "search" else 0
     root_off, facp_off, madt_off = 0x200, 0x300, 0x400
-    facp = bytearray(b"FACP" + struct.pack("<I", 116) + bytes(108))
+    # A FADT long enough for ARM_BOOT_ARCH (offset 129, ACPI 6.5 Table 5.9):
+    # revision 6, PSCI by HVC, so the arm64 walk reaches the MADT too.
+    facp = bytearray(b"FACP" + struct.pack("<I", 132) + bytes([6]) + bytes(123))
+    facp[129] = 3
     checksum(facp, 9)
     if variant == "rsdt":
         root = bytearray(b"RSDT" + struct.pack("<I", 44) + bytes(28) + struct.pack("<II", base + facp_off, base + madt_off))

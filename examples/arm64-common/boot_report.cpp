@@ -21,13 +21,14 @@ void print_entry(const char* board, uint64_t dtb_phys, const boot_info* bi, uint
     } else {
         l.str(va_offset ? ", MMU off: own higher-half map" : ", MMU off: own identity map");
     }
-    l.str("; DTB at ").hex(dtb_phys).str(bi ? "" : " from x0; cmdline from /chosen/bootargs");
+    if (dtb_phys) l.str("; DTB at ").hex(dtb_phys).str(bi ? "" : " from x0; cmdline from /chosen/bootargs");
+    else l.str("; no DTB, ACPI RSDP at ").hex(bi ? bi->rsdp : 0);
     puts(l.c_str());
     if (!bi) return;
     l.clear();
     l.str(board).str(": loader ").str(text(bi->loader)).str(": firmware at EL").dec(bi->fw_el);
     l.str(" (SCTLR ").hex(bi->fw_sctlr).str(", TTBR0 ").hex(bi->fw_ttbr0).str("); DTB from ");
-    l.str(text(bi->dtb_source)).str(bi->rsdp ? "; ACPI RSDP too" : "; no ACPI").str("; cmdline from ");
+    l.str(text(bi->dtb_source)).str(!bi->rsdp ? "; no ACPI" : bi->dtb ? "; ACPI RSDP too" : "; ACPI RSDP from the EFI configuration table").str("; cmdline from ");
     l.str(text(bi->cmdline_source)).str("; ExitBootServices calls ").dec(bi->exit_attempts);
     puts(l.c_str());
 }

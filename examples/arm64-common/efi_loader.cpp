@@ -3,8 +3,10 @@
 // it does what firmware knows and the kernel does not, then gets out of
 // the way.
 //
-//   1. find the device tree (and the ACPI RSDP) in the EFI configuration
-//      table; with ACPI only, stop with a clear error (discovery needs a DT)
+//   1. find the device tree and the ACPI RSDP in the EFI configuration
+//      table (the ACPI 2.0 GUID first, UEFI 2.10 4.6); a firmware that
+//      publishes ACPI only (AAVMF on virt, QEMU's default) gets an ACPI boot:
+//      no DTB is passed, the kernel reads the FADT and MADT from the RSDP
 //   2. read the command line from \cmdline.txt on the volume it was loaded
 //      from (the firmware's boot manager passes no usable LoadOptions to a
 //      removable-media BOOTAA64.EFI)
@@ -16,7 +18,8 @@
 //      says EFI_INVALID_PARAMETER (UEFI 2.10 7.4: the map changed);
 //      smpboot.efi_stale_key=1 on the command line makes the first key
 //      stale on purpose, so that the retry is tested
-//   5. enter the kernel (efi_handoff.S) with x0 = DTB, x1 = boot_info
+//   5. enter the kernel (efi_handoff.S) with x0 = DTB (0: ACPI only),
+//      x1 = boot_info
 //
 // Before ExitBootServices everything is printed through the firmware's
 // console (ConOut); an error after it goes to the board's PL011, where the
@@ -94,8 +97,8 @@ void uart_puts(const char* s) {
     semihost_exit(1);
 }
 
-// ---- 1. The configuration table: a DTB and/or an RSDP. The RSDP is only
-// passed on (ACPI discovery on arm64 is not written yet).
+// ---- 1. The configuration table: a DTB and/or an RSDP. With both, the
+// kernel uses the DTB (the RSDP is passed on for its report).
 
 struct firmware_tables {
     const void* dtb = nullptr;
@@ -221,11 +224,13 @@ handoff_area load_kernel(const void* dtb, uint32_t dtb_size) {
     a.end = base + total;
     *a.info = {};
     a.info->magic = example::arm64::boot_info_magic;
-    a.info->dtb = base + dtb_off;
+    a.info->dtb = dtb ? base + dtb_off : 0;   // ACPI only: no DTB
 
     smpboot::line<160> l;
     l.str("arm64-virt-uefi: kernel loaded at ").hex(base).str(" (").dec(ext.size >> 10).str(" KiB, ");
-    l.dec(k.relocations).str(" relocations), DTB copied to ").hex(a.info->dtb);
+    l.dec(k.relocations).str(" relocations)");
+    if (dtb) l.str(", DTB copied to ").hex(a.info->dtb);
+    else l.str(", no DTB (ACPI only)");
     con_puts(l.c_str());
     return a;
 }
@@ -320,11 +325,10 @@ extern "C" efi::status efi_main(efi::handle image, efi::system_table* st) {
     st->boot->set_watchdog_timer(0, 0, 0, nullptr);   // UEFI 2.10 7.5: off
 
     const firmware_tables t = find_tables(st);
-    if (!t.dtb && t.rsdp)
-        fail("firmware published ACPI only; device tree discovery needs -M virt,acpi=off");
-    if (!t.dtb) fail("firmware published neither a device tree nor ACPI");
-    if (be32(t.dtb) != 0xd00dfeed) fail("the configuration table's device tree has no FDT magic");
-    const uint32_t dtb_size = be32(static_cast<const uint8_t*>(t.dtb) + 4);   // DT spec 5.2 totalsize
+    if (!t.dtb && !t.rsdp) fail("firmware published neither a device tree nor ACPI");
+    if (t.dtb && be32(t.dtb) != 0xd00dfeed) fail("the configuration table's device tree has no FDT magic");
+    // DT spec 5.2: totalsize; 0 without a DTB (the kernel then boots from ACPI).
+    const uint32_t dtb_size = t.dtb ? be32(static_cast<const uint8_t*>(t.dtb) + 4) : 0;
 
     handoff_area a = load_kernel(t.dtb, dtb_size);
     char* p = a.text;
@@ -334,7 +338,8 @@ extern "C" efi::status efi_main(efi::handle image, efi::system_table* st) {
     ++p;
     a.info->cmdline_source = uint64_t(uintptr_t(put_str(p, have_file ? cmdline_path_ascii : "nowhere (no \\cmdline.txt)")));
     a.info->loader = uint64_t(uintptr_t(put_str(p, "UEFI")));
-    a.info->dtb_source = uint64_t(uintptr_t(put_str(p, "the EFI configuration table")));
+    a.info->dtb_source =
+        uint64_t(uintptr_t(put_str(p, t.dtb ? "the EFI configuration table" : "nowhere (the firmware published ACPI only)")));
     a.info->rsdp = uint64_t(uintptr_t(t.rsdp));
     a.info->fw_el = el;
     a.info->fw_sctlr = sctlr;

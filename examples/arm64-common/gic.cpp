@@ -62,16 +62,18 @@ bool gic_present() { return version != 0; }
 bool gic_probe(const smpboot::fdt::tree& t) {
     smpboot::fdt::node n;
     uint64_t a = 0, b = 0;
-    if ((n = t.find_compatible("arm,gic-v3")) && reg_pair(t, n, 0, a) && reg_pair(t, n, 1, b)) {
-        version = 3;
-    } else if (((n = t.find_compatible("arm,cortex-a15-gic")) || (n = t.find_compatible("arm,gic-400"))) &&
-               reg_pair(t, n, 0, a) && reg_pair(t, n, 1, b)) {
-        version = 2;
-    } else {
-        return false;
-    }
-    gicd = uintptr_t(phys_to_virt(a));
-    gicc_or_gicr = uintptr_t(phys_to_virt(b));
+    if ((n = t.find_compatible("arm,gic-v3")) && reg_pair(t, n, 0, a) && reg_pair(t, n, 1, b)) return gic_setup(3, a, b);
+    if (((n = t.find_compatible("arm,cortex-a15-gic")) || (n = t.find_compatible("arm,gic-400"))) &&
+        reg_pair(t, n, 0, a) && reg_pair(t, n, 1, b))
+        return gic_setup(2, a, b);
+    return false;
+}
+
+bool gic_setup(int gic_version, uint64_t distributor, uint64_t cpu_or_redist) {
+    if ((gic_version != 2 && gic_version != 3) || !distributor || !cpu_or_redist) return false;
+    version = gic_version;
+    gicd = uintptr_t(phys_to_virt(distributor));
+    gicc_or_gicr = uintptr_t(phys_to_virt(cpu_or_redist));
     if (version == 3) {
         // GICD_CTLR: ARE | EnableGrp1 | EnableGrp0 (one security state, as QEMU's
         // virt without secure=on); wait for RWP.

@@ -2,8 +2,9 @@
 // The arm64 example kernel, shared by the boards: PL011 console, generic
 // timer clock, MMU on with every physical address at kernel_va_offset + PA
 // (identity in TTBR0, or a higher-half kernel in TTBR1 with TTBR0 empty),
-// device-tree discovery, then the common demo (examples/common/demo.hpp) and
-// a semihosting exit.
+// CPU discovery from the device tree or, when the UEFI loader found only
+// ACPI, from the FADT and MADT (the same result either way), then the common
+// demo (examples/common/demo.hpp) and a semihosting exit.
 //
 // Command line (/chosen/bootargs: QEMU's -append, U-Boot's bootargs; or the
 // UEFI loader's boot_info: \cmdline.txt), besides the demo's
@@ -20,6 +21,8 @@
 //                              CPU_ON refuses it (INVALID_PARAMETERS for an
 //                              MPIDR that does not exist, ALREADY_ON for one
 //                              that runs)
+//   smpboot.acpidump=1         ACPI boot: print the RSDP, XSDT, FADT and MADT as hex
+//                              ("acpidump" lines) before discovery
 //   smpboot.refuse_cpu_off=1   give the backend PSCI MIGRATE as "CPU_OFF":
 //                              QEMU answers NOT_SUPPORTED, so every PSCI CPU
 //                              that leaves takes the refused-CPU_OFF path
@@ -33,12 +36,14 @@
 //                              find it there
 // On CPUs with SVE, every CPU enables it at EL1 and compares its vector
 // length with the boot CPU's (the EL2 drop must leave SVE untrapped).
+#include <smpboot/acpi/tables.hpp>
 #include <smpboot/arm64/backend.hpp>
 #include <smpboot/arm64/discovery.hpp>
 #include <smpboot/fdt.hpp>
 #include <smpboot/format.hpp>
 #include <smpboot/hotplug.hpp>
 
+#include "acpi_board.hpp"
 #include "board.hpp"
 #include "boot_info.h"
 #include "boot_report.hpp"
@@ -136,12 +141,21 @@ uint64_t block_desc(uint64_t pa, example::arm64::mem_type t) {
 
 extern "C" const char _head[], _end[];   // kernel.ld.in
 
-/// Whether the image and the DTB lie in RAM of the board's map: otherwise
-/// mmu_on() would take the code it runs away from under itself.
-bool own_map_covers(uint64_t dtb_phys) {
+/// Whether the image and the firmware's table (the DTB, or the ACPI RSDP)
+/// lie in RAM of the board's map: otherwise mmu_on() would take the code it
+/// runs away from under itself.
+bool own_map_covers(uint64_t table_phys) {
     const auto normal = example::arm64::mem_type::normal;
     return type_at(virt_to_phys(_head)) == normal && type_at(virt_to_phys(_end) - 1) == normal &&
-           type_at(dtb_phys) == normal;
+           type_at(table_phys) == normal;
+}
+
+/// ACPI tables through the kernel's map (its own, or the firmware's kept
+/// identity map, which covers RAM too): only ranges in the board's RAM.
+const void* map_firmware(void*, uint64_t phys, size_t len) {
+    const auto normal = example::arm64::mem_type::normal;
+    if (len == 0 || phys + len < phys || type_at(phys) != normal || type_at(phys + len - 1) != normal) return nullptr;
+    return phys_to_virt(phys);
 }
 
 }  // namespace
@@ -375,18 +389,44 @@ extern "C" [[noreturn]] void example_main(uint64_t dtb_phys, uint64_t boot_info_
     // Entered with the MMU on only from our UEFI loader at EL1 (start.S):
     // then the firmware's identity map stays (VA == PA: this is a PIE
     // linked at 0), and the APs get it too.
-    if (!mmu_kept && !own_map_covers(dtb_phys)) fail("the kernel or its DTB lies outside the board's memory map");
+    // Without a DTB the UEFI loader passes the ACPI RSDP (the EFI
+    // configuration table's ACPI 2.0 entry): CPUs, PSCI and the GIC then
+    // come from the FADT and the MADT. Read before the MMU is ours, so by
+    // physical address: with the MMU off, or the firmware's identity map
+    // kept, that is what a pointer is (only the UEFI loader passes x1).
+    const auto* bi_phys = reinterpret_cast<const example::arm64::boot_info*>(uintptr_t(boot_info_phys));
+    const uint64_t rsdp_phys =
+        !dtb_phys && bi_phys && bi_phys->magic == example::arm64::boot_info_magic ? bi_phys->rsdp : 0;
+    const uint64_t fw_table = dtb_phys ? dtb_phys : rsdp_phys;
+    if (!fw_table) fail("no device tree and no ACPI RSDP");
+    if (!mmu_kept && !own_map_covers(fw_table))
+        fail("the kernel or its firmware tables lie outside the board's memory map");
     if (!mmu_kept) mmu_on();
-    const void* dtb = phys_to_virt(dtb_phys);
+    const void* dtb = dtb_phys ? phys_to_virt(dtb_phys) : nullptr;
     const auto* bi = boot_info_phys ? phys_to_virt<const example::arm64::boot_info>(boot_info_phys) : nullptr;
     if (bi && bi->magic != example::arm64::boot_info_magic) bi = nullptr;
     example::arm64::print_entry(the_board.name, dtb_phys, bi, entry_el, mmu_kept, kernel_va_offset, console_puts);
 
     fdt::tree tree;
-    const fdt::status st = fdt::tree::open(dtb, fdt::tree::size_hint(dtb), tree);
-    if (!st) fail(fdt::to_string(st.code));
-    const char* cmdline = bi && bi->cmdline ? phys_to_virt<const char>(bi->cmdline) : bootargs(tree);
-    if (example::arm64::gic_probe(tree)) example::arm64::gic_init_cpu(0);
+    if (dtb) {
+        const fdt::status st = fdt::tree::open(dtb, fdt::tree::size_hint(dtb), tree);
+        if (!st) fail(fdt::to_string(st.code));
+    }
+    const char* cmdline = bi && bi->cmdline ? phys_to_virt<const char>(bi->cmdline) : dtb ? bootargs(tree) : "";
+    const acpi::phys_reader acpi_mem{&map_firmware, nullptr};
+    if (rsdp_phys) {
+        line<32> prefix;
+        prefix.str(the_board.name).str(": ");
+        acpi::status why;
+        const bool dump = example::cmdline_number(cmdline, "smpboot.acpidump", 0) != 0;
+        if (!example::arm64::acpi_board_setup(acpi_mem, rsdp_phys, dump, prefix.c_str(), console_puts, why)) {
+            line<160> l;
+            acpi::describe(why, l);
+            fail(l.c_str());
+        }
+    } else if (example::arm64::gic_probe(tree)) {
+        example::arm64::gic_init_cpu(0);
+    }
 
     static host_ops host;
     host.monotonic_ns = host_now;
@@ -400,9 +440,14 @@ extern "C" [[noreturn]] void example_main(uint64_t dtb_phys, uint64_t boot_info_
     static backend_t backend;
     const arm64::discovery_log dlog{[](void*, log_level lvl, const char* s) { host_log(nullptr, lvl, s); }, nullptr};
     // Static, built in place: the lists are too big for the boot stack.
-    static backend_t::discovery found = backend.discover(tree, &dlog);
+    static backend_t::discovery found =
+        rsdp_phys ? backend.discover(acpi_mem, rsdp_phys, &dlog) : backend.discover(tree, &dlog);
     const arm64::discovery_result& d = found.status;
-    if (!found.ok()) fail(d.problem ? d.problem : "cpu discovery failed");
+    if (!found.ok()) {
+        line<160> why;
+        acpi::describe(d.acpi, why);
+        fail(d.problem ? d.problem : !d.acpi.ok() ? why.c_str() : "cpu discovery failed");
+    }
     static uint64_t ghost_release_word;
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.ghost", ~0ull); g != ~0ull &&
         found.add({g, arm64::enable_method::spin_table, virt_to_phys(&ghost_release_word), {}, {}}))
@@ -434,7 +479,7 @@ extern "C" [[noreturn]] void example_main(uint64_t dtb_phys, uint64_t boot_info_
     cfg.idmap_pages = idmap_pages;
     cfg.idmap_page_count = 8;
     if (result r = backend.init(cfg, host, found); !r) fail(to_string(r.code));
-    print_ap_states(backend, found.info, d.count);   // the DT's CPUs, not the ghosts
+    print_ap_states(backend, found.info, d.count);   // the firmware's CPUs, not the ghosts
 
     static hotplug_t hp{backend, host, example::timeouts_from(cmdline)};
     g_hp = &hp;
@@ -450,9 +495,12 @@ extern "C" [[noreturn]] void example_main(uint64_t dtb_phys, uint64_t boot_info_
             l.str("absent");
         }
         fdt::property model;
-        const char* m = tree.find_property(tree.root(), "model", model) ? model.str() : nullptr;
+        const char* m = dtb && tree.find_property(tree.root(), "model", model) ? model.str() : nullptr;
         l.str(", kernel at PA + ").hex(kernel_va_offset).str(kernel_va_offset ? " (TTBR1, TTBR0 empty)" : " (TTBR0)");
-        l.str(", timer ").dec(timer_hz).str(" Hz, model \"").str(m ? m : "?").str("\", cmdline \"").str(cmdline).chr('"');
+        l.str(", timer ").dec(timer_hz).str(" Hz, ");
+        if (rsdp_phys) l.str("from ACPI (RSDP ").hex(rsdp_phys).str(", FADT and MADT)");
+        else l.str("model \"").str(m ? m : "?").chr('"');
+        l.str(", cmdline \"").str(cmdline).chr('"');
         console_puts(l.c_str());
     }
 

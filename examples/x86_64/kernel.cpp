@@ -38,6 +38,7 @@
 #include "memory.hpp"
 #include "platform.hpp"
 
+#include <acpidump.hpp>
 #include <cmdline.hpp>
 #include <demo.hpp>
 #include <smpboot/hotplug.hpp>
@@ -150,16 +151,8 @@ void print_entry(void*, const x86::acpi::madt_entry& e) {
 
 /// "x86_64: acpidump NAME PHYS LEN OFFSET HEX..." lines, 32 bytes each.
 void dump_table(const char* name, uint64_t phys, uint32_t len) {
-    const auto* p = static_cast<const uint8_t*>(map_phys(nullptr, phys, len));
-    if (!p) return;
-    for (uint32_t off = 0; off < len; off += 32) {
-        line<128> l;
-        l.str("x86_64: acpidump ").str(name).chr(' ').hex(phys).chr(' ').dec(len).chr(' ').dec(off).chr(' ');
-        for (uint32_t i = off; i < len && i < off + 32; ++i) {
-            l.chr("0123456789abcdef"[p[i] >> 4]).chr("0123456789abcdef"[p[i] & 15]);
-        }
-        out(l.c_str());
-    }
+    if (const auto* p = static_cast<const uint8_t*>(map_phys(nullptr, phys, len)))
+        example::acpidump("x86_64: ", name, phys, p, len, out);
 }
 
 void dump_acpi(uint64_t rsdp_phys) {
@@ -359,8 +352,15 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_phys, uint32_t entry) {
     // Discovery.
     const bool list = option_is("smpboot.madt", "list");
     // Static, built in place: the list is too big for the boot stack.
+    const x86::acpi::warn_sink warn{[](void*, const x86::acpi::status& w) {
+                                        line<200> l;
+                                        l.str("x86_64: ACPI warning: ");
+                                        x86::acpi::describe(w, l);
+                                        out(l.c_str());
+                                    },
+                                    nullptr};
     static backend_t::discovery found =
-        the_backend.discover({&map_phys, nullptr}, rsdp, list ? &print_entry : nullptr, nullptr);
+        the_backend.discover({&map_phys, nullptr}, rsdp, list ? &print_entry : nullptr, nullptr, &warn);
     if (!found.ok()) {
         line<200> l;
         x86::acpi::describe(found.status, l);

@@ -121,6 +121,7 @@ const char* to_string(enable_method m) {
     case enable_method::none: return "none";
     case enable_method::psci: return "psci";
     case enable_method::spin_table: return "spin-table";
+    case enable_method::parking_protocol: return "parking-protocol";
     case enable_method::unknown: return "unknown";
     }
     return "?";
@@ -281,12 +282,8 @@ discovery_result discover_cpus(const fdt::tree& t, uint64_t boot_mpidr, const di
     }
     if (res.dropped) say.say(log_level::warning, cpus_node, "cpus dropped past max_cpus:", res.dropped);
 
-    // Topology: cpu-map where present, else the affinity fields (Linux arm64
-    // without the MT bit: core = Aff0, cluster = Aff1, package = Aff3:Aff2).
-    for (uint32_t i = 0; i < res.count; ++i) {
-        const mpidr m{cpus[i].hwid};
-        cpus[i].topo = topology{uint32_t(m.aff3()) << 8 | m.aff2(), m.aff1(), m.aff0(), 0, false};
-    }
+    // Topology: cpu-map where present, else the affinity fields.
+    for (uint32_t i = 0; i < res.count; ++i) cpus[i].topo = topology_of(cpus[i].hwid);
     if (fdt::node map = t.path("/cpus/cpu-map"))
         walk_cpu_map(t, map, topology{}, 0, cpus, res.count);
     // hotplug::init()'s list: every usable CPU is present (the DT has no

@@ -8,6 +8,8 @@
 #error "Boost.PP is on the include path: this test would prove nothing"
 #endif
 
+#include <smpboot/acpi/tables.hpp>
+#include <smpboot/arm64/acpi.hpp>
 #include <smpboot/arm64/discovery.hpp>
 #include <smpboot/arm64/psci.hpp>
 #include <smpboot/cpu.hpp>

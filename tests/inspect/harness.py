@@ -2,8 +2,20 @@
 """What the smpboot-inspect case scripts share: running the tool, collecting
 failures (a script reports them all, not just the first), and the verdict."""
 import json
+import shutil
 import subprocess
 import sys
+
+
+def make_dir(work, name, files):
+    """A fresh directory work/name holding `files` ({file name: bytes}), as
+    acpidump -b leaves one."""
+    d = work / name
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir(parents=True)
+    for fname, data in files.items():
+        (d / fname).write_bytes(data)
+    return d
 
 
 class Checks:

@@ -41,12 +41,19 @@ endfunction()
 
 # arm64_virt_test(NAME n [EXAMPLE e] [MODE m] MACHINE <-M value> CPU <model> SMP <n>
 #                 [QEMU args...] [APPEND words...] [FAILED hwid...] [LINES regex...]
-#                 [TIMEOUT s])
+#                 [TIMEOUT s] [MADT])
 # FAILED hwids are expected on "failed:" lines; every other CPU of the DT online.
+# MADT (an ACPI boot): the guest also dumps its MADT (smpboot.acpidump=1), and
+# the enabled GICCs there must be the DT's CPUs (check_run.py --check-madt).
 # EXAMPLE: a run-example target booting the virt kernel (default arm64-virt);
 # QEMU: more QEMU arguments (e.g. -m 4G).
 function(arm64_virt_test)
-  cmake_parse_arguments(V "" "NAME;EXAMPLE;MODE;MACHINE;CPU;SMP;TIMEOUT" "QEMU;APPEND;FAILED;LINES" ${ARGN})
+  cmake_parse_arguments(V "MADT" "NAME;EXAMPLE;MODE;MACHINE;CPU;SMP;TIMEOUT" "QEMU;APPEND;FAILED;LINES" ${ARGN})
+  set(madt)
+  if(V_MADT)
+    list(APPEND V_APPEND smpboot.acpidump=1)
+    set(madt CHECK_MADT)
+  endif()
   if(NOT V_EXAMPLE)
     set(V_EXAMPLE arm64-virt)
   endif()
@@ -80,7 +87,7 @@ function(arm64_virt_test)
     list(APPEND args -append ${w})
   endforeach()
   smpboot_qemu_test(NAME ${V_NAME} EXAMPLE ${V_EXAMPLE} EXPECT_HWIDS ${expect} MODE ${V_MODE}
-    TIMEOUT ${V_TIMEOUT} EXPECT_FAILED ${V_FAILED} EXPECT_LINES ${V_LINES} ARGS ${args})
+    TIMEOUT ${V_TIMEOUT} EXPECT_FAILED ${V_FAILED} EXPECT_LINES ${V_LINES} ${madt} ARGS ${args})
 endfunction()
 
 # virt, GICv2 (at most 8 CPUs, 8 per cluster in MPIDR)
@@ -266,10 +273,31 @@ arm64_uefi_test(gicv3-el2-smp16-seq MODE seq MACHINE virt,gic-version=3,acpi=off
 # 100 offline/online cycles with the firmware's page tables on every AP.
 arm64_uefi_test(stress100 MACHINE virt,gic-version=3,acpi=off CPU cortex-a72 SMP 4
   APPEND smpboot.stress=100 LINES ${uefi_el1} ${stress100_ok})
-# Firmware that publishes ACPI only (QEMU's default): a clear error, no hang.
-smpboot_qemu_test(NAME arm64-virt-uefi-acpi-only EXAMPLE arm64-virt-uefi EXPECT_HWIDS none TIMEOUT 600
-  EXPECT_ERROR "^smpboot: error: firmware published ACPI only; device tree discovery needs -M virt,acpi=off$"
-  ARGS -M virt,acpi=on)
+# ---- ACPI: AAVMF publishing QEMU's ACPI tables (virt's default) ------------
+# No device tree reaches the kernel: CPUs from the MADT's GICCs, PSCI and its
+# conduit from the FADT, the GIC from the MADT. The MPIDRs expected are the
+# DT's of the same machine (dumpdtb, as above) and, read on their own, the
+# enabled GICCs of the MADT the guest dumps as hex (tests/qemu/acpi_dump.py):
+# QEMU's two descriptions and the CPUs online must all agree.
+set(acpi_entry "; no DTB, ACPI RSDP at 0x[0-9a-f]+$")
+set(acpi_loader "^arm64-virt: loader UEFI: .*; DTB from nowhere \\(the firmware published ACPI only\\); ACPI RSDP from the EFI configuration table; ")
+set(acpi_cpus "^arm64-virt: [0-9]+ cpus, psci %.*, from ACPI \\(RSDP 0x[0-9a-f]+, FADT and MADT\\)")
+string(REPLACE "%" "hvc" acpi_hvc "${acpi_cpus}")
+string(REPLACE "%" "smc" acpi_smc "${acpi_cpus}")
+function(arm64_acpi_test name)
+  arm64_virt_test(NAME arm64-virt-acpi-${name} EXAMPLE arm64-virt-acpi TIMEOUT 600 MADT ${ARGN})
+endfunction()
+arm64_acpi_test(gicv3-smp4 MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4 LINES ${acpi_entry} ${acpi_loader} ${acpi_hvc})
+arm64_acpi_test(gicv2-smp8-seq MODE seq MACHINE virt,gic-version=2 CPU cortex-a53 SMP 8 LINES ${acpi_hvc})
+# More than 16 CPUs: GICv3 numbers them 16 per cluster, CPUs 16-19 have Aff1 = 1.
+arm64_acpi_test(gicv3-smp20 MACHINE virt,gic-version=3 CPU cortex-a53 SMP 20 LINES ${acpi_hvc})
+# Entered at EL2: the FADT says PSCI by SMC (PSCI_USE_HVC clear).
+arm64_acpi_test(gicv3-el2-smp8 MACHINE virt,gic-version=3,virtualization=on CPU max SMP 8 LINES ${acpi_smc})
+arm64_acpi_test(gicv2-el2-smp4-seq MODE seq MACHINE virt,gic-version=2,virtualization=on CPU cortex-a53 SMP 4
+  LINES ${acpi_smc})
+# CPU_OFF and CPU_ON again, on CPUs that ACPI described.
+arm64_acpi_test(stress50 MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4 APPEND smpboot.stress=50
+  LINES "^smpboot: stress cycles=50 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$")
 
 # U-Boot's own UEFI implementation (bootefi) runs the same application.
 arm64_virt_test(NAME arm64-virt-uboot-efi-gicv3-smp4 EXAMPLE arm64-virt-uboot-efi TIMEOUT 300

@@ -17,6 +17,10 @@ and the runner's exit status agrees (0 iff no failure was expected).
 usable here the check prints why and exits with SKIP (77), which ctest
 reports as skipped (SKIP_RETURN_CODE), never as passed.
 
+With --check-madt the MADT the guest dumped as hex (smpboot.acpidump=1, an
+ACPI boot) is decoded here (acpi_dump.py, not the guest's parser): its
+enabled GICCs must be exactly the expected MPIDRs, the boot CPU's first.
+
 With --expect-error REGEX the guest must instead stop before any CPU line:
 a line matches REGEX, no cpu or result line is printed, and QEMU ends with
 the guest's own failure status 1 (not a timeout, not a crash).
@@ -28,6 +32,8 @@ import re
 import subprocess
 import sys
 import tempfile
+
+import acpi_dump
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CPU_RE = re.compile(r"^smpboot: cpu (\d+) hwid (0x[0-9a-f]+) (online|failed: .*)$")
@@ -123,6 +129,8 @@ def main():
     ap.add_argument("--expect-line", action="append", default=[])
     ap.add_argument("--expect-error", help="the guest must stop with this line, no CPU brought up "
                     "(--expect-hwids is then not read)")
+    ap.add_argument("--check-madt", action="store_true",
+                    help="the guest's dumped MADT must list exactly the expected MPIDRs (enabled GICCs)")
     ap.add_argument("--mode", default="parallel")
     ap.add_argument("--timeout", default="300")
     ap.add_argument("--needs-kvm", action="store_true")
@@ -152,6 +160,15 @@ def main():
     failed = [int(x, 0) for x in a.expect_failed]
 
     problems = []
+    if a.check_madt:
+        try:
+            madt = acpi_dump.gicc_mpidrs(lines)
+        except ValueError as e:
+            problems.append(str(e))
+        else:
+            if sorted(madt) != sorted(expected) or madt[:1] != expected[:1]:
+                problems.append("the MADT's enabled GICCs are %s; expected %s" %
+                                ([hex(x) for x in madt], [hex(x) for x in expected]))
     cpu_lines = [CPU_RE.match(l) for l in lines]
     cpu_lines = [m for m in cpu_lines if m]
     seen = {}

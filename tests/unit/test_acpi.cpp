@@ -5,6 +5,8 @@
 
 #include <smpboot/x86/acpi.hpp>
 
+#include "test_acpi_builder.hpp"
+
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -12,42 +14,23 @@
 #include <string>
 #include <vector>
 
-using namespace smpboot;
-using namespace smpboot::x86;
+// smpboot::acpi (the shared reader) and smpboot::x86::acpi would both be
+// "acpi" under two using-directives: name the x86 one.
+using smpboot::cpu_desc;
+using smpboot::cpu_id;
+using smpboot::hwid_t;
+using smpboot::line;
+using smpboot::no_cpu;
+namespace acpi = smpboot::x86::acpi;
 
 namespace {
 
-using bytes = std::vector<uint8_t>;
-
-void put16(bytes& b, size_t off, uint16_t v) {
-    b[off] = uint8_t(v), b[off + 1] = uint8_t(v >> 8);
-}
-void put32(bytes& b, size_t off, uint32_t v) {
-    for (int i = 0; i < 4; ++i) b[off + i] = uint8_t(v >> (8 * i));
-}
-void put64(bytes& b, size_t off, uint64_t v) {
-    for (int i = 0; i < 8; ++i) b[off + i] = uint8_t(v >> (8 * i));
-}
-/// Make bytes [start, start + len) sum to 0 by adjusting the byte at csum_off.
-void fix_checksum(bytes& b, size_t csum_off, size_t len, size_t start = 0) {
-    b[csum_off] = 0;
-    uint8_t s = 0;
-    for (size_t i = start; i < start + len; ++i) s = uint8_t(s + b[i]);
-    b[csum_off] = uint8_t(-s);
-}
-
-/// A System Description Table: 36-byte header + payload, checksummed.
-bytes sdt(const char* sig, uint8_t rev, const bytes& payload) {
-    bytes t(36 + payload.size(), 0);
-    std::memcpy(t.data(), sig, 4);
-    put32(t, 4, uint32_t(t.size()));
-    t[8] = rev;
-    std::memcpy(t.data() + 10, "SMPBT ", 6);
-    std::memcpy(t.data() + 16, "UNITTEST", 8);
-    std::copy(payload.begin(), payload.end(), t.begin() + 36);
-    fix_checksum(t, 9, t.size());
-    return t;
-}
+using acpi_test::bytes;
+using acpi_test::fix_checksum;
+using acpi_test::put16;
+using acpi_test::put32;
+using acpi_test::put64;
+using acpi_test::sdt;
 
 bytes lapic(uint8_t uid, uint8_t id, uint32_t flags) {
     bytes e(8, 0);
@@ -152,15 +135,27 @@ bytes load_aml(const char* name) {
 #endif
 }
 
+/// Every warning, as describe() prints it.
+struct warnings {
+    std::vector<std::string> lines;
+    acpi::warn_sink sink{&warnings::fn, this};
+    static void fn(void* ctx, const acpi::status& w) {
+        line<200> l;
+        acpi::describe(w, l);
+        static_cast<warnings*>(ctx)->lines.push_back(l.c_str());
+    }
+};
+
 struct scan {
     cpu_desc cpus[512];
     uint32_t n = 0;
     acpi::madt_info info;
     listing list;
+    warnings warned;
     acpi::status st;
 
     scan(const bytes& t, hwid_t boot, uint32_t cap = 512) {
-        st = acpi::scan_madt(t.data(), t.size(), boot, cpus, cap, n, info, &listing::visit, &list);
+        st = acpi::scan_madt(t.data(), t.size(), boot, cpus, cap, n, info, &listing::visit, &list, &warned.sink);
     }
 };
 
@@ -318,13 +313,13 @@ TEST_CASE("MADT: malformed tables name the entry and the reason") {
         CHECK(s.st.entry == 1);
         CHECK(std::string(s.st.why) == "structure runs past the end of the table");
     }
-    SUBCASE("a type 0 structure of the wrong size") {
+    SUBCASE("a type 0 structure too short for its fields") {
         bytes t = madt(5, {lapic(0, 0, 1), lapic(1, 1, 1), lapic(2, 2, 1)});
         t[44 + 16 + 1] = 6;   // 8 -> 6: the chain stays inside the table
         fix_checksum(t, 9, t.size());
         scan s(t, 0);
         CHECK(s.st.entry == 2);
-        CHECK(std::string(s.st.why) == "wrong length for a Processor Local APIC");
+        CHECK(std::string(s.st.why) == "too short for a Processor Local APIC");
     }
     SUBCASE("a truncated structure header") {
         bytes t = madt(5, {lapic(0, 0, 1)});
@@ -347,9 +342,34 @@ TEST_CASE("MADT: malformed tables name the entry and the reason") {
         scan s(t, 0);
         CHECK(std::string(s.st.why) == "bad signature");
     }
-    SUBCASE("boot CPU not listed") {
-        scan s(madt(5, {lapic(0, 0, 1)}), 3);
-        CHECK(text(s.st) == "MADT: the boot CPU's APIC ID is not listed (0x3)");
+}
+
+TEST_CASE("MADT: what Linux accepts is accepted with a warning") {
+    SUBCASE("a Local APIC structure longer than 8 bytes") {
+        bytes longer = lapic(1, 1, 1);
+        longer.resize(10, 0);
+        longer[1] = 10;
+        scan s(madt(5, {lapic(0, 0, 1), longer, lapic(2, 2, 1)}), 0);
+        REQUIRE_MESSAGE(s.st.ok(), text(s.st));
+        CHECK(s.n == 3);
+        CHECK(s.cpus[1].hwid == 1);
+        CHECK(s.cpus[2].hwid == 2);
+        REQUIRE(s.warned.lines.size() == 1);
+        CHECK(s.warned.lines[0] ==
+              "MADT entry 1 at offset 0x34: longer than ACPI 6.5 defines (the extra bytes are ignored) (0xa)");
+        CHECK(s.list.entries[1].problem != nullptr);
+    }
+    SUBCASE("the boot CPU is not listed: logical 0 anyway, the others follow") {
+        scan s(madt(5, {lapic(0, 0, 1), lapic(1, 1, 1)}), 3);
+        REQUIRE_MESSAGE(s.st.ok(), text(s.st));
+        CHECK_FALSE(s.info.boot_listed);
+        REQUIRE(s.n == 3);
+        CHECK(s.cpus[0].hwid == 3);
+        CHECK(s.cpus[1].hwid == 0);
+        CHECK(s.cpus[2].hwid == 1);
+        CHECK(s.info.present == 3);
+        REQUIRE(s.warned.lines.size() == 1);
+        CHECK(s.warned.lines[0] == "MADT: the boot CPU's APIC ID is not listed (it runs as logical 0 anyway) (0x3)");
     }
 }
 
@@ -386,6 +406,23 @@ TEST_CASE("discover: RSDP in the EBDA, revision 0 with an RSDT; a stray signatur
     acpi::status st = acpi::discover(m.view.reader(), 0, 0, cpus, 8, n, info);
     REQUIRE_MESSAGE(st.ok(), text(st));
     CHECK(n == 2);
+}
+
+TEST_CASE("discover: an XSDT with a partial pointer at its end is read, with a warning") {
+    machine m;
+    m.build(madt(5, {lapic(0, 0, 1), lapic(1, 1, 1)}));
+    // Four more bytes in the XSDT: 2.5 pointers; ACPICA reads the whole two.
+    put32(m.mem, machine::root_at + 4, 36 + 16 + 4);
+    fix_checksum(m.mem, machine::root_at + 9, 36 + 16 + 4, machine::root_at);
+    cpu_desc cpus[4];
+    uint32_t n = 0;
+    acpi::madt_info info;
+    warnings w;
+    acpi::status st = acpi::discover(m.view.reader(), machine::rsdp_at, 0, cpus, 4, n, info, nullptr, nullptr, &w.sink);
+    REQUIRE_MESSAGE(st.ok(), text(st));
+    CHECK(n == 2);
+    REQUIRE(w.lines.size() == 1);
+    CHECK(w.lines[0] == "XSDT at offset 0x4: length is not a whole number of pointers (the tail is ignored) (0x38)");
 }
 
 TEST_CASE("discover: root table problems are located") {

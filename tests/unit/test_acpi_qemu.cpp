@@ -5,6 +5,7 @@
 // physical address behind a sparse phys_reader.
 #include <doctest/doctest.h>
 
+#include <smpboot/arm64/acpi.hpp>
 #include <smpboot/x86/acpi.hpp>
 
 #include <cstdint>
@@ -14,8 +15,14 @@
 #include <string>
 #include <vector>
 
-using namespace smpboot;
-using namespace smpboot::x86;
+// smpboot::acpi (the shared reader) and smpboot::x86::acpi would both be
+// "acpi" under two using-directives: name the x86 one.
+using smpboot::cpu_desc;
+using smpboot::cpu_id;
+using smpboot::hwid_t;
+using smpboot::line;
+using smpboot::no_cpu;
+namespace acpi = smpboot::x86::acpi;
 
 namespace {
 
@@ -151,4 +158,39 @@ TEST_CASE("QEMU tables, truncated: every cut gives a located error, never a cras
         CHECK_FALSE(st.ok());
         CHECK(st.why != nullptr);
     }
+}
+
+// arm64: QEMU 7.2 virt under AAVMF, dumped by the arm64 example
+// (smpboot.acpidump=1): RSDP -> XSDT -> FADT (PSCI flags) and MADT (GICCs).
+namespace {
+struct arm64_run {
+    dump d;
+    smpboot::arm64::cpu_info cpus[32];
+    cpu_desc descs[32];
+    smpboot::arm64::discovery_result res;
+    arm64_run(const char* name, uint64_t boot) : d(name) {
+        res = smpboot::arm64::acpi::discover({&dump::map, &d}, d.regions.at(0).phys, boot, {cpus, 32, descs, nullptr, 0});
+    }
+};
+}  // namespace
+
+TEST_CASE("QEMU virt GICv3 -smp 20 (ACPI): 16 CPUs per cluster, PSCI by HVC") {
+    arm64_run r("qemu72-virt-gicv3-smp20", 0x80000000);
+    REQUIRE_MESSAGE(r.res.ok(), text(r.res.acpi));
+    REQUIRE(r.res.count == 20);
+    for (uint32_t i = 0; i < 20; ++i) CHECK(r.cpus[i].hwid == (i < 16 ? i : 0x100 + (i - 16)));
+    CHECK(r.res.psci.method == smpboot::arm64::conduit::hvc);
+    CHECK(r.res.rejected == 0);
+    CHECK(r.cpus[19].uid == 19);
+    CHECK(r.cpus[1].parking_version == 0);
+}
+
+TEST_CASE("QEMU virt GICv2 virtualization=on -smp 4 (ACPI): PSCI by SMC, boot CPU first") {
+    arm64_run r("qemu72-virt-gicv2-el2-smp4", 0x2);
+    REQUIRE_MESSAGE(r.res.ok(), text(r.res.acpi));
+    REQUIRE(r.res.count == 4);
+    CHECK(r.cpus[0].hwid == 2);
+    CHECK(r.cpus[1].hwid == 0);
+    CHECK(r.cpus[3].hwid == 3);
+    CHECK(r.res.psci.method == smpboot::arm64::conduit::smc);
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "test_acpi_builder.hpp"
 #include "test_fdt_builder.hpp"
 
 using namespace smpboot;
@@ -16,28 +17,18 @@ using namespace smpboot::arm64;
 
 namespace {
 
-struct capture {
-    std::vector<std::string> lines;
-    static void fn(void* ctx, log_level, const char* l) { static_cast<capture*>(ctx)->lines.push_back(l); }
-    bool has(const std::string& s) const {
-        for (auto& l : lines)
-            if (l == s) return true;
-        return false;
-    }
-};
-
 struct run {
     std::vector<uint8_t> blob;
     fdt::tree tree;
     cpu_info cpus[300];
     cpu_node_report nodes[300];
     discovery_result res;
-    capture log;
+    acpi_test::log_capture log;
 
     run(std::vector<uint8_t> b, uint64_t boot_mpidr, uint32_t max_cpus = 256) : blob(std::move(b)) {
         auto st = fdt::tree::open(blob.data(), blob.size(), tree);
         REQUIRE_MESSAGE(st, fdt::to_string(st.code));
-        discovery_log l{&capture::fn, &log};
+        discovery_log l{&acpi_test::log_capture::fn, &log};
         res = discover_cpus(tree, boot_mpidr, {cpus, max_cpus < 300 ? max_cpus : 300, nullptr, nodes, 300}, &l);
     }
     std::vector<hwid_t> hwids() const {

@@ -28,7 +28,8 @@ struct demo_env {
     test::hotplug_t hp;
     std::unique_ptr<example::demo<test::hotplug_t>> demo;   // outlived by nothing that runs
 
-    explicit demo_env(uint32_t n) : machine(n), host(make_host()), hp(machine, host, test::fast_timeouts()) {
+    /// The default timeouts are hang detectors; a test about a timeout passes short ones.
+    explicit demo_env(uint32_t n, timeouts t = {}) : machine(n), host(make_host()), hp(machine, host, t) {
         std::vector<cpu_desc> cpus(n);
         for (uint32_t i = 0; i < n; ++i) cpus[i] = {hwid_t(0x10 * i), true};
         REQUIRE(hp.init(cpus.data(), n).ok());
@@ -143,7 +144,7 @@ TEST_CASE("stress: CPUs go down and up at random and every check holds") {
 
 TEST_CASE("stress notices a CPU that will not go down") {
     is_main_thread();
-    demo_env e(4);
+    demo_env e(4, test::fast_timeouts());
     auto& d = e.make_demo(make_platform("smpboot.stress=20"));
     e.machine.fault(2).never_off = true;   // cpu 2 says goodbye but is never seen off
     CHECK_FALSE(d.run());

@@ -300,7 +300,7 @@ TEST_CASE("host states run in registration order within their section") {
 TEST_CASE("64 CPUs sequentially and in parallel - then all down and up again") {
     for (bringup_mode mode : {bringup_mode::sequential, bringup_mode::parallel}) {
         CAPTURE(int(mode));
-        env e(64);
+        env e(64, timeouts{});   // no timeout is tested: the defaults, hang detectors
         host_states h = with_host_states(e);
         bringup_summary s = e.hp().bring_up_all(mode);
         CHECK(s.attempted == 63);
@@ -327,7 +327,9 @@ TEST_CASE("64 CPUs sequentially and in parallel - then all down and up again") {
 }
 
 TEST_CASE("parallel bring-up with failures in the middle: the rest come online") {
-    env e(16);
+    timeouts t = test::fast_timeouts();
+    t.callin_ns = 1'000'000'000;   // CPU 12's timeout; long enough for 15 threads on a loaded host
+    env e(16, t);
     with_host_states(e);
     e.fail_host(5, "prep-b", true);
     e.fail_host(9, "start-a", true);

@@ -16,37 +16,14 @@
 
 namespace smpboot::inspect {
 namespace acpi = smpboot::x86::acpi;
-namespace {
 
-std::string describe(const acpi::status& st) {
+std::string describe(const smpboot::acpi::status& st) {
     line<256> l;
-    acpi::describe(st, l);
+    smpboot::acpi::describe(st, l);
     return l.c_str();
 }
 
-const char* type_name(uint8_t type) {
-    // ACPI 6.5 Table 5.21, the structure types a PC firmware uses.
-    switch (type) {
-    case 0: return "Processor Local APIC";
-    case 1: return "I/O APIC";
-    case 2: return "Interrupt Source Override";
-    case 3: return "NMI Source";
-    case 4: return "Local APIC NMI";
-    case 5: return "Local APIC Address Override";
-    case 6: return "I/O SAPIC";
-    case 7: return "Local SAPIC";
-    case 8: return "Platform Interrupt Sources";
-    case 9: return "Processor Local x2APIC";
-    case 10: return "Local x2APIC NMI";
-    case 11: return "GIC CPU Interface (GICC)";
-    case 12: return "GIC Distributor (GICD)";
-    case 13: return "GIC MSI Frame";
-    case 14: return "GIC Redistributor (GICR)";
-    case 15: return "GIC Interrupt Translation Service";
-    case 16: return "Multiprocessor Wakeup";
-    default: return type >= 0x80 ? "OEM reserved" : "reserved";
-    }
-}
+namespace {
 
 struct collector {
     std::vector<acpi::madt_entry> entries;
@@ -59,14 +36,21 @@ std::string sig_text(const uint8_t* p, size_t n) {
     return s;
 }
 
-// ACPI 6.5 5.2.6 Table 5.4 and 5.2.12 Table 5.19: the SDT header and where
-// the MADT's structures start.
-constexpr uint32_t sdt_header_len = 36, sdt_len_off = 4, sdt_checksum_off = 9, madt_entries_off = 44;
+using smpboot::acpi::le::rd32;
+using smpboot::acpi::madt_off_entries;
+using smpboot::acpi::sdt_header_len;
+constexpr uint32_t sdt_len_off = smpboot::acpi::sdt_off_length;
 
-uint32_t rd32(const uint8_t* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24; }
+struct warnings {
+    report& r;
+    static void fn(void* ctx, const smpboot::acpi::status& w) {
+        static_cast<warnings*>(ctx)->r.errors.push_back("warning: " + describe(w));
+    }
+};
 
 /// The MADT part shared by both inputs.
 void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
+    r.arch = "x86";
     const hwid_t boot = opt.boot_hwid ? *opt.boot_hwid : acpi::any_boot_cpu;
     r.boot_hwid_origin = opt.boot_hwid ? "--boot-hwid" : "first enabled CPU entry";
     const uint32_t cap = opt.max_cpus ? opt.max_cpus : 1;
@@ -74,28 +58,23 @@ void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
     uint32_t count = 0;
     acpi::madt_info info;
     collector col;
-    const acpi::status st = acpi::scan_madt(madt, len, boot, out.data(), cap, count, info, &collector::fn, &col);
-    if (!st) r.errors.push_back(describe(st));
+    warnings w{r};
+    const acpi::warn_sink warn{&warnings::fn, &w};
+    const acpi::status st = acpi::scan_madt(madt, len, boot, out.data(), cap, count, info, &collector::fn, &col, &warn);
+    if (!st) r.errors.insert(r.errors.begin(), describe(st));
     // A refused table is refused whole (the kernel boots no AP from it), and
     // the parser then often reports no structure. To still show what the
     // table holds, scan a repaired copy: any boot CPU, the length cut to what
     // was read and to before a malformed structure, the checksum made right.
     // Those rows are never usable.
-    std::vector<uint8_t> cut;
     const bool refused = !st;
-    const bool cut_at_entry = !st && st.entry != acpi::status::no_entry && st.offset >= madt_entries_off && st.offset <= len;
-    if (!st && col.entries.empty() && len >= madt_entries_off) {
-        size_t keep = std::min<size_t>(len, std::max<uint32_t>(rd32(madt + sdt_len_off), madt_entries_off));
-        if (cut_at_entry) keep = std::min<size_t>(keep, st.offset);
-        cut.assign(madt, madt + keep);
-        const uint32_t n = uint32_t(keep);
-        for (uint32_t i = 0; i < 4; ++i) cut[sdt_len_off + i] = uint8_t(n >> (8 * i));
-        uint8_t sum = 0;
-        cut[sdt_checksum_off] = 0;
-        for (uint8_t b : cut) sum = uint8_t(sum + b);
-        cut[sdt_checksum_off] = uint8_t(-sum);
+    const bool cut_at_entry = !st && st.entry != acpi::status::no_entry && st.offset >= madt_off_entries && st.offset <= len;
+    if (!st && col.entries.empty()) {
+        const std::vector<uint8_t> cut = repaired_madt(madt, len, st);
         uint32_t c2 = 0;
-        (void)acpi::scan_madt(cut.data(), cut.size(), acpi::any_boot_cpu, out.data(), cap, c2, info, &collector::fn, &col);
+        if (!cut.empty())
+            (void)acpi::scan_madt(cut.data(), cut.size(), acpi::any_boot_cpu, out.data(), cap, c2, info,
+                                  &collector::fn, &col);
     }
     if (col.entries.empty()) return;
 
@@ -125,7 +104,7 @@ void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
                        {}, {}});
 
     for (const acpi::madt_entry& e : col.entries) {
-        madt_struct ms{e.index, e.offset, e.type, e.length, type_name(e.type), acpi::to_string(e.use), "", {}};
+        madt_struct ms{e.index, e.offset, e.type, e.length, smpboot::acpi::structure_name(e.type), acpi::to_string(e.use), "", {}};
         if (e.problem) ms.problem = e.problem;
         const bool x2 = e.type == uint8_t(acpi::madt_type::local_x2apic);
         if (e.type == uint8_t(acpi::madt_type::local_apic) || x2) {
@@ -184,7 +163,7 @@ void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
         plan_step s{c, out[c].hwid, "", ""};
         if (c == 0) {
             s.method = "boot";
-            s.detail = "running already (boot CPU)";
+            s.detail = info.boot_listed ? "running already (boot CPU)" : "running already; not listed in the MADT";
             r.boot_hwid = out[c].hwid;
         } else if (!out[c].present) {
             s.method = "none";
@@ -207,11 +186,50 @@ void scan(report& r, const uint8_t* madt, size_t len, const options& opt) {
 
 }  // namespace
 
+std::vector<uint8_t> repaired_madt(const uint8_t* madt, size_t len, const smpboot::acpi::status& st) {
+    if (len < madt_off_entries) return {};
+    size_t keep = std::min<size_t>(len, std::max<uint32_t>(rd32(madt + sdt_len_off), madt_off_entries));
+    if (st.entry != smpboot::acpi::status::no_entry && st.offset >= madt_off_entries && st.offset <= len)
+        keep = std::min<size_t>(keep, st.offset);
+    std::vector<uint8_t> cut(madt, madt + keep);
+    const uint32_t n = uint32_t(keep);
+    for (uint32_t i = 0; i < 4; ++i) cut[sdt_len_off + i] = uint8_t(n >> (8 * i));
+    uint8_t sum = 0;
+    cut[smpboot::acpi::sdt_off_checksum] = 0;
+    for (uint8_t b : cut) sum = uint8_t(sum + b);
+    cut[smpboot::acpi::sdt_off_checksum] = uint8_t(-sum);
+    return cut;
+}
+
+bool is_arm64_madt(const uint8_t* madt, size_t len) {
+    // Walk what can be walked of a possibly refused table.
+    const std::vector<uint8_t> t = repaired_madt(madt, len, {});
+    smpboot::acpi::madt_header h;
+    if (t.empty() || !smpboot::acpi::open_madt(t.data(), t.size(), h)) return false;
+    bool gicc = false, lapic = false;
+    smpboot::acpi::madt_struct s;
+    for (smpboot::acpi::madt_cursor c(t.data(), h); !c.done() && c.next(s);) {
+        gicc |= s.type == arm64::acpi::madt_type_gicc;
+        lapic |= s.type == uint8_t(acpi::madt_type::local_apic) || s.type == uint8_t(acpi::madt_type::local_x2apic);
+    }
+    return gicc && !lapic;
+}
+
 report inspect_madt(const std::string& file, const std::vector<uint8_t>& data, const options& opt) {
     report r;
     r.source = "madt";
     r.file = file;
-    scan(r, data.data(), data.size(), opt);
+    if (is_arm64_madt(data.data(), data.size())) {
+        // No FADT: PSCI is what --psci says.
+        arm64::acpi::fadt_info fadt;
+        fadt.revision = 6;
+        if (opt.psci != "none") fadt.arm_boot = arm64::acpi::boot_psci_compliant;
+        if (opt.psci == "hvc") fadt.arm_boot |= arm64::acpi::boot_psci_use_hvc;
+        r.facts.push_back({"fadt", fmt::format("no FADT given: --psci {} assumed", opt.psci), {}, "--psci " + opt.psci});
+        scan_gicc(r, data.data(), data.size(), fadt, opt);
+    } else {
+        scan(r, data.data(), data.size(), opt);
+    }
     return r;
 }
 
@@ -231,8 +249,8 @@ report inspect_acpi_dir(const std::string& dir, const options& opt) {
     }
     std::sort(files.begin(), files.end());
 
-    std::vector<uint8_t> madt;
-    std::string madt_file;
+    std::vector<uint8_t> madt, fadt;
+    std::string madt_file, fadt_file;
     for (const fs::path& p : files) {
         std::ifstream in(p, std::ios::binary);
         std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -270,6 +288,10 @@ report inspect_acpi_dir(const std::string& dir, const options& opt) {
             tf.valid = st.ok();
             if (!st) tf.problem = describe(st);
             else tf.length = rd32(data.data() + sdt_len_off);
+            if (tf.signature == "FACP" && st && fadt_file.empty()) {
+                fadt = data;
+                fadt_file = tf.file;
+            }
             if (tf.signature == "APIC") {
                 if (!st) {
                     // Listed below; scanning it would only say the same again.
@@ -289,7 +311,15 @@ report inspect_acpi_dir(const std::string& dir, const options& opt) {
         return r;
     }
     r.facts.push_back({"madt_file", fmt::format("MADT from {}", madt_file), {}, madt_file});
-    scan(r, madt.data(), madt.size(), opt);
+    if (!is_arm64_madt(madt.data(), madt.size())) {
+        scan(r, madt.data(), madt.size(), opt);
+        return r;
+    }
+    // arm64: PSCI and its conduit come from the FADT (ACPI 6.5 Table 5.11).
+    arm64::acpi::fadt_info f;
+    if (fadt_file.empty()) r.errors.push_back(fmt::format("{}: no usable FADT (signature FACP): PSCI unknown, no CPU can be started", dir));
+    else if (read_fadt_file(r, fadt, fadt_file, f)) r.facts.push_back({"fadt_file", fmt::format("FADT from {}", fadt_file), {}, fadt_file});
+    scan_gicc(r, madt.data(), madt.size(), f, opt);
     return r;
 }
 

@@ -66,6 +66,7 @@ std::string psci_version_name(uint32_t v) {
 report inspect_dtb(const std::string& file, const std::vector<uint8_t>& data, const options& opt) {
     report r;
     r.source = "dtb";
+    r.arch = "arm64";
     r.file = file;
 
     fdt::tree t;

@@ -18,11 +18,12 @@ using namespace smpboot::inspect;
 namespace {
 
 constexpr const char* usage_text =
-    "usage: smpboot-inspect [--json] [--boot-hwid ID] [--max-cpus N] [--as dtb|madt|acpi-dir] INPUT...\n"
+    "usage: smpboot-inspect [--json] [--boot-hwid ID] [--max-cpus N] [--psci hvc|smc|none] [--as dtb|madt|acpi-dir] INPUT...\n"
     "  INPUT     a DTB, one ACPI MADT (e.g. apic.dat), or a directory of ACPI tables (acpidump -b)\n"
     "  --json    one JSON object per input, one per line (docs/inspect.md has the schema)\n"
     "  --boot-hwid ID  the boot CPU's MPIDR or APIC ID (default: first cpu node / first enabled entry)\n"
     "  --max-cpus N    the kernel's CPU limit (default 4096)\n"
+    "  --psci C        an arm64 MADT given without its FADT: assume PSCI by hvc (default), smc, or none\n"
     "  --as KIND       skip content detection\n"
     "exit status: 0 every input usable, 1 some input not usable, 2 bad arguments\n";
 
@@ -78,6 +79,10 @@ int main(int argc, char** argv) {
         } else if (a == "--max-cpus" && i + 1 < argc && parse_number(argv[i + 1], v) && v > 0 && v <= 1u << 20) {
             opt.max_cpus = uint32_t(v);
             ++i;
+        } else if (a == "--psci" && i + 1 < argc &&
+                   (std::strcmp(argv[i + 1], "hvc") == 0 || std::strcmp(argv[i + 1], "smc") == 0 ||
+                    std::strcmp(argv[i + 1], "none") == 0)) {
+            opt.psci = argv[++i];
         } else if (a == "--as" && i + 1 < argc &&
                    (std::strcmp(argv[i + 1], "dtb") == 0 || std::strcmp(argv[i + 1], "madt") == 0 ||
                     std::strcmp(argv[i + 1], "acpi-dir") == 0)) {

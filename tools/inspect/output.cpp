@@ -63,7 +63,8 @@ std::string cell(const std::optional<uint64_t>& v) { return v ? hex(*v) : "-"; }
 
 std::string to_json(const report& r) {
     object o;
-    o.raw("source", quote(r.source)).raw("file", quote(r.file)).raw("usable", r.usable_input ? "true" : "false");
+    o.raw("source", quote(r.source)).raw("arch", r.arch.empty() ? "null" : quote(r.arch));
+    o.raw("file", quote(r.file)).raw("usable", r.usable_input ? "true" : "false");
     o.raw("psci_method", opt_str(r.psci_method));
     o.raw("boot_hwid", opt_num(r.boot_hwid)).raw("boot_hwid_origin", quote(r.boot_hwid_origin));
     object in;
@@ -79,6 +80,11 @@ std::string to_json(const report& r) {
         if (c.use) {
             j.raw("use", opt_str(c.use)).raw("enabled", opt_bool(c.enabled));
             j.raw("online_capable", opt_bool(c.online_capable)).raw("uid", opt_num(c.uid));
+        }
+        if (!c.gicc.empty()) {
+            object g;
+            for (const auto& [key, value] : c.gicc) g.raw(key.c_str(), std::to_string(value));
+            j.raw("gicc", g.done());
         }
         if (c.topo) {
             object t;

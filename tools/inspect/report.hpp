@@ -5,9 +5,13 @@
 // cannot disagree.
 #pragma once
 
+#include <smpboot/acpi/tables.hpp>
+#include <smpboot/arm64/acpi.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace smpboot::inspect {
@@ -34,6 +38,8 @@ struct cpu_row {
     std::optional<uint32_t> uid;
     std::optional<std::string> use;           ///< present/possible/disabled/rejected/dropped
     std::optional<topology> topo;
+    /// arm64 MADT only: the GICC's raw fields (JSON "gicc"), in this order.
+    std::vector<std::pair<std::string, uint64_t>> gicc;
 };
 
 /// One step of the bring-up plan, in the order the library takes them.
@@ -71,6 +77,7 @@ struct madt_struct {
 
 struct report {
     std::string source;                       ///< "dtb" or "madt"
+    std::string arch;                         ///< "arm64" (DTB, MADT with GICCs) or "x86"
     std::string file;
     bool usable_input = false;                ///< false: exit status 1
     std::optional<std::string> psci_method;   ///< "hvc"/"smc" as the DT names it
@@ -87,12 +94,30 @@ struct report {
 struct options {
     std::optional<uint64_t> boot_hwid;
     uint32_t max_cpus = 4096;
+    /// arm64 MADT without a FADT: what to assume for ARM_BOOT_ARCH.
+    std::string psci = "hvc";   ///< "hvc", "smc" or "none"
 };
 
 /// The inspectors; `data` is the whole file. They never throw on bad input.
 report inspect_dtb(const std::string& file, const std::vector<uint8_t>& data, const options& opt);
 report inspect_madt(const std::string& file, const std::vector<uint8_t>& data, const options& opt);
 report inspect_acpi_dir(const std::string& dir, const options& opt);
+
+/// The ACPI parts both arches share (inspect_acpi.cpp).
+std::string describe(const smpboot::acpi::status& st);
+/// A refused MADT, made readable to list what it holds: the length cut to
+/// what was read and to before a malformed structure, the checksum made
+/// right. Empty if nothing can be shown.
+std::vector<uint8_t> repaired_madt(const uint8_t* madt, size_t len, const smpboot::acpi::status& st);
+/// True if the MADT holds GIC CPU Interface structures and no Local APIC:
+/// an arm64 table.
+bool is_arm64_madt(const uint8_t* madt, size_t len);
+/// The arm64 reading of a MADT (inspect_gicc.cpp), PSCI as `fadt` says.
+void scan_gicc(report& r, const uint8_t* madt, size_t len, const smpboot::arm64::acpi::fadt_info& fadt,
+               const options& opt);
+/// A FADT file of a directory: its facts, or an error.
+bool read_fadt_file(report& r, const std::vector<uint8_t>& data, const std::string& file,
+                    smpboot::arm64::acpi::fadt_info& out);
 
 std::string to_json(const report& r);
 std::string to_text(const report& r);

@@ -6,7 +6,7 @@
 //   using arch = smpboot::arm64::backend<64>;          // the one capacity
 //   static arch be;
 //   static smpboot::arm64::idmap_page idmap[8];          // cfg.idmap_pages
-//   static arch::discovery d = be.discover(tree, &log);
+//   static arch::discovery d = be.discover(tree, &log);   // or (acpi_reader, rsdp, &log)
 //   be.init(cfg, host, d);
 //   static arch::hotplug<> hp{be, host};
 //   hp.init(d.cpus, d.count);
@@ -84,6 +84,7 @@
 // going to firmware, so a spin-table CPU can come back any number of times.
 #pragma once
 
+#include <smpboot/arm64/acpi.hpp>
 #include <smpboot/arm64/discovery.hpp>
 #include <smpboot/arm64/entry_layout.h>
 #include <smpboot/arm64/idmap.hpp>
@@ -272,6 +273,16 @@ public:
     discovery discover(const fdt::tree& t, const discovery_log* log = nullptr) const {
         discovery d;
         d.status = discover_cpus(t, read_mpidr(), {d.info, MaxCpus, d.cpus, nullptr, 0}, log);
+        d.count = d.status.count;
+        return d;
+    }
+
+    /// The same from ACPI: the RSDP at `rsdp_phys` (the EFI configuration
+    /// table's ACPI 2.0 entry), the FADT's PSCI flags, the MADT's GICCs.
+    discovery discover(const acpi::phys_reader& mem, uint64_t rsdp_phys, const discovery_log* log = nullptr,
+                       const acpi::madt_extras& extras = {}) const {
+        discovery d;
+        d.status = acpi::discover(mem, rsdp_phys, read_mpidr(), {d.info, MaxCpus, d.cpus, nullptr, 0}, log, extras);
         d.count = d.status.count;
         return d;
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // CPU discovery from a device tree's /cpus node (devicetree spec 3.7 and the
-// Linux binding Documentation/devicetree/bindings/arm/cpus.yaml).
+// Linux binding Documentation/devicetree/bindings/arm/cpus.yaml). The same
+// result comes from ACPI (the MADT's GICC structures and the FADT's PSCI
+// flags): see arm64/acpi.hpp. The backend does not care which one ran.
 //
 // Freestanding and host-testable: the example kernels call it on the DTB the
 // firmware passed, smpboot-inspect calls it on a file. No arch code here.
@@ -29,6 +31,7 @@
 // Every refused node is reported (and logged) with its path and the reason.
 #pragma once
 
+#include <smpboot/acpi/tables.hpp>
 #include <smpboot/arm64/psci.hpp>
 #include <smpboot/base.hpp>
 #include <smpboot/cpu.hpp>
@@ -47,7 +50,10 @@ struct mpidr {
     constexpr uint8_t aff3() const { return uint8_t(value >> 32); }
 };
 
-enum class enable_method : uint8_t { none, psci, spin_table, unknown };
+/// How a CPU is started. parking_protocol is what an ACPI GICC with a parked
+/// address and no PSCI in the FADT asks for ("Multiprocessor Startup for ARM
+/// Platforms"); discovery records it, the backend does not start it.
+enum class enable_method : uint8_t { none, psci, spin_table, parking_protocol, unknown };
 const char* to_string(enable_method m);
 
 /// Where a CPU sits in the machine.
@@ -59,18 +65,32 @@ struct topology {
     bool from_cpu_map = false;
 };
 
+/// The topology the affinity fields give when nothing better is known (Linux
+/// arm64 without the MT bit: core = Aff0, cluster = Aff1, package = Aff3:Aff2).
+constexpr topology topology_of(hwid_t hwid) {
+    const mpidr m{hwid};
+    return topology{uint32_t(m.aff3()) << 8 | m.aff2(), m.aff1(), m.aff0(), 0, false};
+}
+
 /// One usable CPU, in logical order.
 struct cpu_info {
     hwid_t hwid = 0;                  ///< MPIDR affinity bits
     enable_method method = enable_method::none;
     uint64_t release_addr = 0;        ///< spin-table: physical address of the release word
-    fdt::node node{};
+    fdt::node node{};                 ///< DT only (none for ACPI)
     topology topo{};
+    /// ACPI only: the GICC's ACPI Processor UID, and its parking protocol
+    /// fields as the firmware wrote them (version 0: no parking protocol;
+    /// `mailbox` is the Parked Address, the mailbox's physical address).
+    uint32_t uid = 0;
+    uint32_t parking_version = 0;
+    uint64_t mailbox = 0;
 };
 
-/// One /cpus child with device_type "cpu", usable or not, in DT order.
+/// One /cpus child with device_type "cpu" (or one MADT GICC), usable or not,
+/// in DT (table) order.
 struct cpu_node_report {
-    char path[64] = {};
+    char path[64] = {};               ///< DT path, or "MADT entry N at offset 0x.."
     hwid_t hwid = 0;                  ///< 0 if reg could not be read
     enable_method method = enable_method::none;
     char method_name[24] = {};        ///< the property as written (cut)
@@ -86,17 +106,20 @@ struct discovery_log {
     void* ctx = nullptr;
 };
 
+/// What discovery found, from a DT or from ACPI ("node" is then a GICC).
 struct discovery_result {
     fdt::status fdt{};            ///< set when the tree itself is unusable
+    acpi::status acpi{};          ///< set when the ACPI tables are unusable
     const char* problem = nullptr;///< whole-tree problem ("no /cpus node", ...)
     uint32_t count = 0;           ///< usable CPUs written to `cpus`, boot CPU first
     uint32_t nodes = 0;           ///< cpu nodes seen (reports beyond nodes_cap are not stored)
     uint32_t rejected = 0;        ///< nodes refused for a reason
     uint32_t dropped = 0;         ///< usable nodes past cpus_cap
+    uint32_t possible = 0;        ///< ACPI: online capable, not present (in `cpus`, not started)
     bool boot_cpu_found = false;
     psci_info psci{};
 
-    bool ok() const { return problem == nullptr && fdt.code == fdt::error::ok; }
+    bool ok() const { return problem == nullptr && fdt.code == fdt::error::ok && acpi.ok(); }
 };
 
 /// Where discover_cpus() writes, and how much room each array has.
@@ -104,6 +127,7 @@ struct discovery_out {
     cpu_info* cpus = nullptr;          ///< usable CPUs, boot CPU first (required)
     uint32_t cpus_cap = 0;             ///< room in cpus (and descs): usable CPUs past it are dropped
     cpu_desc* descs = nullptr;         ///< optional: hotplug::init()'s list, in the same order
+                                       ///< (present is false for ACPI online-capable CPUs)
     cpu_node_report* nodes = nullptr;  ///< optional: one report per cpu node
     uint32_t nodes_cap = 0;
 };

@@ -75,11 +75,13 @@ constexpr uint32_t minor(uint32_t v) { return v & 0xffff; }
 
 }  // namespace psci
 
-/// What the device tree says about PSCI.
+/// What the device tree (or the ACPI FADT) says about PSCI.
 struct psci_info {
     bool present = false;
     conduit method = conduit::none;
     /// From the compatible list: 0x10000 (1.0), 0x2 (0.2), 0x1 (0.1 only).
+    /// From the FADT: 0x2, since ACPI names no version and Arm's Server Base
+    /// Boot Requirements ask for PSCI 0.2 or later: the standard IDs apply.
     uint32_t dt_version = 0;
     /// Function IDs to use. 0.2+ : the standard IDs; 0.1: the node's
     /// cpu_on / cpu_off properties, 0 when absent (PSCI_VERSION,
@@ -92,7 +94,7 @@ struct psci_info {
     uint32_t fn_features = 0;
     /// Why a node that exists is unusable (nullptr when fine or absent).
     const char* problem = nullptr;
-    fdt::node node{};
+    fdt::node node{};   ///< DT only
 };
 
 /// Find and read the PSCI node (anywhere in the tree, normally /psci).

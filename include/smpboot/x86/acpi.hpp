@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 // x86 CPU discovery from ACPI: RSDP -> RSDT/XSDT -> MADT -> cpu_desc[].
 //
-// Freestanding and free of side effects: the parser reads physical memory
-// only through a phys_reader the caller supplies, so the same code runs in a
-// kernel (identity or direct map), in host tools (a byte buffer holding a
-// table dump) and under a fuzzer. Every length is checked before it is used;
-// a malformed table yields a `status` naming the table, the entry and why.
+// The tables are found and checked by the reader both arches share
+// (smpboot/acpi/tables.hpp, whose names are re-exported here); this header
+// adds what the MADT's Local APIC and x2APIC structures mean. Freestanding
+// and free of side effects, host-testable, fuzzed.
 //
 //   acpi::madt_info info;
 //   uint32_t n = 0;
@@ -14,94 +13,30 @@
 //
 // Tools that want the per-entry story (smpboot-inspect) pass an
 // entry_visitor: it sees every MADT structure, CPU or not, with the logical
-// CPU it became or the reason it did not.
+// CPU it became or the reason it did not. Warnings (a structure longer than
+// ACPI 6.5 defines, a boot CPU the MADT does not list, a root table with a
+// partial pointer) go to a warn_sink and do not stop discovery, as in Linux.
 #pragma once
 
+#include <smpboot/acpi/tables.hpp>
 #include <smpboot/base.hpp>
 #include <smpboot/cpu.hpp>
-#include <smpboot/format.hpp>
 
 namespace smpboot::x86::acpi {
 
-/// The outcome of a parse step. `why` is null on success; otherwise it and
-/// the fields below locate the problem. All strings are static.
-struct status {
-    static constexpr uint32_t no_entry = ~uint32_t{0};
-
-    const char* why = nullptr;
-    const char* table = nullptr;   ///< "RSDP", "RSDT", "XSDT", "MADT"
-    uint32_t entry = no_entry;     ///< index of the root-table pointer or MADT structure
-    uint32_t offset = 0;           ///< byte offset of that entry inside the table
-    uint64_t value = 0;            ///< the offending value (address, length, ID)
-    bool has_value = false;
-
-    constexpr bool ok() const { return why == nullptr; }
-    constexpr explicit operator bool() const { return ok(); }
-};
-
-/// "MADT entry 3 at offset 0x44: length 6 is wrong for a Processor Local APIC (0x6)"
-inline void describe(const status& s, line_base& out) {
-    if (s.ok()) {
-        out.str("ok");
-        return;
-    }
-    if (s.table) out.str(s.table);
-    if (s.entry != status::no_entry) out.str(" entry ").dec(s.entry).str(" at offset ").hex(s.offset);
-    else if (s.offset != 0) out.str(" at offset ").hex(s.offset);
-    if (s.table) out.str(": ");
-    out.str(s.why);
-    if (s.has_value) out.str(" (").hex(s.value).chr(')');
-}
-
-/// How the parser reads physical memory: return a pointer through which
-/// `len` bytes at `phys` can be read, or null if that range is not
-/// accessible. Called on the boot CPU only.
-struct phys_reader {
-    const void* (*map)(void* ctx, uint64_t phys, size_t len) = nullptr;
-    void* ctx = nullptr;
-
-    const uint8_t* get(uint64_t phys, size_t len) const {
-        return map ? static_cast<const uint8_t*>(map(ctx, phys, len)) : nullptr;
-    }
-};
-
-/// A phys_reader over a buffer that holds physical memory [base, base + size):
-/// for tools and tests working on a dump.
-struct buffer_memory {
-    const uint8_t* data = nullptr;
-    uint64_t base = 0;
-    size_t size = 0;
-
-    phys_reader reader() const { return {&buffer_memory::map_fn, const_cast<buffer_memory*>(this)}; }
-    static const void* map_fn(void* ctx, uint64_t phys, size_t len);
-};
-
-// ---- RSDP, RSDT/XSDT ---------------------------------------------------
-
-/// What the RSDP says (ACPI 6.5 5.2.5.3).
-struct rsdp_info {
-    uint64_t phys = 0;
-    uint8_t revision = 0;    ///< 0: ACPI 1.0 (RSDT only); >= 2: XSDT present
-    uint32_t rsdt = 0;
-    uint64_t xsdt = 0;
-};
-
-/// Check an RSDP at `p` (signature, both checksums, length) with `avail`
-/// readable bytes.
-status parse_rsdp(const uint8_t* p, size_t avail, uint64_t phys, rsdp_info& out);
-
-/// The legacy search (ACPI 6.5 5.2.5.1): the first KiB of the EBDA, then the
-/// BIOS area 0xE0000-0xFFFFF, on 16-byte boundaries.
-status find_rsdp(const phys_reader& mem, uint64_t& rsdp_phys);
-
-/// Check a System Description Table: signature `sig` (4 chars, or null for
-/// any), 36-byte header, length within `avail`, checksum (ACPI 6.5 5.2.6).
-status check_table(const uint8_t* t, size_t avail, const char* sig, const char* name);
-
-/// Find the first table with signature `sig` through the XSDT (revision >= 2
-/// and non-zero address) or else the RSDT; it is checked with check_table.
-status find_table(const phys_reader& mem, const rsdp_info& rsdp, const char* sig,
-                  uint64_t& table_phys, uint32_t& table_len);
+// The shared reader, under the names x86 code has always used.
+using smpboot::acpi::buffer_memory;
+using smpboot::acpi::check_table;
+using smpboot::acpi::describe;
+using smpboot::acpi::find_rsdp;
+using smpboot::acpi::find_table;
+using smpboot::acpi::parse_rsdp;
+using smpboot::acpi::phys_reader;
+using smpboot::acpi::rsdp_info;
+using smpboot::acpi::status;
+using smpboot::acpi::to_string;
+using smpboot::acpi::usage;
+using smpboot::acpi::warn_sink;
 
 // ---- MADT --------------------------------------------------------------
 
@@ -131,17 +66,6 @@ inline constexpr uint32_t lapic_online_capable = 1u << 1;
 /// Online Capable exists from MADT revision 5 (ACPI 6.3) on; before that the
 /// bit is reserved and a disabled entry is just disabled.
 inline constexpr uint8_t madt_rev_online_capable = 5;
-
-/// What became of one MADT structure.
-enum class usage : uint8_t {
-    present,    ///< an enabled CPU: it has a logical ID and will be brought up
-    possible,   ///< disabled but online capable: a logical ID, not present
-    disabled,   ///< disabled, not online capable: skipped, no logical ID
-    rejected,   ///< a CPU entry that cannot be used (see `problem`)
-    dropped,    ///< usable, but beyond the caller's capacity
-    info,       ///< not a CPU (I/O APIC, override, ...): listed only
-};
-const char* to_string(usage u);
 
 /// One MADT structure as the parser saw it.
 struct madt_entry {
@@ -176,6 +100,9 @@ struct madt_info {
     uint64_t mp_wakeup_mailbox = 0;
     uint16_t mp_wakeup_version = 0;
     uint64_t mp_wakeup_reset_vector = 0;
+    /// false: the boot CPU's APIC ID is in no CPU structure (a warning; it
+    /// is still logical 0, as Linux adds a boot CPU the BIOS did not list).
+    bool boot_listed = true;
     uint32_t entries = 0;
     uint32_t present = 0, possible = 0, disabled = 0, rejected = 0, dropped = 0;
 };
@@ -188,17 +115,18 @@ inline constexpr hwid_t any_boot_cpu = ~hwid_t{0};
 /// verified here too). The boot CPU (`boot_id`) becomes logical 0, the other
 /// present and possible CPUs follow in table order in `out[1..]`; cpu_desc::
 /// present is false for possible-only CPUs. Structures past `cap` CPUs are
-/// `dropped` (counted, not an error). A structural error stops the parse and
-/// names the entry; a bad CPU entry (duplicate ID, broadcast ID) is rejected
-/// and the rest are still read. `visit` sees every structure in order.
+/// `dropped` (counted, not an error). A structural error (a CPU structure
+/// too short for its fields) stops the parse and names the entry; a bad CPU
+/// entry (duplicate ID, broadcast ID) is rejected and the rest are still
+/// read. `visit` sees every structure in order; `warn` gets the warnings.
 status scan_madt(const uint8_t* madt, size_t avail, hwid_t boot_id, cpu_desc* out, uint32_t cap,
                  uint32_t& count, madt_info& info, entry_visitor visit = nullptr,
-                 void* visit_ctx = nullptr);
+                 void* visit_ctx = nullptr, const warn_sink* warn = nullptr);
 
 /// The whole walk: the RSDP at `rsdp_phys` (0: legacy search), its root
 /// table, the MADT, then scan_madt.
 status discover(const phys_reader& mem, uint64_t rsdp_phys, hwid_t boot_id, cpu_desc* out,
                 uint32_t cap, uint32_t& count, madt_info& info, entry_visitor visit = nullptr,
-                void* visit_ctx = nullptr);
+                void* visit_ctx = nullptr, const warn_sink* warn = nullptr);
 
 }  // namespace smpboot::x86::acpi

@@ -284,12 +284,14 @@ public:
 
     /// Discovery, on the boot CPU: its own APIC ID (CPUID, in whatever mode
     /// it runs) becomes logical 0; see acpi::discover. `visit` gets the
-    /// per-entry listing. CPUs beyond MaxCpus are counted in madt.dropped.
+    /// per-entry listing, `warn` what was accepted with a warning. CPUs
+    /// beyond MaxCpus are counted in madt.dropped.
     discovery discover(const acpi::phys_reader& mem, uint64_t rsdp_phys,
-                       acpi::entry_visitor visit = nullptr, void* visit_ctx = nullptr) const {
+                       acpi::entry_visitor visit = nullptr, void* visit_ctx = nullptr,
+                       const acpi::warn_sink* warn = nullptr) const {
         discovery d;
         d.status = acpi::discover(mem, rsdp_phys, boot_apic_id(), d.cpus, MaxCpus, d.count, d.madt,
-                                  visit, visit_ctx);
+                                  visit, visit_ctx, warn);
         return d;
     }
 
