@@ -3,7 +3,7 @@
 """Count what an x86 bring-up makes QEMU's TCG translate and throw away.
 
     bench/tcg_jit.py [--smp 8,64] [--modes parallel,seq] [--runs 3] [--append WORD]...
-                     [--floor-append WORD]... [--writes] [--keep DIR] <x86_64|floor-x86_64> [...]
+                     [--floor-append WORD]... [--writes] [--check] [--keep DIR] <x86_64|floor-x86_64> [...]
 
 Boots each run-example target with `-append smpboot.pause=1` and an HMP
 monitor on a unix socket. The kernel stops before its first kick and again
@@ -20,8 +20,11 @@ is what the bring-up alone cost QEMU:
 
 With --writes, QEMU also traces `memory_notdirty_write_access`: every guest
 write to a page that holds translated code (the slow path that invalidates
-it), so the table names the written addresses; and `translate_block`, so it
-counts translations per page. The trace file is split at the pauses by its
+it), so the table names the written addresses; `translate_block`, so it
+counts translations per page; and `apic_mem_readl`/`apic_mem_writel`, the
+xAPIC register accesses of all CPUs (the boot CPU's ICR polls among them).
+--check makes it a test: exit 1 if a boot failed, a TB was invalidated or
+(with --writes) a page of translated code was written during bring-up. The trace file is split at the pauses by its
 size then, which needs QEMU to have written it out: the script asks the
 monitor for `info jit` first, which runs after the vCPUs' earlier output.
 
@@ -50,6 +53,9 @@ PAUSE = re.compile(r"pause (before|after) bring-up: waiting for the monitor")
 RESULT = re.compile(r"^smpboot: result .*online=(\d+)/(\d+) .*bringup_us=(\d+)")
 NOTDIRTY = re.compile(r"memory_notdirty_write_access (0x[0-9a-f]+) ram_addr (0x[0-9a-f]+) size (\d+)")
 TRANSLATE = re.compile(r"translate_block tb:\S+ pc:(0x[0-9a-f]+)")
+APIC = re.compile(r"apic_mem_(readl|writel) (0x[0-9a-f]+)")
+# xAPIC register offsets (Intel SDM Vol. 3A 10.4.1, Table 10-1).
+APIC_REGS = {0x20: "ID", 0xb0: "EOI", 0xf0: "SVR", 0x280: "ESR", 0x300: "ICR low", 0x310: "ICR high"}
 
 
 class Monitor:
@@ -122,7 +128,8 @@ def boot(target, n, mode, extra_words, want_writes, keep):
     for w in extra_words:
         cmd += ["-append", w]
     if want_writes:
-        cmd += ["-trace", "memory_notdirty_write_access", "-trace", "translate_block", "-D", trace]
+        cmd += ["-trace", "memory_notdirty_write_access", "-trace", "translate_block",
+                "-trace", "apic_mem_readl", "-trace", "apic_mem_writel", "-D", trace]
     env = dict(os.environ, SMPBOOT_LOG=os.path.join(work, "serial.log"))
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=open(os.path.join(work, "stderr"), "w"),
                          text=True, errors="replace")
@@ -159,12 +166,15 @@ def boot(target, n, mode, extra_words, want_writes, keep):
         with open(trace, errors="replace") as f:
             f.seek(offsets["before"])
             window = f.read(offsets["after"] - offsets["before"])
-        writes, pages = collections.Counter(), collections.Counter()
+        writes, pages, apic = collections.Counter(), collections.Counter(), collections.Counter()
         for w in NOTDIRTY.finditer(window):
             writes[page_name(int(w[1], 16), tramp)] += 1
         for t in TRANSLATE.finditer(window):
             pages[page_name(int(t[1], 16) & ~0xfff, tramp)] += 1
-        row["writes"], row["translated_pages"] = writes, pages
+        for a in APIC.finditer(window):
+            off = int(a[2], 16) & 0xfff
+            apic[f"{'read' if a[1] == 'readl' else 'write'} {APIC_REGS.get(off, hex(off))}"] += 1
+        row["writes"], row["translated_pages"], row["apic"] = writes, pages, apic
     return row
 
 
@@ -177,6 +187,9 @@ def main():
     ap.add_argument("--append", action="append", default=[], help="a word for the smpboot kernel's command line")
     ap.add_argument("--floor-append", action="append", default=[], help="a word for the floor's command line")
     ap.add_argument("--writes", action="store_true", help="trace writes to code pages and translations")
+    ap.add_argument("--check", action="store_true",
+                    help="exit 1 unless every boot passed with no TB invalidated and (with --writes) "
+                         "no write to a page of translated code during bring-up")
     ap.add_argument("--keep", help="keep each boot's serial log and trace under this directory")
     args = ap.parse_args()
     if args.keep:
@@ -202,6 +215,8 @@ def main():
                             print(f"    {k:6} writes to a code page at {where}", file=sys.stderr)
                         for where, k in r["translated_pages"].most_common(4):
                             print(f"    {k:6} translations in page {where}", file=sys.stderr)
+                        print("    xAPIC accesses (all CPUs): " +
+                              ", ".join(f"{what} {k}" for what, k in sorted(r["apic"].items())), file=sys.stderr)
 
     print("| target | N | mode | runs | TB invalidate | TBs translated | TB flushes "
           "| TLB full / partial flushes |")
@@ -224,6 +239,14 @@ def main():
         tlb = f"{cell(good, 'tlb_full')} / {cell(good, 'tlb_partial')}"
         print(f"| {target} | {n} | {mode} | {len(good)} | {cell(good, 'invalidates')} | {cell(good, 'tbs')} "
               f"| {cell(good, 'flushes')} | {tlb} |")
+    if args.check:
+        bad = [r for r in rows if r["ok"] and (r["invalidates"] or sum(r.get("writes", {}).values()))]
+        for r in bad:
+            print(f"tcg_jit: CHECK FAILED: {r['target']} -smp {r['n']} {r['mode']}: {r['invalidates']} TBs "
+                  f"invalidated, writes to code pages: {dict(r.get('writes', {}))}", file=sys.stderr)
+        if bad or failed:
+            return 1
+        print("tcg_jit: check passed: no TB invalidated, no write to a page of translated code", file=sys.stderr)
     return 1 if failed else 0
 
 
