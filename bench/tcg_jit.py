@@ -175,6 +175,9 @@ def boot(target, n, mode, extra_words, want_writes, keep):
             off = int(a[2], 16) & 0xfff
             apic[f"{'read' if a[1] == 'readl' else 'write'} {APIC_REGS.get(off, hex(off))}"] += 1
         row["writes"], row["translated_pages"], row["apic"] = writes, pages, apic
+        if not pages:   # a bring-up always translates its own code: the trace was not written out
+            row["ok"] = False
+            row["error"] = "no translation traced between the pauses; the trace is unusable"
     return row
 
 
