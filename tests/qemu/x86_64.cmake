@@ -232,7 +232,7 @@ x86_grub_tests(x86_64-grub-uefi UEFI new seq parallel)
 # Counted, not timed: while 8 and 64 CPUs come up in parallel, no guest write
 # hits a page that holds translated code and QEMU throws away no translated
 # block (bench/tcg_jit.py reads `info jit` and QEMU's traces at the kernel's
-# smpboot.pause=1 stops; docs/benchmark.md "Where the x86 tail is not").
+# smpboot.pause=1 stops; docs/benchmark.md "The x86 parallel tail under TCG, counted").
 add_test(NAME qemu.x86_64.q35.tcg-no-code-page-writes
   COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/bench/tcg_jit.py
           --smp 8,64 --modes parallel --runs 1 --writes --check x86_64)
