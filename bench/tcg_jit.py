@@ -35,6 +35,7 @@ import argparse
 import collections
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -117,8 +118,17 @@ def page_name(addr, tramp):
 
 
 def boot(target, n, mode, extra_words, want_writes, keep):
-    """One boot; returns a dict with the counters' differences and what the guest said."""
+    """One boot; returns a dict with the counters' differences and what the guest said.
+    Its serial log, stderr and trace stay under `keep` if given, else they are removed."""
     work = tempfile.mkdtemp(prefix="tcg-jit-", dir=keep or None)
+    try:
+        return count(work, target, n, mode, extra_words, want_writes)
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def count(work, target, n, mode, extra_words, want_writes):
     sock = os.path.join(work, "monitor.sock")
     trace = os.path.join(work, "qemu-trace.log")
     cmd = [os.path.join(ROOT, "scripts", "run-example"), target, "-smp", str(n),
@@ -131,8 +141,8 @@ def boot(target, n, mode, extra_words, want_writes, keep):
         cmd += ["-trace", "memory_notdirty_write_access", "-trace", "translate_block",
                 "-trace", "apic_mem_readl", "-trace", "apic_mem_writel", "-D", trace]
     env = dict(os.environ, SMPBOOT_LOG=os.path.join(work, "serial.log"))
-    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=open(os.path.join(work, "stderr"), "w"),
-                         text=True, errors="replace")
+    with open(os.path.join(work, "stderr"), "w") as err:
+        p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=err, text=True, errors="replace")
     mon = None
     jit, offsets, result, tramp = {}, {}, None, 0x8000
     try:
@@ -207,7 +217,7 @@ def main():
                     r = boot(target, n, mode, words, args.writes, args.keep)
                     rows.append(r)
                     if not r["ok"]:
-                        print(f"tcg_jit: {target} -smp {n} {mode}: FAILED ({r.get('error', 'see ' + r['dir'])})",
+                        print(f"tcg_jit: {target} -smp {n} {mode}: FAILED ({r.get('error', 'run-example failed; --keep DIR keeps its logs')})",
                               file=sys.stderr)
                         continue
                     print(f"tcg_jit: {target} -smp {n} {mode} run {run + 1}: invalidated {r['invalidates']}, "
