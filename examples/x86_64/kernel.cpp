@@ -32,6 +32,9 @@
 //                                  it (it parks in the trampoline page), send
 //                                  it an NMI, check the frame the park IDT
 //                                  took, then bring it up with the rest
+//   smpboot.pause=1                stop before the first kick and after the
+//                                  result line until the monitor writes COM1's
+//                                  scratch register (bench/tcg_jit.py)
 #include "bootinfo.hpp"
 #include "caching.hpp"
 #include "guest/mailbox.hpp"
@@ -176,6 +179,16 @@ void dump_acpi(uint64_t rsdp_phys) {
 bool option_is(const char* key, const char* value) {
     char buf[32];
     return example::cmdline_value(cmdline, key, buf, sizeof buf) && example::str_eq(buf, value);
+}
+
+/// smpboot.pause=1: before the first kick and after the result line, wait
+/// until QEMU's monitor says go (pc::wait_for_monitor), so that a script can
+/// read QEMU's counters (HMP `info jit`) around the bring-up alone.
+void pause_point(const char* when) {
+    if (!option_is("smpboot.pause", "1")) return;
+    line<120> l;
+    l.str("x86_64: pause ").str(when).str(": waiting for the monitor (COM1 scratch register)");
+    if (!pc::wait_for_monitor(l.c_str(), 60'000)) say("pause: no word from the monitor in 60 s; going on");
 }
 
 /// smpboot.guest=CPU: run the separately built guest image on `cpu`, print
@@ -439,7 +452,9 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_phys, uint32_t entry) {
     static example::demo<hotplug_t> the_demo{
         *hp, {"x86_64", "x86_64", cmdline, out, now, relax, ap_wait, own_apic_id, nullptr, print_wake_methods}};
     demo = &the_demo;
+    pause_point("before bring-up");
     ok = the_demo.run() && ok;
+    pause_point("after bring-up");
     {
         line<160> l;
         l.str("trampoline ").dec(x86::backend_base::trampoline_size()).str(" bytes at ");

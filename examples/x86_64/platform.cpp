@@ -91,6 +91,16 @@ void puts_line(const char* s) {
     print_lock.store(0, smpboot::memory_order::release);
 }
 
+bool wait_for_monitor(const char* line, uint32_t timeout_ms) {
+    constexpr uint16_t scratch = com1 + 7;
+    outb(scratch, 0);   // before the line: the monitor answers only after it
+    puts_line(line);
+    const uint64_t deadline = now_ns() + uint64_t(timeout_ms) * 1'000'000;
+    while (inb(scratch) == 0)
+        if (now_ns() >= deadline) return false;
+    return true;
+}
+
 // TSC ticks during one PIT channel 2 countdown of calib_ms, or 0 if the PIT
 // never reached terminal count.
 uint64_t tsc_ticks_per_window() {

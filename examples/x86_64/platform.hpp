@@ -26,6 +26,11 @@ void serial_init();
 void serial_write(const char* s);
 /// One line plus "\n", under a lock (any CPU).
 void puts_line(const char* s);
+/// Print `line`, then wait until QEMU's monitor writes a non-zero byte into
+/// COM1's scratch register (16550 offset 7, which nothing else here uses:
+/// HMP `o /b 0x3ff 1`), at most `timeout_ms`; false on time-out. A fixed point
+/// at which a script reads QEMU's counters (bench/tcg_jit.py).
+bool wait_for_monitor(const char* line, uint32_t timeout_ms);
 
 /// Calibrate the TSC against PIT channel 2; false if the PIT did not count.
 bool clock_init();

@@ -281,3 +281,11 @@ smpboot_qemu_test(NAME x86_64-mpwakeup.kvm.x2apic.stress50 EXAMPLE x86_64-mpwake
   EXPECT_LINES "^mailbox: cpu 7 woken by mp-wakeup$" "traps in the park IDT. x2APIC, "
                "^smpboot: stress cycles=50 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
   ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on -append smpboot.stress=50)
+# Counted, not timed: while 8 and 64 CPUs come up in parallel, no guest write
+# hits a page that holds translated code and QEMU throws away no translated
+# block (bench/tcg_jit.py reads `info jit` and QEMU's traces at the kernel's
+# smpboot.pause=1 stops; docs/benchmark.md "The x86 parallel tail under TCG, counted").
+add_test(NAME qemu.x86_64.q35.tcg-no-code-page-writes
+  COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/bench/tcg_jit.py
+          --smp 8,64 --modes parallel --runs 1 --writes --check x86_64)
+set_tests_properties(qemu.x86_64.q35.tcg-no-code-page-writes PROPERTIES LABELS "qemu;x86_64" TIMEOUT 600)

@@ -9,7 +9,9 @@
 // "all excluding self" (SDM Vol. 3A 10.6.1 destination shorthand), as in the
 // SDM's broadcast example (Vol. 3A 8.4.4.1). `floor.kick=unicast` makes
 // parallel mode send INIT to each AP, then STARTUP to each, then wait — what
-// smpboot's parallel mode does — instead of broadcasting.
+// smpboot's parallel mode does — instead of broadcasting. `smpboot.pause=1`
+// stops before the first kick and after the result line until QEMU's monitor
+// says go, as the example kernel does.
 //
 // Pacing as smpboot's default ("modern", what Linux does on current CPUs and
 // under hypervisors): no fixed delays; a second STARTUP only to CPUs that
@@ -114,6 +116,24 @@ void clock_init() {
 
 uint64_t tsc_to_us(uint64_t ticks) { return ticks * 1000 / tsc_khz; }
 
+/// `smpboot.pause=1`: print `line`, then wait until QEMU's monitor writes a
+/// non-zero byte into COM1's scratch register (16550 offset 7; HMP
+/// `o /b 0x3ff 1`), at most 60 s, so that a script can read QEMU's counters
+/// at this point (bench/tcg_jit.py).
+void pause_for_monitor(bool enabled, const char* line) {
+    if (!enabled) return;
+    constexpr uint16_t scratch = com1 + 7;
+    outb(scratch, 0);   // before the line: the monitor answers only after it
+    puts(line);
+    const uint64_t deadline = rdtsc() + 60'000 * tsc_khz;
+    while (inb(scratch) == 0) {
+        if (rdtsc() >= deadline) {
+            puts("floor: pause: no word from the monitor in 60 s; going on");
+            return;
+        }
+    }
+}
+
 // ---- ACPI: RSDP -> RSDT/XSDT -> MADT (ACPI 6.5, 5.2.5, 5.2.7, 5.2.8, 5.2.12) --
 
 uint32_t rd32(const uint8_t* p) { return p[0] | p[1] << 8 | p[2] << 16 | uint32_t(p[3]) << 24; }
@@ -205,6 +225,7 @@ extern "C" [[noreturn]] void floor_main(uint32_t start_info) {
     const char* cmdline = pvh ? reinterpret_cast<const char*>(uintptr_t(rd64(si + 24))) : "";
     const bool seq = floor_kernel::has_word(cmdline, "smpboot.mode=seq");
     const bool unicast = floor_kernel::has_word(cmdline, "floor.kick=unicast");
+    const bool pause = floor_kernel::has_word(cmdline, "smpboot.pause=1");
     clock_init();
     {
         text t;
@@ -234,6 +255,7 @@ extern "C" [[noreturn]] void floor_main(uint32_t start_info) {
     const uint32_t aps = ncpus - 1;
     const uint64_t us = tsc_khz / 1000;
 
+    pause_for_monitor(pause, "floor: pause before bring-up: waiting for the monitor (COM1 scratch register)");
     uint32_t sipi_rounds = 1;
     const uint64_t t0 = rdtsc();
     if (seq) {
@@ -283,5 +305,6 @@ extern "C" [[noreturn]] void floor_main(uint32_t start_info) {
     // An AP the MADT does not list that woke anyway (broadcast) is an error too.
     const bool ok = online == ncpus && floor_callins == aps;
     floor_kernel::report(puts, "x86_64", cpus, ncpus, seq, tsc_to_us(t1 - t0));
+    pause_for_monitor(pause, "floor: pause after bring-up: waiting for the monitor (COM1 scratch register)");
     exit_qemu(ok);
 }

@@ -15,6 +15,10 @@
  *     0xc00     the park IDT: 32 gates, every one to the park loop
  *     0xe00     scratch: RSP of the 64-bit code, so an NMI has a stack
  *   pages 1-5   the transition page tables, top level first (5 with LA57)
+ * No AP writes page 0 (only an NMI's frame would land in its scratch): what
+ * APs write (ap_params.started, a slot's armed/seen/parked) is in kernel
+ * memory, so the page stays code and read-only data for every vCPU of an
+ * emulator that tracks writes to translated code (QEMU TCG).
  *
  * In kernel memory (the backend object):
  *   ap_params   what the 64-bit entry at its kernel address needs: the
@@ -67,9 +71,9 @@
 #define SMPBOOT_MSR_PAT 0x277
 
 /* The trampoline GDT's descriptors (Intel SDM Vol. 3A 3.4.5, Figure 3-8):
- * flat 4 GiB, DPL 0, accessed bit preset (3.4.5.1: else loading a selector
- * writes the descriptor, i.e. the page every AP runs from, and QEMU then
- * discards the code it translated from that page). */
+ * flat 4 GiB, DPL 0, accessed bit preset (3.4.5.1: else the first CPU to
+ * load a selector writes the descriptor, in the page every AP runs from; so
+ * no AP writes this page at all, see the page map above). */
 #define SMPBOOT_GDT_CODE64 0x00af9b000000ffff /* 64-bit code (L = 1) */
 #define SMPBOOT_GDT_DATA 0x00cf93000000ffff   /* data, read/write */
 #define SMPBOOT_GDT_CODE32 0x00cf9b000000ffff /* 32-bit code (D = 1) */
