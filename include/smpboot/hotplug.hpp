@@ -290,7 +290,7 @@ public:
         // The common case costs one load. Only a CPU asked to go down asks
         // the hardware who it is: `self` from another CPU would run the
         // teardowns there and take the wrong CPU away.
-        if (s.sync.load(memory_order::acquire) != ap_sync::down_requested || caller() != self) return;
+        if (s.sync.load(memory_order::acquire) != ap_sync::down_requested || this_cpu() != self) return;
         // Races the boot CPU's cancel; what it did before asking is visible
         // to the teardowns.
         if (!handshake::ap_moves<ap_sync::down_requested, ap_sync::down_claimed>(s.sync)) return;
@@ -311,7 +311,7 @@ public:
     /// any other CPU, invalid_cpu for a CPU that does not exist.
     result ap_ready(cpu_id cpu) {
         if (cpu >= cpu_count_) return result::fail(errc::invalid_cpu, cpu);
-        if (caller() != cpu) return result::fail(errc::wrong_cpu, cpu, state::online);
+        if (this_cpu() != cpu) return result::fail(errc::wrong_cpu, cpu, state::online);
         slot& s = slots_[cpu];
         if (!s.ready.load(memory_order::relaxed)) {
             s.ready_at_ns = now();
@@ -367,6 +367,9 @@ public:
     const mask& active() const { return active_; }
     const mask& foreign() const { return foreign_; }
     const host_ops& host() const { return host_; }
+    /// The logical CPU running this code, from the hardware (the backend's
+    /// this_hwid()); no_cpu on a CPU that is not in the list.
+    cpu_id this_cpu() const { return find_hwid(backend_.this_hwid()); }
 
 private:
     struct host_step {
@@ -408,7 +411,7 @@ private:
     /// (nested_call: waiting would never end), or it is no CPU we know.
     class op_guard {
     public:
-        explicit op_guard(hotplug* h) : h_(h), me_(h->caller()) {
+        explicit op_guard(hotplug* h) : h_(h), me_(h->this_cpu()) {
             // Before init() every CPU is unknown, and init() is the one call.
             if (me_ == no_cpu && h->cpu_count_ != 0) {
                 why_ = errc::wrong_cpu;
@@ -440,9 +443,6 @@ private:
         bool held_ = false;
         errc why_ = errc::ok;
     };
-
-    /// The logical CPU running this code, or no_cpu.
-    cpu_id caller() const { return find_hwid(backend_.this_hwid()); }
 
     /// `me` runs inside an operation: it holds it (a host step on its side
     /// called back in), or it is an AP walking its own states for one.
