@@ -38,7 +38,7 @@ inline smpboot_result to_c(const result& r) {
 /// Placement storage: the C++ objects have constructors, and a kernel runs none.
 template <class T>
 struct slot {
-    alignas(T) unsigned char bytes[sizeof(T)];
+    alignas(T) unsigned char bytes[sizeof(T)] = {};   // constant-initialized: no constructor runs
     T* p = nullptr;
     template <class... A>
     T& make(A&... a) {

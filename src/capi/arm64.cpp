@@ -11,11 +11,11 @@ namespace smpboot::capi {
 struct arch {
     using backend_t = arm64::backend<SMPBOOT_C_MAX_CPUS>;
     using hotplug_t = backend_t::hotplug<>;
-    static inline slot<backend_t> be;
-    static inline slot<hotplug_t> hp;
-    static inline slot<backend_t::discovery> found;
-    static inline c_host host;
-    static inline arm64::wake_by wake = arm64::wake_by::interrupt;
+    static constinit inline slot<backend_t> be;
+    static constinit inline slot<hotplug_t> hp;
+    static constinit inline slot<backend_t::discovery> found;
+    static constinit inline c_host host;
+    static constinit inline arm64::wake_by wake = arm64::wake_by::interrupt;
 
     template <class Busy>
     static void idle_once(hotplug_t& h, cpu_id cpu, Busy&& busy) {

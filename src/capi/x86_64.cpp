@@ -10,10 +10,10 @@ namespace smpboot::capi {
 struct arch {
     using backend_t = x86::backend<SMPBOOT_C_MAX_CPUS>;
     using hotplug_t = backend_t::hotplug<>;
-    static inline slot<backend_t> be;
-    static inline slot<hotplug_t> hp;
-    static inline slot<backend_t::discovery> found;
-    static inline c_host host;
+    static constinit inline slot<backend_t> be;
+    static constinit inline slot<hotplug_t> hp;
+    static constinit inline slot<backend_t::discovery> found;
+    static constinit inline c_host host;
 
     template <class Busy>
     static void idle_once(hotplug_t& h, cpu_id cpu, Busy&& busy) {
