@@ -172,6 +172,12 @@ smpboot_result smpboot_arm64_init(const smpboot_host* host, const smpboot_arm64_
 void smpboot_arm64_el2_to_el1(void);
 /** PSCI SYSTEM_OFF; returns only if firmware refused or PSCI is absent. */
 smpboot_result smpboot_arm64_system_off(void);
+/**
+ * A string property of the device tree through the library's checked
+ * reader, e.g. ("/chosen", "bootargs"); NULL if the tree, node or property
+ * is missing or the value is not a string.
+ */
+const char* smpboot_dt_string(const void* dtb, const char* node_path, const char* property);
 
 /* ---- Host states ------------------------------------------------------- */
 

@@ -58,6 +58,14 @@ extern "C" smpboot_result smpboot_arm64_init(const smpboot_host* h, const smpboo
     return capi::to_c(result::success(0));
 }
 
+extern "C" const char* smpboot_dt_string(const void* dtb, const char* node_path, const char* name) {
+    fdt::tree tree;
+    fdt::property p;
+    if (!dtb || !fdt::tree::open(dtb, fdt::tree::size_hint(dtb), tree)) return nullptr;
+    const fdt::node n = tree.path(node_path);
+    return n && tree.find_property(n, name, p) ? p.str() : nullptr;
+}
+
 extern "C" smpboot_result smpboot_arm64_system_off(void) {
     using capi::arch;
     if (!arch::be.p) return capi::to_c(capi::not_initialized());

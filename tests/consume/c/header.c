@@ -44,6 +44,7 @@ int consume_c_api(int arm) {
         smpboot_arm64_config cfg = no_arm64;
         cfg.wake_by_event = true;
         r = smpboot_arm64_init(&host, &cfg, &t);
+        if (!smpboot_dt_string(cfg.dtb, "/chosen", "bootargs")) (void)smpboot_arm64_system_off();
     } else {
         smpboot_x86_config cfg = no_x86;
         cfg.trampoline_phys = 0x8000;

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The board under the arm64 minimal kernels, in C: PL011 console, the
+ * generic timer, an identity map with the MMU on, semihosting exit. Boot
+ * stub: examples/arm64-common/start.S (Image header, EL2 -> EL1, stack,
+ * .bss, vectors, then example_main(dtb)). BOARD_* come from CMake.
+ */
+#ifndef MINIMAL_BOARD_H
+#define MINIMAL_BOARD_H
+
+#include <stdint.h>
+
+void board_init(void);   /* timer frequency, MMU on */
+uint64_t board_now_ns(void);
+void board_delay_us(uint32_t us);
+_Noreturn void board_exit(uint32_t code);
+
+#endif
