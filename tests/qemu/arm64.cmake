@@ -39,11 +39,14 @@ function(arm64_dt_mpidrs out dtb)
   set(${out} "${ids}" PARENT_SCOPE)
 endfunction()
 
-# arm64_virt_test(NAME n [MODE m] MACHINE <-M value> CPU <model> SMP <n>
+# arm64_virt_test(NAME n [EXAMPLE arm64-virt|arm64-virt-minimal] [MODE m] MACHINE <-M value> CPU <model> SMP <n>
 #                 [APPEND words...] [FAILED hwid...] [LINES regex...] [TIMEOUT s])
 # FAILED hwids are expected on "failed:" lines; every other CPU of the DT online.
 function(arm64_virt_test)
-  cmake_parse_arguments(V "" "NAME;MODE;MACHINE;CPU;SMP;TIMEOUT" "APPEND;FAILED;LINES" ${ARGN})
+  cmake_parse_arguments(V "" "NAME;EXAMPLE;MODE;MACHINE;CPU;SMP;TIMEOUT" "APPEND;FAILED;LINES" ${ARGN})
+  if(NOT V_EXAMPLE)
+    set(V_EXAMPLE arm64-virt)
+  endif()
   set(args -M ${V_MACHINE} -cpu ${V_CPU} -smp ${V_SMP})
   set(expect dtb)
   if(SMPBOOT_QEMU_AARCH64 AND SMPBOOT_FDTGET)
@@ -73,7 +76,7 @@ function(arm64_virt_test)
   foreach(w ${V_APPEND})
     list(APPEND args -append ${w})
   endforeach()
-  smpboot_qemu_test(NAME ${V_NAME} EXAMPLE arm64-virt EXPECT_HWIDS ${expect} MODE ${V_MODE}
+  smpboot_qemu_test(NAME ${V_NAME} EXAMPLE ${V_EXAMPLE} EXPECT_HWIDS ${expect} MODE ${V_MODE}
     TIMEOUT ${V_TIMEOUT} EXPECT_FAILED ${V_FAILED} EXPECT_LINES ${V_LINES} ARGS ${args})
 endfunction()
 
