@@ -34,3 +34,17 @@ foreach(mode parallel seq)
 endforeach()
 smpboot_qemu_test(NAME arm64-raspi3b-minimal.stress100 EXAMPLE arm64-raspi3b-minimal
   EXPECT_HWIDS 0x0,0x1,0x2,0x3 EXPECT_LINES ${minimal_stress} ARGS -append smpboot.stress=100)
+
+# A few boots of the GCC-built kernels (presets x86_64-gcc, arm64-gcc), C++
+# and C, with hotplug stress: the same checks, another compiler.
+function(gcc_boot name example hwids)
+  smpboot_qemu_test(NAME gcc.${name} EXAMPLE ${example} EXPECT_HWIDS ${hwids}
+    EXPECT_LINES "^smpboot: stress cycles=50 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+    ARGS ${ARGN} -append smpboot.stress=50)
+  set_tests_properties(qemu.gcc.${name} PROPERTIES ENVIRONMENT SMPBOOT_TOOLCHAIN=gcc LABELS "qemu;gcc")
+endfunction()
+gcc_boot(x86_64.smp4 x86_64 x86 -smp 4)
+gcc_boot(x86_64-minimal.smp4 x86_64-minimal x86 -smp 4)
+gcc_boot(arm64-virt.smp4 arm64-virt 0x0,0x1,0x2,0x3 -smp 4)
+gcc_boot(arm64-virt-minimal.smp4 arm64-virt-minimal 0x0,0x1,0x2,0x3 -smp 4)
+gcc_boot(arm64-raspi3b-minimal arm64-raspi3b-minimal 0x0,0x1,0x2,0x3)

@@ -36,7 +36,7 @@ void board_init(void) {
     if (MRS(cntfrq_el0)) timer_hz = MRS(cntfrq_el0);
     for (uint64_t i = 0; i < 4 * 512; ++i) {
         const uint64_t pa = i << 21;
-        const int device = pa >= (uint64_t)BOARD_DEVICE_LO && pa < (uint64_t)BOARD_DEVICE_HI;
+        const int device = pa - (uint64_t)BOARD_DEVICE_LO < (uint64_t)BOARD_DEVICE_HI - (uint64_t)BOARD_DEVICE_LO;
         /* block, AF; normal: inner shareable; device: never executable */
         l2[i / 512][i % 512] = pa | 1 | 1 << 10 | (device ? 1 << 2 | 3ull << 53 : 3 << 8);
     }
