@@ -96,5 +96,35 @@ inline timeouts limits_from(const smpboot_timeouts* t) {
 
 inline result not_initialized() { return result::fail(errc::not_initialized, no_cpu); }
 
+/// What each arch's `capi::arch` derives from: the one backend, discovery
+/// and state machine of this library, in storage no constructor touches.
+template <class Backend>
+struct arch_base {
+    using backend_t = Backend;
+    using hotplug_t = typename Backend::template hotplug<>;
+    static constinit inline slot<backend_t> be;
+    static constinit inline slot<hotplug_t> hp;
+    static constinit inline slot<typename Backend::discovery> found;
+    static constinit inline c_host host;
+
+    /// The common start of smpboot_<arch>_init: refuse a second call or a
+    /// host without its required hooks, then keep the host and make the backend.
+    static result begin(const smpboot_host* h) {
+        if (hp.p) return result::fail(errc::busy, no_cpu);
+        if (!c_host::complete(h)) return not_initialized();
+        host.take(*h);
+        be.make();
+        return result::success();
+    }
+    /// Its common end, once the backend's init passed: the state machine
+    /// over discovery's CPUs. The library is usable only if this succeeded.
+    static smpboot_result finish(const smpboot_timeouts* limits) {
+        const timeouts t = limits_from(limits);
+        result r = hp.make(*be.p, host.ops, t).init(found.p->cpus, found.p->count);
+        if (!r) hp.p = nullptr;
+        return to_c(r ? result::success(0) : r);
+    }
+};
+
 }  // namespace smpboot::capi
 

@@ -8,13 +8,7 @@
 
 namespace smpboot::capi {
 
-struct arch {
-    using backend_t = arm64::backend<SMPBOOT_C_MAX_CPUS>;
-    using hotplug_t = backend_t::hotplug<>;
-    static constinit inline slot<backend_t> be;
-    static constinit inline slot<hotplug_t> hp;
-    static constinit inline slot<backend_t::discovery> found;
-    static constinit inline c_host host;
+struct arch : arch_base<arm64::backend<SMPBOOT_C_MAX_CPUS>> {
     static constinit inline arm64::wake_by wake = arm64::wake_by::interrupt;
 
     template <class Busy>
@@ -32,14 +26,13 @@ using namespace smpboot;
 extern "C" smpboot_result smpboot_arm64_init(const smpboot_host* h, const smpboot_arm64_config* cfg,
                                              const smpboot_timeouts* limits) {
     using capi::arch;
-    if (arch::hp.p) return capi::to_c(result::fail(errc::busy, no_cpu));
-    if (!capi::c_host::complete(h) || !cfg || !cfg->dtb) return capi::to_c(result::fail(errc::not_initialized, no_cpu));
-    arch::host.take(*h);
+    if (!cfg || !cfg->dtb) return capi::to_c(capi::not_initialized());
+    if (result r = arch::begin(h); !r) return capi::to_c(r);
     arch::wake = cfg->wake_by_event ? arm64::wake_by::event : arm64::wake_by::interrupt;
     fdt::tree tree;
     if (!fdt::tree::open(cfg->dtb, fdt::tree::size_hint(cfg->dtb), tree))
         return capi::to_c(result::fail(errc::bad_firmware_table, no_cpu, state::offline, 0, "device tree"));
-    arch::backend_t& be = arch::be.make();
+    arch::backend_t& be = *arch::be.p;
     arch::backend_t::discovery& d = arch::found.make();
     d = be.discover(tree);   // a copy through the stack: the boot CPU's is big enough
     if (!d.ok()) return capi::to_c(result::fail(errc::bad_firmware_table, no_cpu, state::offline, 0, d.status.problem));
@@ -49,13 +42,7 @@ extern "C" smpboot_result smpboot_arm64_init(const smpboot_host* h, const smpboo
     c.virt_to_phys = cfg->virt_to_phys;
     c.phys_to_virt = cfg->phys_to_virt;
     if (result r = be.init(c, arch::host.ops, d); !r) return capi::to_c(r);
-    const timeouts t = capi::limits_from(limits);
-    arch::hotplug_t& hp = arch::hp.make(be, arch::host.ops, t);
-    if (result r = hp.init(d.cpus, d.count); !r) {
-        arch::hp.p = nullptr;
-        return capi::to_c(r);
-    }
-    return capi::to_c(result::success(0));
+    return arch::finish(limits);
 }
 
 extern "C" const char* smpboot_dt_string(const void* dtb, const char* node_path, const char* name) {

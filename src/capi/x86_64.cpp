@@ -7,14 +7,7 @@
 
 namespace smpboot::capi {
 
-struct arch {
-    using backend_t = x86::backend<SMPBOOT_C_MAX_CPUS>;
-    using hotplug_t = backend_t::hotplug<>;
-    static constinit inline slot<backend_t> be;
-    static constinit inline slot<hotplug_t> hp;
-    static constinit inline slot<backend_t::discovery> found;
-    static constinit inline c_host host;
-
+struct arch : arch_base<x86::backend<SMPBOOT_C_MAX_CPUS>> {
     template <class Busy>
     static void idle_once(hotplug_t& h, cpu_id cpu, Busy&& busy) {
         x86::idle_once(h, cpu, busy);
@@ -30,11 +23,9 @@ using namespace smpboot;
 extern "C" smpboot_result smpboot_x86_init(const smpboot_host* h, const smpboot_x86_config* cfg,
                                            const smpboot_timeouts* limits) {
     using capi::arch;
-    if (arch::hp.p) return capi::to_c(result::fail(errc::busy, no_cpu));
-    if (!capi::c_host::complete(h) || !cfg || !cfg->map_phys)
-        return capi::to_c(result::fail(errc::not_initialized, no_cpu));
-    arch::host.take(*h);
-    arch::backend_t& be = arch::be.make();
+    if (!cfg || !cfg->map_phys) return capi::to_c(capi::not_initialized());
+    if (result r = arch::begin(h); !r) return capi::to_c(r);
+    arch::backend_t& be = *arch::be.p;
     const x86::acpi::phys_reader mem{cfg->map_phys, h->ctx};
     arch::backend_t::discovery& d = arch::found.make();
     d = be.discover(mem, cfg->rsdp_phys);
@@ -55,13 +46,7 @@ extern "C" smpboot_result smpboot_x86_init(const smpboot_host* h, const smpboot_
     c.map_mmio = cfg->map_mmio;
     if (cfg->spurious_vector) c.spurious_vector = cfg->spurious_vector;
     if (result r = be.init(c, arch::host.ops); !r) return capi::to_c(r);
-    const timeouts t = capi::limits_from(limits);
-    arch::hotplug_t& hp = arch::hp.make(be, arch::host.ops, t);
-    if (result r = hp.init(d.cpus, d.count); !r) {
-        arch::hp.p = nullptr;
-        return capi::to_c(r);
-    }
-    return capi::to_c(result::success(0));
+    return arch::finish(limits);
 }
 
 extern "C" smpboot_result smpboot_x86_send_ipi(smpboot_cpu cpu, uint8_t vector) {

@@ -17,13 +17,13 @@ void console_putc(char c) {
 
 /* The virtual count: the same on every CPU (the EL2 drop sets CNTVOFF_EL2 = 0). */
 static uint64_t timer_hz = 62500000;
-uint64_t board_now_ns(void) {
+uint64_t platform_now_ns(void) {
     const uint64_t c = MRS(cntvct_el0);
     return c / timer_hz * 1000000000ull + c % timer_hz * 1000000000ull / timer_hz;
 }
-void board_delay_us(uint32_t us) {
-    const uint64_t end = board_now_ns() + (uint64_t)us * 1000;
-    while (board_now_ns() < end) __asm__ volatile("yield");
+void platform_delay_us(uint32_t us) {
+    const uint64_t end = platform_now_ns() + (uint64_t)us * 1000;
+    while (platform_now_ns() < end) __asm__ volatile("yield");
 }
 
 /* Identity map of 0-4 GiB in 2 MiB blocks, 4 KiB granule, 39-bit VA (Arm

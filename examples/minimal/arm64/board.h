@@ -11,8 +11,6 @@
 #include <stdint.h>
 
 void board_init(void);   /* timer frequency, MMU on */
-uint64_t board_now_ns(void);
-void board_delay_us(uint32_t us);
 _Noreturn void board_exit(uint32_t code);
 
 #endif

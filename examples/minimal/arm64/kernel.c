@@ -3,9 +3,10 @@
  * arm64-virt-minimal and arm64-raspi3b-minimal: a kernel in C that brings
  * its CPUs up with smpboot's C API (include/smpboot/smpboot.h,
  * libsmpboot_arm64.a), by PSCI on virt and spin-table on raspi3b. Everything
- * here is the integration: host hooks, discovery and init, the idle loop.
- * Boot stub and board: board.c, examples/arm64-common/start.S; bring-up,
- * stress and report shared with x86: ../common/run.c.
+ * here is the arm64 part of the integration: the wake, discovery and init.
+ * Boot stub and board: board.c, examples/arm64-common/start.S; the host
+ * hooks, the AP's entry and idle loop, bring-up, stress and report shared
+ * with x86: ../common/run.c.
  */
 #include <smpboot/smpboot.h>
 
@@ -13,44 +14,12 @@
 #include "../common/run.h"
 #include "board.h"
 
-#define MAX_CPUS 256
-#define STACK_SIZE 16384
+/* ---- Host hooks beyond minimal_host() (../common/run.c) --------------- */
 
-static _Alignas(16) uint8_t stacks[MAX_CPUS][STACK_SIZE];
-
-/* ---- Host hooks ------------------------------------------------------- */
-
-static uint64_t host_now(void* ctx) {
-    (void)ctx;
-    return board_now_ns();
-}
-static void host_delay(void* ctx, uint32_t us) {
-    (void)ctx;
-    board_delay_us(us);
-}
-static void host_log(void* ctx, int level, const char* line) {
-    (void)ctx, (void)level;
-    con_printf("%s: %s", BOARD_NAME, line);
-}
-static smpboot_stack host_stack(void* ctx, smpboot_cpu cpu) {
-    (void)ctx;
-    smpboot_stack s = {0, 0};
-    if (cpu < MAX_CPUS) s.base = stacks[cpu], s.size = STACK_SIZE;
-    return s;
-}
 /* No interrupt controller here: SEV ends the idle CPUs' WFE (wake_by_event). */
 static void host_wake(void* ctx, smpboot_cpu cpu) {
     (void)ctx, (void)cpu;
     __asm__ volatile("dsb ish\n\tsev" ::: "memory");
-}
-
-/* ---- On each AP ------------------------------------------------------- */
-
-/* The kernel's per-CPU entry: it is usable now, then it idles. */
-static void ap_main(void* ctx, smpboot_cpu cpu) {
-    (void)ctx;
-    (void)smpboot_ap_ready(cpu);
-    for (;;) smpboot_idle_once(cpu, 0, 0);
 }
 
 /* ---- Boot CPU --------------------------------------------------------- */
@@ -61,14 +30,8 @@ _Noreturn void example_main(const void* dtb) {
     if (!cmdline) cmdline = "";
     con_printf("%s: smpboot C API; cmdline: %s", BOARD_NAME, cmdline);
 
-    smpboot_host host = {0};
-    host.monotonic_ns = host_now;
-    host.delay_us = host_delay;
-    host.log = host_log;
-    host.alloc_stack = host_stack;
-    host.ap_main = ap_main;
+    smpboot_host host = minimal_host(BOARD_NAME);
     host.wake = host_wake;
-    host.waits_for_ready = true;
 
     smpboot_arm64_config cfg = {0};
     cfg.dtb = dtb;

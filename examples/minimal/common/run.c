@@ -1,11 +1,55 @@
 /* SPDX-License-Identifier: MIT */
-/* The smpboot integration every minimal kernel shares: bring-up, a hotplug
- * stress run, and the serial contract (README, "The serial contract"). */
+/* The smpboot integration every minimal kernel shares: the host hooks and
+ * the AP's entry, bring-up, a hotplug stress run, and the serial contract
+ * (README, "The serial contract"). */
 #include "run.h"
 
 #include <smpboot/smpboot.h>
 
 #include "console.h"
+
+#define MAX_CPUS 256
+#define STACK_SIZE 16384
+
+static _Alignas(16) uint8_t stacks[MAX_CPUS][STACK_SIZE];
+
+static uint64_t host_now(void* ctx) {
+    (void)ctx;
+    return platform_now_ns();
+}
+static void host_delay(void* ctx, uint32_t us) {
+    (void)ctx;
+    platform_delay_us(us);
+}
+static void host_log(void* ctx, int level, const char* line) {
+    (void)level;
+    con_printf("%s: %s", (const char*)ctx, line);
+}
+static smpboot_stack host_stack(void* ctx, smpboot_cpu cpu) {
+    (void)ctx;
+    smpboot_stack s = {0, 0};
+    if (cpu < MAX_CPUS) s.base = stacks[cpu], s.size = STACK_SIZE;
+    return s;
+}
+
+/* The kernel's per-CPU entry: it is usable now, then it idles. */
+static void ap_main(void* ctx, smpboot_cpu cpu) {
+    (void)ctx;
+    (void)smpboot_ap_ready(cpu);
+    for (;;) smpboot_idle_once(cpu, 0, 0);
+}
+
+smpboot_host minimal_host(const char* name) {
+    smpboot_host host = {0};
+    host.ctx = (void*)name;
+    host.monotonic_ns = host_now;
+    host.delay_us = host_delay;
+    host.log = host_log;
+    host.alloc_stack = host_stack;
+    host.ap_main = ap_main;
+    host.waits_for_ready = true;   /* ap_main says ap_ready */
+    return host;
+}
 
 static uint32_t stress(uint32_t cycles, uint64_t seed) {
     const uint32_t n = smpboot_cpu_count();

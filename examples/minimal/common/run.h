@@ -2,7 +2,16 @@
 #ifndef MINIMAL_RUN_H
 #define MINIMAL_RUN_H
 
+#include <smpboot/smpboot.h>
+
 #include <stdbool.h>
+
+/**
+ * The host hooks as every minimal kernel fills them: the platform's clock
+ * and delay, the console for log lines prefixed with `name`, static stacks,
+ * and an ap_main that says ready and idles. The arch adds its wake.
+ */
+smpboot_host minimal_host(const char* name);
 
 /**
  * After the arch's smpboot_*_init(): bring every CPU up (smpboot.mode=seq|

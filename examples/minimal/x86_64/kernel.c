@@ -2,9 +2,10 @@
 /*
  * x86_64-minimal: a kernel in C that brings its CPUs up with smpboot's C API
  * (include/smpboot/smpboot.h, libsmpboot_x86_64.a). Everything here is the
- * integration: host hooks, discovery and init, per-AP setup, the idle loop.
- * Boot stub and PC: pc.c, examples/x86_64/boot.S and isr.S; the bring-up,
- * stress and report shared with arm64: ../common/run.c.
+ * x86 part of the integration: the wake IPI, discovery and init, per-AP
+ * setup. Boot stub and PC: pc.c, examples/x86_64/boot.S and isr.S; the host
+ * hooks, the AP's entry and idle loop, bring-up, stress and report shared
+ * with arm64: ../common/run.c.
  */
 #include <smpboot/smpboot.h>
 
@@ -12,33 +13,12 @@
 #include "../common/run.h"
 #include "pc.h"
 
-#define MAX_CPUS 256
-#define STACK_SIZE 16384
 #define TRAMPOLINE_PHYS 0x8000   /* a free page below 1 MiB: SIPI vector 0x08 */
 
-static _Alignas(16) uint8_t stacks[MAX_CPUS][STACK_SIZE];
 static char cmdline[256];
 
-/* ---- Host hooks ------------------------------------------------------- */
+/* ---- Host hooks beyond minimal_host() (../common/run.c) --------------- */
 
-static uint64_t host_now(void* ctx) {
-    (void)ctx;
-    return pc_now_ns();
-}
-static void host_delay(void* ctx, uint32_t us) {
-    (void)ctx;
-    pc_delay_us(us);
-}
-static void host_log(void* ctx, int level, const char* line) {
-    (void)ctx, (void)level;
-    con_printf("x86_64-minimal: %s", line);
-}
-static smpboot_stack host_stack(void* ctx, smpboot_cpu cpu) {
-    (void)ctx;
-    smpboot_stack s = {0, 0};
-    if (cpu < MAX_CPUS) s.base = stacks[cpu], s.size = STACK_SIZE;
-    return s;
-}
 /* The IPI that ends an idle CPU's HLT; isr.S's handler calls on_wake. */
 static void host_wake(void* ctx, smpboot_cpu cpu) {
     (void)ctx;
@@ -65,13 +45,6 @@ static int ap_tables(smpboot_cpu cpu, void* ctx) {
     return 0;
 }
 
-/* The kernel's per-CPU entry: it is usable now, then it idles. */
-static void ap_main(void* ctx, smpboot_cpu cpu) {
-    (void)ctx;
-    (void)smpboot_ap_ready(cpu);
-    for (;;) smpboot_idle_once(cpu, 0, 0);
-}
-
 /* ---- Boot CPU --------------------------------------------------------- */
 
 _Noreturn void kernel_main(uint64_t start_info_phys) {
@@ -81,14 +54,8 @@ _Noreturn void kernel_main(uint64_t start_info_phys) {
     for (size_t i = 0; c && c[i] && i + 1 < sizeof cmdline; ++i) cmdline[i] = c[i];
     con_printf("x86_64-minimal: smpboot C API; cmdline: %s", cmdline);
 
-    smpboot_host host = {0};
-    host.monotonic_ns = host_now;
-    host.delay_us = host_delay;
-    host.log = host_log;
-    host.alloc_stack = host_stack;
-    host.ap_main = ap_main;
+    smpboot_host host = minimal_host("x86_64-minimal");
     host.wake = host_wake;
-    host.waits_for_ready = true;
 
     smpboot_x86_config cfg = {0};
     cfg.rsdp_phys = si ? si->rsdp_paddr : 0;

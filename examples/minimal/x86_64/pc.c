@@ -44,11 +44,11 @@ static void clock_init(void) {
     tsc0 = rdtsc();
 }
 
-uint64_t pc_now_ns(void) { return (rdtsc() - tsc0) * 1000 / tsc_per_us; }
+uint64_t platform_now_ns(void) { return (rdtsc() - tsc0) * 1000 / tsc_per_us; }
 
-void pc_delay_us(uint32_t us) {
-    const uint64_t end = pc_now_ns() + (uint64_t)us * 1000;
-    while (pc_now_ns() < end) __asm__ volatile("pause");
+void platform_delay_us(uint32_t us) {
+    const uint64_t end = platform_now_ns() + (uint64_t)us * 1000;
+    while (platform_now_ns() < end) __asm__ volatile("pause");
 }
 
 /* Intel SDM Vol. 3A 3.4.5: null, 64-bit code (0x08), data (0x10); 6.14.1:

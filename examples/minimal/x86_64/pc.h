@@ -22,8 +22,6 @@ struct hvm_start_info {
 
 void pc_init(void);                 /* COM1, the clock, this CPU's tables */
 void pc_load_tables(void);          /* the kernel's GDT and IDT, on any CPU */
-uint64_t pc_now_ns(void);
-void pc_delay_us(uint32_t us);
 void* pc_map_uncached(uint64_t phys);
 uint64_t pc_read_cr3(void);
 _Noreturn void pc_exit(uint32_t code);
