@@ -37,7 +37,7 @@ for pair in "$@"; do
   # The C API's libsmpboot_<arch>.a holds the same code as the others, so
   # it is checked on its own: everything a C kernel links.
   capi=$dir/src/capi/libsmpboot_$arch.a
-  mapfile -t libs < <(find "$dir/src" -name 'libsmpboot_*.a' ! -path "$capi" | sort)
+  mapfile -t libs < <(find "$dir/src" -name 'libsmpboot_*.a' ! -name "libsmpboot_$arch.a" | sort)
   check "$arch" "$probe" "${libs[@]}"
   if [[ -f $capi ]]; then check "$arch" "$capi"; else echo "FAIL $arch: $capi missing"; status=1; fi
 done
