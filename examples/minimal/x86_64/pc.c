@@ -4,7 +4,6 @@
 #include "../common/console.h"
 
 extern char isr_exception_stubs[], isr_wake[], isr_ignore[];   /* isr.S */
-extern uint64_t boot_pd[];                                        /* boot.S */
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
 static inline uint8_t inb(uint16_t port) {
@@ -89,9 +88,15 @@ void pc_init(void) {
     pc_load_tables();
 }
 
-/* The 2 MiB identity page holding `phys`, with PCD | PWT (SDM Vol. 3A 4.9). */
+/* The 2 MiB identity page holding `phys` (below 4 GiB), with PCD | PWT
+ * (SDM Vol. 3A 4.9), found by walking the boot stub's 4-level tables from
+ * CR3 through their own identity map (SDM Vol. 3A 4.5, Figure 4-9). */
 void* pc_map_uncached(uint64_t phys) {
-    boot_pd[phys >> 21] |= 0x18;
+    const uint64_t addr = 0x000ffffffffff000ull;
+    const uint64_t* pml4 = (const uint64_t*)(uintptr_t)(pc_read_cr3() & addr);
+    const uint64_t* pdpt = (const uint64_t*)(uintptr_t)(pml4[0] & addr);
+    uint64_t* pd = (uint64_t*)(uintptr_t)(pdpt[phys >> 30] & addr);
+    pd[(phys >> 21) & 511] |= 0x18;
     __asm__ volatile("invlpg (%0)" ::"r"((uintptr_t)phys) : "memory");
     return (void*)(uintptr_t)phys;
 }

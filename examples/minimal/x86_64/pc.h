@@ -2,8 +2,14 @@
 /*
  * The PC under the x86_64-minimal kernel, in C: COM1, the TSC (calibrated
  * on the PIT), the GDT and IDT, the xAPIC page uncached, isa-debug-exit.
- * Boot stub: examples/x86_64/boot.S and isr.S (PVH entry, -2 GiB kernel with
- * 0-4 GiB identity-mapped, interrupt stubs).
+ *
+ * The boot stub is swappable; this one is the C++ example's
+ * (examples/x86_64/boot.S, isr.S, kernel.ld). What the minimal kernel needs
+ * of any stub: kernel_main(physical address of the PVH start info) called in
+ * 64-bit mode, interrupts off, on 4-level tables that identity-map 0-4 GiB
+ * (the ACPI tables, the xAPIC, the trampoline page, and the walk in
+ * pc_map_uncached); and the interrupt stubs isr_exception_stubs (32 x 16
+ * bytes, calling on_exception), isr_wake (calling on_wake) and isr_ignore.
  */
 #ifndef MINIMAL_PC_H
 #define MINIMAL_PC_H
