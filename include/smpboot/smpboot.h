@@ -221,7 +221,10 @@ smpboot_result smpboot_ap_ready(smpboot_cpu cpu);
 /**
  * One turn of the idle loop, race-free: mask interrupts, poll, and unless
  * busy(ctx) says there is work (busy may be NULL), sleep (x86 STI; HLT,
- * arm64 WFI or WFE); interrupts are then as they were on entry.
+ * arm64 WFI or WFE); interrupts are then as they were on entry. x86 takes
+ * the wake interrupt in its handler during the sleep; arm64 called with
+ * interrupts masked leaves it pending for the kernel to acknowledge (else
+ * the next WFI returns at once).
  */
 void smpboot_idle_once(smpboot_cpu cpu, bool (*busy)(void* ctx), void* ctx);
 
