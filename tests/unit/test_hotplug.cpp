@@ -576,9 +576,10 @@ TEST_CASE("readiness: ap_ready for another CPU is refused - wrong_cpu - and read
 TEST_CASE("callers: cpu_down of the calling CPU itself is refused - wrong_cpu - not waited for") {
     timeouts t = test::fast_timeouts();
     t.down_ns = 3'000'000'000;
-    env e(3, t);
+    // Before the env: its APs may read them until it is gone.
     std::atomic<int> code{-1};
     std::atomic<bool> go{false};
+    env e(3, t);
     e.on_ap_main(1, [&](cpu_id self) {
         while (!go) std::this_thread::yield();   // the boot CPU's cpu_up has returned
         code = int(e.hp().cpu_down(self).code);
@@ -595,9 +596,9 @@ TEST_CASE("callers: cpu_down of the calling CPU itself is refused - wrong_cpu - 
 }
 
 TEST_CASE("callers: an online AP may bring CPUs up and take others down") {
-    env e(4);
     std::atomic<bool> go{false}, done{false};
     result up{}, all{}, down{};
+    env e(4);
     e.on_ap_main(1, [&](cpu_id) {
         while (!go) std::this_thread::yield();
         up = e.hp().cpu_up(2);
@@ -657,8 +658,8 @@ TEST_CASE("callers: an operation from inside one is refused - nested_call - on e
 }
 
 TEST_CASE("callers: a second operation from another CPU is busy - not nested") {
-    env e(3, test::fast_timeouts(), {}, true);
     std::atomic<int> code{-1};
+    env e(3, test::fast_timeouts(), {}, true);
     e.set_ready_call(1, env::ready_call::never);
     // CPU 1's ap_main runs while the boot CPU's cpu_up(1) waits for its ready.
     e.on_ap_main(1, [&](cpu_id) { code = int(e.hp().cpu_up(2).code); });
@@ -676,9 +677,9 @@ TEST_CASE("callers: a CPU the library does not know is refused - wrong_cpu") {
 }
 
 TEST_CASE("callers: ap_poll(c) on another CPU does not take either CPU down") {
+    std::atomic<bool> stop{false};   // before the env: CPU 2 reads it until the env is gone
     env e(3);
     e.machine().fault(1).ignores_down = true;   // CPU 1 never polls for itself
-    std::atomic<bool> stop{false};
     e.on_ap_main(2, [&](cpu_id) {
         while (!stop) {
             e.hp().ap_poll(1);   // wrong argument: CPU 2 polls for CPU 1
