@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+#include "board.h"
+
+#include "../common/console.h"
+
+#define MRS(reg) ({ uint64_t v_; __asm__ volatile("mrs %0, " #reg : "=r"(v_)); v_; })
+#define MSR(reg, v) __asm__ volatile("msr " #reg ", %0" ::"r"((uint64_t)(v)) : "memory")
+
+/* PL011 (Arm DDI 0183G 3.2): DR at 0x00, FR at 0x18, TXFF = FR bit 5. */
+void console_putc(char c) {
+    volatile uint32_t* uart = (volatile uint32_t*)(uintptr_t)BOARD_UART;
+    if (c == '\n') console_putc('\r');
+    while (uart[0x18 / 4] & (1u << 5)) {
+    }
+    uart[0] = (uint8_t)c;
+}
+
+/* The virtual count: the same on every CPU (the EL2 drop sets CNTVOFF_EL2 = 0). */
+static uint64_t timer_hz = 62500000;
+uint64_t platform_now_ns(void) {
+    const uint64_t c = MRS(cntvct_el0);
+    return c / timer_hz * 1000000000ull + c % timer_hz * 1000000000ull / timer_hz;
+}
+void platform_delay_us(uint32_t us) {
+    const uint64_t end = platform_now_ns() + (uint64_t)us * 1000;
+    while (platform_now_ns() < end) __asm__ volatile("yield");
+}
+
+/* Identity map of 0-4 GiB in 2 MiB blocks, 4 KiB granule, 39-bit VA (Arm
+ * ARM D8.3): Device-nGnRnE in [BOARD_DEVICE_LO, BOARD_DEVICE_HI), Normal
+ * write-back elsewhere. MAIR attr0 = normal, attr1 = device. */
+static _Alignas(4096) uint64_t l1[512];
+static _Alignas(4096) uint64_t l2[4][512];
+
+void board_init(void) {
+    if (MRS(cntfrq_el0)) timer_hz = MRS(cntfrq_el0);
+    for (uint64_t i = 0; i < 4 * 512; ++i) {
+        const uint64_t pa = i << 21;
+        const int device = pa - (uint64_t)BOARD_DEVICE_LO < (uint64_t)BOARD_DEVICE_HI - (uint64_t)BOARD_DEVICE_LO;
+        /* block, AF; normal: inner shareable; device: never executable */
+        l2[i / 512][i % 512] = pa | 1 | 1 << 10 | (device ? 1 << 2 | 3ull << 53 : 3 << 8);
+    }
+    for (int g = 0; g < 4; ++g) l1[g] = (uint64_t)(uintptr_t)l2[g] | 3;
+    /* TCR_EL1: T0SZ 25, WBWA inner/outer, inner shareable, 4K, EPD1; IPS from PARange. */
+    const uint64_t parange = MRS(id_aa64mmfr0_el1) & 0xf;
+    MSR(mair_el1, 0x00ff);
+    MSR(tcr_el1, 25 | 1 << 8 | 1 << 10 | 3 << 12 | 1ull << 23 | (parange > 5 ? 5 : parange) << 32);
+    MSR(ttbr0_el1, (uintptr_t)l1);
+    __asm__ volatile("dsb sy\n\tisb\n\ttlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
+    MSR(sctlr_el1, 0x30d00800ull | 1 | 1 << 2 | 1 << 12);   /* RES1 bits, M, C, I */
+    __asm__ volatile("isb" ::: "memory");
+}
+
+/* Semihosting SYS_EXIT_EXTENDED (0x20) with ADP_Stopped_ApplicationExit. */
+_Noreturn void board_exit(uint32_t code) {
+    volatile uint64_t block[2] = {0x20026, code};
+    register uint64_t x0 __asm__("x0") = 0x20;
+    register uint64_t x1 __asm__("x1") = (uint64_t)(uintptr_t)block;
+    __asm__ volatile("hlt #0xf000" ::"r"(x0), "r"(x1) : "memory");
+    for (;;) __asm__ volatile("wfe");
+}
+
+/* start.S's vectors: every exception ends the run. */
+_Noreturn void example_exception(uint64_t index) {
+    con_printf("%s: exception %lu esr 0x%lx elr 0x%lx far 0x%lx", BOARD_NAME, index, MRS(esr_el1),
+               MRS(elr_el1), MRS(far_el1));
+    board_exit(1);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * arm64-virt-minimal and arm64-raspi3b-minimal: a kernel in C that brings
+ * its CPUs up with smpboot's C API (include/smpboot/smpboot.h,
+ * libsmpboot_arm64.a), by PSCI on virt and spin-table on raspi3b. Everything
+ * here is the arm64 part of the integration: the wake, discovery and init.
+ * Boot stub and board: board.c, examples/arm64-common/start.S; the host
+ * hooks, the AP's entry and idle loop, bring-up, stress and report shared
+ * with x86: ../common/run.c.
+ */
+#include <smpboot/smpboot.h>
+
+#include "../common/console.h"
+#include "../common/run.h"
+#include "board.h"
+
+/* ---- Host hooks beyond minimal_host() (../common/run.c) --------------- */
+
+/* No interrupt controller here: SEV ends the idle CPUs' WFE (wake_by_event). */
+static void host_wake(void* ctx, smpboot_cpu cpu) {
+    (void)ctx, (void)cpu;
+    __asm__ volatile("dsb ish\n\tsev" ::: "memory");
+}
+
+/* ---- Boot CPU --------------------------------------------------------- */
+
+_Noreturn void example_main(const void* dtb) {
+    board_init();   /* the MMU as APs will see it: init reads it */
+    const char* cmdline = smpboot_dt_string(dtb, "/chosen", "bootargs");
+    if (!cmdline) cmdline = "";
+    con_printf("%s: smpboot C API; cmdline: %s", BOARD_NAME, cmdline);
+
+    smpboot_host host = minimal_host(BOARD_NAME);
+    host.wake = host_wake;
+
+    smpboot_arm64_config cfg = {0};
+    cfg.dtb = dtb;
+    cfg.wake_by_event = true;
+
+    const smpboot_result r = smpboot_arm64_init(&host, &cfg, 0);
+    if (r.code != SMPBOOT_OK) {
+        char why[96];
+        smpboot_describe(&r, why, sizeof why);
+        con_printf("%s: smpboot init: %s", BOARD_NAME, why);
+        board_exit(1);
+    }
+    board_exit(minimal_run("arm64", cmdline) ? 0 : 1);
+}
