@@ -124,16 +124,32 @@ typedef struct smpboot_timeouts {
 /* ---- Discovery and init, per arch (each library has its own) ----------- */
 
 /** x86-64 (smpboot/x86/backend.hpp, config). */
+#define SMPBOOT_X86_LOW_PAGES 6
 typedef struct smpboot_x86_config {
     /** The ACPI RSDP (e.g. from PVH or multiboot2); 0 searches the EBDA and BIOS area. */
     uint64_t rsdp_phys;
     /** Readable pointer to `len` bytes of physical memory at `phys` (ACPI tables), or NULL. */
     const void* (*map_phys)(void* ctx, uint64_t phys, size_t len);
-    /** A free 4 KiB page below 1 MiB for the SIPI trampoline, and where the BSP writes it. */
+    /**
+     * The first of SMPBOOT_X86_LOW_PAGES free, consecutive 4 KiB pages below
+     * 1 MiB (outside 0xA0000-0xBFFFF): the SIPI trampoline and the transition
+     * page tables the library builds; and where the boot CPU writes them.
+     */
     uint64_t trampoline_phys;
     void* trampoline_virt;
-    /** The page-table root every AP loads (see x86::config::cr3). */
+    /** The page-table root every AP runs on: any, no identity map needed (x86::config::cr3). */
     uint64_t cr3;
+    /**
+     * Read access, during init, to the page-table page at `phys` (cr3's top
+     * level and the tables on the way to the trampoline page), e.g. through a
+     * direct map (x86::config::read_table). Required.
+     */
+    const uint64_t* (*read_table)(void* ctx, uint64_t phys);
+    /**
+     * Called on each AP before the library touches the APIC (MTRR sync, the
+     * kernel's own GDT and IDT), with smpboot_host.ctx; may be NULL.
+     */
+    void (*ap_early)(void* ctx, smpboot_cpu cpu);
     /** The xAPIC page, uncached (called with smpboot_host.ctx); unused in x2APIC mode. */
     void* (*map_mmio)(void* ctx, uint64_t phys, size_t len);
     /** The SDM's INIT, 10 ms, SIPI, 200 us, SIPI pacing instead of the modern one. */
@@ -151,6 +167,7 @@ smpboot_result smpboot_x86_send_ipi(smpboot_cpu cpu, uint8_t vector);
 void smpboot_x86_eoi(void);
 
 /** arm64 (smpboot/arm64/backend.hpp, config). */
+#define SMPBOOT_ARM64_IDMAP_PAGES 8
 typedef struct smpboot_arm64_config {
     const void* dtb;           /**< the flattened device tree */
     /** host.wake sends SEV (no interrupt): smpboot_idle_once waits in WFE, not WFI. */
@@ -159,6 +176,13 @@ typedef struct smpboot_arm64_config {
     void* ctx;
     uint64_t (*virt_to_phys)(void* ctx, const void* va);
     void* (*phys_to_virt)(void* ctx, uint64_t pa);
+    /**
+     * SMPBOOT_ARM64_IDMAP_PAGES 4 KiB-aligned pages of 4 KiB for the identity
+     * map the APs turn their MMU on and off through, kept for as long as the
+     * library is used (smpboot/arm64/idmap.hpp).
+     */
+    void* idmap_pages;
+    uint32_t idmap_page_count;
 } smpboot_arm64_config;
 
 /**

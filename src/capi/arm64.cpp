@@ -23,6 +23,8 @@ struct arch : arch_base<arm64::backend<SMPBOOT_C_MAX_CPUS>> {
 
 using namespace smpboot;
 
+static_assert(sizeof(arm64::idmap_page) == 4096 && alignof(arm64::idmap_page) == 4096);
+
 extern "C" smpboot_result smpboot_arm64_init(const smpboot_host* h, const smpboot_arm64_config* cfg,
                                              const smpboot_timeouts* limits) {
     using capi::arch;
@@ -41,6 +43,8 @@ extern "C" smpboot_result smpboot_arm64_init(const smpboot_host* h, const smpboo
     c.ctx = cfg->ctx;
     c.virt_to_phys = cfg->virt_to_phys;
     c.phys_to_virt = cfg->phys_to_virt;
+    c.idmap_pages = static_cast<arm64::idmap_page*>(cfg->idmap_pages);
+    c.idmap_page_count = cfg->idmap_page_count;
     if (result r = be.init(c, arch::host.ops, d); !r) return capi::to_c(r);
     return arch::finish(limits);
 }

@@ -20,6 +20,8 @@ struct arch : arch_base<x86::backend<SMPBOOT_C_MAX_CPUS>> {
 
 using namespace smpboot;
 
+static_assert(SMPBOOT_X86_LOW_PAGES == x86::backend<1>::low_memory_pages);
+
 extern "C" smpboot_result smpboot_x86_init(const smpboot_host* h, const smpboot_x86_config* cfg,
                                            const smpboot_timeouts* limits) {
     using capi::arch;
@@ -41,6 +43,8 @@ extern "C" smpboot_result smpboot_x86_init(const smpboot_host* h, const smpboot_
     c.trampoline_phys = cfg->trampoline_phys;
     c.trampoline_virt = cfg->trampoline_virt;
     c.cr3 = cfg->cr3;
+    c.read_table = cfg->read_table;
+    c.ap_early = cfg->ap_early;
     c.delays = cfg->legacy_delays ? x86::delay_policy::legacy : x86::delay_policy::modern;
     c.lapic_phys = d.madt.lapic_phys;
     c.map_mmio = cfg->map_mmio;

@@ -13,7 +13,8 @@
 #include "../common/run.h"
 #include "pc.h"
 
-#define TRAMPOLINE_PHYS 0x8000   /* a free page below 1 MiB: SIPI vector 0x08 */
+/* SMPBOOT_X86_LOW_PAGES free pages below 1 MiB: SIPI vector 0x08. */
+#define TRAMPOLINE_PHYS 0x8000
 
 static char cmdline[256];
 
@@ -35,14 +36,13 @@ static void* map_mmio(void* ctx, uint64_t phys, size_t len) {
     (void)ctx, (void)len;
     return pc_map_uncached(phys);
 }
+static const uint64_t* read_table(void* ctx, uint64_t phys) { return map_phys(ctx, phys, 4096); }
 
-/* ---- On each AP ------------------------------------------------------- */
-
-/* ap:starting: the kernel's own GDT and IDT instead of the trampoline's. */
-static int ap_tables(smpboot_cpu cpu, void* ctx) {
-    (void)cpu, (void)ctx;
+/* Each AP, before the library touches its APIC: the kernel's own GDT and
+ * IDT instead of the trampoline's, so that a fault from here on is reported. */
+static void ap_early(void* ctx, smpboot_cpu cpu) {
+    (void)ctx, (void)cpu;
     pc_load_tables();
-    return 0;
 }
 
 /* ---- Boot CPU --------------------------------------------------------- */
@@ -63,12 +63,12 @@ _Noreturn void kernel_main(uint64_t start_info_phys) {
     cfg.trampoline_phys = TRAMPOLINE_PHYS;
     cfg.trampoline_virt = (void*)(uintptr_t)TRAMPOLINE_PHYS;
     cfg.cr3 = pc_read_cr3();
+    cfg.read_table = read_table;
+    cfg.ap_early = ap_early;
     cfg.map_mmio = map_mmio;
     cfg.spurious_vector = PC_SPURIOUS_VECTOR;
 
-    smpboot_result r = smpboot_x86_init(&host, &cfg, 0);
-    if (r.code == SMPBOOT_OK)
-        r = smpboot_add_state(SMPBOOT_SECTION_STARTING, "minimal:tables", ap_tables, 0, 0);
+    const smpboot_result r = smpboot_x86_init(&host, &cfg, 0);
     if (r.code != SMPBOOT_OK) {
         con_printf("x86_64-minimal: smpboot init: %s", smpboot_strerror(r.code));
         pc_exit(1);
