@@ -6,9 +6,12 @@
 #define MRS(reg) ({ uint64_t v_; __asm__ volatile("mrs %0, " #reg : "=r"(v_)); v_; })
 #define MSR(reg, v) __asm__ volatile("msr " #reg ", %0" ::"r"((uint64_t)(v)) : "memory")
 
+void* board_phys_to_virt(uint64_t pa) { return (void*)(uintptr_t)(pa + BOARD_VA_OFFSET); }
+uint64_t board_virt_to_phys(const void* va) { return (uint64_t)(uintptr_t)va - BOARD_VA_OFFSET; }
+
 /* PL011 (Arm DDI 0183G 3.2): DR at 0x00, FR at 0x18, TXFF = FR bit 5. */
 void console_putc(char c) {
-    volatile uint32_t* uart = (volatile uint32_t*)(uintptr_t)BOARD_UART;
+    volatile uint32_t* uart = board_phys_to_virt(BOARD_UART);
     if (c == '\n') console_putc('\r');
     while (uart[0x18 / 4] & (1u << 5)) {
     }
@@ -26,11 +29,16 @@ void platform_delay_us(uint32_t us) {
     while (platform_now_ns() < end) __asm__ volatile("yield");
 }
 
-/* Identity map of 0-4 GiB in 2 MiB blocks, 4 KiB granule, 39-bit VA (Arm
- * ARM D8.3): Device-nGnRnE in [BOARD_DEVICE_LO, BOARD_DEVICE_HI), Normal
- * write-back elsewhere. MAIR attr0 = normal, attr1 = device. */
+/* Physical 0-4 GiB at BOARD_VA_OFFSET + PA in 2 MiB blocks, 4 KiB granule,
+ * 39-bit VA (Arm ARM D8.3): Device-nGnRnE in [BOARD_DEVICE_LO,
+ * BOARD_DEVICE_HI), Normal write-back elsewhere; start.S's MAIR (attr0
+ * normal, attr1 device) and TCR (T0SZ = T1SZ = 25: level 1 indexes PA[38:30]
+ * in either half, so one table serves both). */
 static _Alignas(4096) uint64_t l1[512];
 static _Alignas(4096) uint64_t l2[4][512];
+
+/* start.S: switch tables from the image's identity alias. */
+void example_mmu_switch(uint64_t tcr, uint64_t ttbr0, uint64_t ttbr1, uint64_t va_offset);
 
 void board_init(void) {
     if (MRS(cntfrq_el0)) timer_hz = MRS(cntfrq_el0);
@@ -40,15 +48,20 @@ void board_init(void) {
         /* block, AF; normal: inner shareable; device: never executable */
         l2[i / 512][i % 512] = pa | 1 | 1 << 10 | (device ? 1 << 2 | 3ull << 53 : 3 << 8);
     }
-    for (int g = 0; g < 4; ++g) l1[g] = (uint64_t)(uintptr_t)l2[g] | 3;
-    /* TCR_EL1: T0SZ 25, WBWA inner/outer, inner shareable, 4K, EPD1; IPS from PARange. */
-    const uint64_t parange = MRS(id_aa64mmfr0_el1) & 0xf;
-    MSR(mair_el1, 0x00ff);
-    MSR(tcr_el1, 25 | 1 << 8 | 1 << 10 | 3 << 12 | 1ull << 23 | (parange > 5 ? 5 : parange) << 32);
-    MSR(ttbr0_el1, (uintptr_t)l1);
-    __asm__ volatile("dsb sy\n\tisb\n\ttlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
-    MSR(sctlr_el1, 0x30d00800ull | 1 | 1 << 2 | 1 << 12);   /* RES1 bits, M, C, I */
-    __asm__ volatile("isb" ::: "memory");
+    for (int g = 0; g < 4; ++g) l1[g] = board_virt_to_phys(l2[g]) | 3;
+    const uint64_t tcr = MRS(tcr_el1), table = board_virt_to_phys(l1);
+    __asm__ volatile("dsb sy" ::: "memory");
+    /* Both halves while the switch returns through the identity alias; then
+     * the kernel's half alone: TCR_EL1.EPD0 (bit 7) or EPD1 (bit 23). */
+    example_mmu_switch(tcr, table, table, BOARD_VA_OFFSET);
+    if (BOARD_VA_OFFSET) {
+        MSR(tcr_el1, tcr | 1ull << 7);
+        MSR(ttbr0_el1, 0);
+    } else {
+        MSR(tcr_el1, tcr | 1ull << 23);
+        MSR(ttbr1_el1, 0);
+    }
+    __asm__ volatile("isb\n\ttlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
 }
 
 /* Semihosting SYS_EXIT_EXTENDED (0x20) with ADP_Stopped_ApplicationExit. */

@@ -22,10 +22,22 @@ static void host_wake(void* ctx, smpboot_cpu cpu) {
     __asm__ volatile("dsb ish\n\tsev" ::: "memory");
 }
 
+/* The library's blocks and entry between the kernel's half and physical. */
+static uint64_t virt_to_phys(void* ctx, const void* va) {
+    (void)ctx;
+    return board_virt_to_phys(va);
+}
+static void* phys_to_virt(void* ctx, uint64_t pa) {
+    (void)ctx;
+    return board_phys_to_virt(pa);
+}
+static _Alignas(4096) uint8_t idmap_pages[SMPBOOT_ARM64_IDMAP_PAGES][4096];
+
 /* ---- Boot CPU --------------------------------------------------------- */
 
-_Noreturn void example_main(const void* dtb) {
+_Noreturn void example_main(uint64_t dtb_phys) {
     board_init();   /* the MMU as APs will see it: init reads it */
+    const void* dtb = board_phys_to_virt(dtb_phys);
     const char* cmdline = smpboot_dt_string(dtb, "/chosen", "bootargs");
     if (!cmdline) cmdline = "";
     con_printf("%s: smpboot C API; cmdline: %s", BOARD_NAME, cmdline);
@@ -36,6 +48,10 @@ _Noreturn void example_main(const void* dtb) {
     smpboot_arm64_config cfg = {0};
     cfg.dtb = dtb;
     cfg.wake_by_event = true;
+    cfg.virt_to_phys = virt_to_phys;
+    cfg.phys_to_virt = phys_to_virt;
+    cfg.idmap_pages = idmap_pages;
+    cfg.idmap_page_count = SMPBOOT_ARM64_IDMAP_PAGES;
 
     const smpboot_result r = smpboot_arm64_init(&host, &cfg, 0);
     if (r.code != SMPBOOT_OK) {
