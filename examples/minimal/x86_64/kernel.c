@@ -27,10 +27,10 @@ static void host_wake(void* ctx, smpboot_cpu cpu) {
 }
 void on_wake(void) { smpboot_x86_eoi(); }
 
-/* ACPI tables and the xAPIC through boot.S's identity map of 0-4 GiB. */
+/* ACPI tables, page tables and the xAPIC through the direct map of 0-4 GiB. */
 static const void* map_phys(void* ctx, uint64_t phys, size_t len) {
     (void)ctx;
-    return phys && phys + len <= (1ull << 32) ? (const void*)(uintptr_t)phys : 0;
+    return phys && phys + len <= (1ull << 32) ? pc_phys_to_virt(phys) : 0;
 }
 static void* map_mmio(void* ctx, uint64_t phys, size_t len) {
     (void)ctx, (void)len;
@@ -48,9 +48,10 @@ static void ap_early(void* ctx, smpboot_cpu cpu) {
 /* ---- Boot CPU --------------------------------------------------------- */
 
 _Noreturn void kernel_main(uint64_t start_info_phys) {
+    pc_enter_higher_half();
     pc_init();
-    const struct hvm_start_info* si = (const struct hvm_start_info*)(uintptr_t)start_info_phys;
-    const char* c = si ? (const char*)(uintptr_t)si->cmdline_paddr : 0;
+    const struct hvm_start_info* si = start_info_phys ? pc_phys_to_virt(start_info_phys) : 0;
+    const char* c = si && si->cmdline_paddr ? pc_phys_to_virt(si->cmdline_paddr) : 0;
     for (size_t i = 0; c && c[i] && i + 1 < sizeof cmdline; ++i) cmdline[i] = c[i];
     con_printf("x86_64-minimal: smpboot C API; cmdline: %s", cmdline);
 
@@ -61,7 +62,7 @@ _Noreturn void kernel_main(uint64_t start_info_phys) {
     cfg.rsdp_phys = si ? si->rsdp_paddr : 0;
     cfg.map_phys = map_phys;
     cfg.trampoline_phys = TRAMPOLINE_PHYS;
-    cfg.trampoline_virt = (void*)(uintptr_t)TRAMPOLINE_PHYS;
+    cfg.trampoline_virt = pc_phys_to_virt(TRAMPOLINE_PHYS);
     cfg.cr3 = pc_read_cr3();
     cfg.read_table = read_table;
     cfg.ap_early = ap_early;

@@ -88,17 +88,40 @@ void pc_init(void) {
     pc_load_tables();
 }
 
-/* The 2 MiB identity page holding `phys` (below 4 GiB), with PCD | PWT
- * (SDM Vol. 3A 4.9), found by walking the boot stub's 4-level tables from
- * CR3 through their own identity map (SDM Vol. 3A 4.5, Figure 4-9). */
+/* The kernel's tables (Intel SDM Vol. 3A 4.5, 2 MiB pages): -2 GiB -> 0-1
+ * GiB for the image, PC_DIRECT_BASE + 0-4 GiB for everything physical, no
+ * identity map. With CR4.LA57 (the stub chose 5-level) a PML5 on top whose
+ * last entry holds both (both addresses have VA[56:48] = 511). */
+#define PTE_PW 3ull         /* present, writable */
+#define PTE_PS 0x80ull      /* 2 MiB page */
+#define PTE_PCD_PWT 0x18ull /* PAT entry 3: UC (SDM Vol. 3A 11.12.3) */
+extern const char kernel_vma[];   /* kernel.ld: virtual = physical + kernel_vma */
+static _Alignas(4096) uint64_t pml5[512], pml4[512], kpdpt[512], kpd[512], dpdpt[512], dpd[4][512];
+
+static uint64_t image_phys(const void* p) { return (uint64_t)(uintptr_t)p - (uint64_t)(uintptr_t)kernel_vma; }
+void* pc_phys_to_virt(uint64_t phys) { return (void*)(uintptr_t)(PC_DIRECT_BASE + phys); }
+
+void pc_enter_higher_half(void) {
+    uint64_t cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    for (uint64_t i = 0; i < 512; ++i) kpd[i] = i << 21 | PTE_PW | PTE_PS;
+    for (uint64_t i = 0; i < 4 * 512; ++i) dpd[i / 512][i % 512] = i << 21 | PTE_PW | PTE_PS;
+    for (int g = 0; g < 4; ++g) dpdpt[g] = image_phys(dpd[g]) | PTE_PW;
+    kpdpt[510] = image_phys(kpd) | PTE_PW;
+    pml4[511] = image_phys(kpdpt) | PTE_PW;
+    pml4[(PC_DIRECT_BASE >> 39) & 511] = image_phys(dpdpt) | PTE_PW;
+    pml5[511] = image_phys(pml4) | PTE_PW;
+    const uint64_t cr3 = cr4 & 1u << 12 ? image_phys(pml5) : image_phys(pml4);
+    __asm__ volatile("mov %0, %%cr3" ::"r"(cr3) : "memory");
+}
+
+/* The direct map's 2 MiB page holding `phys` (below 4 GiB), uncached. */
 void* pc_map_uncached(uint64_t phys) {
-    const uint64_t addr = 0x000ffffffffff000ull;
-    const uint64_t* pml4 = (const uint64_t*)(uintptr_t)(pc_read_cr3() & addr);
-    const uint64_t* pdpt = (const uint64_t*)(uintptr_t)(pml4[0] & addr);
-    uint64_t* pd = (uint64_t*)(uintptr_t)(pdpt[phys >> 30] & addr);
-    pd[(phys >> 21) & 511] |= 0x18;
-    __asm__ volatile("invlpg (%0)" ::"r"((uintptr_t)phys) : "memory");
-    return (void*)(uintptr_t)phys;
+    if (phys >= 4ull << 30) return 0;
+    dpd[phys >> 30][(phys >> 21) & 511] |= PTE_PCD_PWT;
+    void* v = pc_phys_to_virt(phys);
+    __asm__ volatile("invlpg (%0)" ::"r"(v) : "memory");
+    return v;
 }
 
 uint64_t pc_read_cr3(void) {
