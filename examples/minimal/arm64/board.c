@@ -62,6 +62,8 @@ void board_init(void) {
         MSR(ttbr1_el1, 0);
     }
     __asm__ volatile("isb\n\ttlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
+    con_printf("%s: memory: kernel at 0x%lx, TTBR0_EL1 0x%lx, TCR_EL1.EPD0 %lu", BOARD_NAME,
+               (uint64_t)(uintptr_t)board_init, MRS(ttbr0_el1), (MRS(tcr_el1) >> 7) & 1);
 }
 
 /* Semihosting SYS_EXIT_EXTENDED (0x20) with ADP_Stopped_ApplicationExit. */

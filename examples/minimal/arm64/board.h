@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The board under the arm64 minimal kernels, in C: PL011 console, the
- * generic timer, an identity map with the MMU on, semihosting exit.
+ * generic timer, the kernel's page tables, semihosting exit.
  * BOARD_* come from CMake.
  *
  * The boot stub is swappable; this one is the C++ examples'

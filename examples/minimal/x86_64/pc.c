@@ -86,6 +86,13 @@ void pc_init(void) {
     for (unsigned v = 32; v < 256; ++v) set_gate(v, isr_ignore);
     set_gate(PC_WAKE_VECTOR, isr_wake);
     pc_load_tables();
+    /* What the live CR3 maps at virtual 0 (its top level's first entry). */
+    const uint64_t* top = pc_phys_to_virt(pc_read_cr3() & 0x000ffffffffff000ull);
+    uint64_t cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    con_printf("x86_64-minimal: memory: kernel at 0x%lx, direct map at 0x%lx, identity map: %s, %s-level",
+               (uint64_t)(uintptr_t)pc_init, PC_DIRECT_BASE, top[0] ? "present" : "none",
+               cr4 & 1u << 12 ? "5" : "4");
 }
 
 /* The kernel's tables (Intel SDM Vol. 3A 4.5, 2 MiB pages): -2 GiB -> 0-1
