@@ -71,7 +71,9 @@ _Noreturn void kernel_main(uint64_t start_info_phys) {
 
     const smpboot_result r = smpboot_x86_init(&host, &cfg, 0);
     if (r.code != SMPBOOT_OK) {
-        con_printf("x86_64-minimal: smpboot init: %s", smpboot_strerror(r.code));
+        char why[96];
+        smpboot_describe(&r, why, sizeof why);
+        con_printf("x86_64-minimal: smpboot init: %s", why);
         pc_exit(1);
     }
     pc_exit(minimal_run("x86_64", cmdline) ? 0 : 1);
