@@ -54,11 +54,5 @@ _Noreturn void example_main(uint64_t dtb_phys) {
     cfg.idmap_page_count = SMPBOOT_ARM64_IDMAP_PAGES;
 
     const smpboot_result r = smpboot_arm64_init(&host, &cfg, 0);
-    if (r.code != SMPBOOT_OK) {
-        char why[96];
-        smpboot_describe(&r, why, sizeof why);
-        con_printf("%s: smpboot init: %s", BOARD_NAME, why);
-        board_exit(1);
-    }
-    board_exit(minimal_run("arm64", cmdline) ? 0 : 1);
+    board_exit(minimal_run(r, BOARD_NAME, "arm64", cmdline) ? 0 : 1);
 }

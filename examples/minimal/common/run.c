@@ -78,7 +78,13 @@ static uint32_t stress(uint32_t cycles, uint64_t seed) {
     return errors;
 }
 
-bool minimal_run(const char* arch, const char* cmdline) {
+bool minimal_run(smpboot_result init, const char* name, const char* arch, const char* cmdline) {
+    if (init.code != SMPBOOT_OK) {
+        char why[96];
+        smpboot_describe(&init, why, sizeof why);
+        con_printf("%s: smpboot init: %s", name, why);
+        return false;
+    }
     const bool seq = cmdline_is(cmdline, "smpboot.mode", "seq");
     const smpboot_summary s = smpboot_bring_up_all(seq ? SMPBOOT_SEQUENTIAL : SMPBOOT_PARALLEL);
     const uint64_t bringup_ns = s.last_online_ns > s.first_kick_ns ? s.last_online_ns - s.first_kick_ns : 0;

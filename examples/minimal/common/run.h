@@ -14,11 +14,12 @@
 smpboot_host minimal_host(const char* name);
 
 /**
- * After the arch's smpboot_*_init(): bring every CPU up (smpboot.mode=seq|
+ * With the result of the arch's smpboot_*_init(): if it failed, say why
+ * (prefixed with `name`) and return false. Else bring every CPU up (smpboot.mode=seq|
  * parallel), optionally take random CPUs down and up again
  * (smpboot.stress=CYCLES), print the serial contract. True if every present
  * CPU is online at the end and no operation failed.
  */
-bool minimal_run(const char* arch, const char* cmdline);
+bool minimal_run(smpboot_result init, const char* name, const char* arch, const char* cmdline);
 
 #endif

@@ -70,11 +70,5 @@ _Noreturn void kernel_main(uint64_t start_info_phys) {
     cfg.spurious_vector = PC_SPURIOUS_VECTOR;
 
     const smpboot_result r = smpboot_x86_init(&host, &cfg, 0);
-    if (r.code != SMPBOOT_OK) {
-        char why[96];
-        smpboot_describe(&r, why, sizeof why);
-        con_printf("x86_64-minimal: smpboot init: %s", why);
-        pc_exit(1);
-    }
-    pc_exit(minimal_run("x86_64", cmdline) ? 0 : 1);
+    pc_exit(minimal_run(r, "x86_64-minimal", "x86_64", cmdline) ? 0 : 1);
 }
