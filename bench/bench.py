@@ -249,7 +249,7 @@ def linked_symbols(elf):
 
 LIBS = {
     "x86_64": {"core": "src/core/libsmpboot_core.a", "backend": "src/x86/libsmpboot_x86.a"},
-    "arm64": {"core": "src/core/libsmpboot_core.a", "backend": "src/arm64/libsmpboot_arm64.a",
+    "arm64": {"core": "src/core/libsmpboot_core.a", "backend": "src/arm64/libsmpboot_arm64_backend.a",
               "fdt": "src/fdt/libsmpboot_fdt.a"},
 }
 KERNELS = {"x86_64": "examples/x86_64/kernel.elf", "arm64": "examples/arm64-virt/kernel.elf"}

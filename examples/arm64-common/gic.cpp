@@ -125,8 +125,7 @@ void gic_wake(uint32_t cpu, uint64_t mpidr) {
     }
 }
 
-void gic_sleep() {
-    asm volatile("dsb sy\n\twfi" ::: "memory");
+void gic_ack() {
     if (version == 3) {
         const uint64_t iar = MRS_S(ICC_IAR1_EL1);
         if ((iar & 0xffffff) < 1020) MSR_S(ICC_EOIR1_EL1, iar);

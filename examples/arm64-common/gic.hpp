@@ -21,9 +21,9 @@ bool gic_setup(int version, uint64_t distributor, uint64_t cpu_or_redist);
 void gic_init_cpu(uint32_t cpu);
 /// Wake `cpu` (logical number given to gic_init_cpu, MPIDR affinity `mpidr`).
 void gic_wake(uint32_t cpu, uint64_t mpidr);
-/// WFI until an interrupt is pending, then acknowledge it. Interrupts stay
-/// masked; WFI wakes on a pending interrupt regardless (Arm ARM D1.6.2).
-void gic_sleep();
+/// Acknowledge the pending interrupt, if any, with interrupts masked (the
+/// one that ended smpboot::arm64::idle_once's WFI).
+void gic_ack();
 bool gic_present();
 
 }  // namespace example::arm64

@@ -39,6 +39,7 @@
 #include <smpboot/acpi/tables.hpp>
 #include <smpboot/arm64/backend.hpp>
 #include <smpboot/arm64/discovery.hpp>
+#include <smpboot/arm64/idle.hpp>
 #include <smpboot/fdt.hpp>
 #include <smpboot/format.hpp>
 #include <smpboot/hotplug.hpp>
@@ -236,9 +237,12 @@ void host_wake(void*, cpu_id cpu) {
 // The demo's platform hooks. Idle APs sleep, so with many vCPUs on few host
 // cores they do not slow the boot CPU down (docs/toolchain.md).
 void relax() { asm volatile("yield" ::: "memory"); }
-void ap_wait() {
-    if (example::arm64::gic_present()) example::arm64::gic_sleep();
-    else asm volatile("wfe" ::: "memory");
+// APs run with interrupts masked: the GIC's wake SGI stays pending, ends
+// the WFI, and is acknowledged here.
+void idle_once(cpu_id cpu) {
+    if (!example::arm64::gic_present()) return smpboot::arm64::idle_once(*g_hp, cpu, smpboot::arm64::wake_by::event);
+    smpboot::arm64::idle_once(*g_hp, cpu, smpboot::arm64::wake_by::interrupt);
+    example::arm64::gic_ack();
 }
 hwid_t own_mpidr() { return MRS(mpidr_el1) & arm64::mpidr_affinity_mask; }
 
@@ -526,7 +530,7 @@ extern "C" [[noreturn]] void example_main(uint64_t dtb_phys, uint64_t boot_info_
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.guest", ~0ull); g != ~0ull)
         guest_ok = run_guest(hp, backend, cpu_id(g));
 
-    static demo_t demo{hp, {"arm64", the_board.name, cmdline, console_puts, now_ns, relax, ap_wait, own_mpidr, ap_starting}};
+    static demo_t demo{hp, {"arm64", the_board.name, cmdline, console_puts, now_ns, relax, idle_once, own_mpidr, ap_starting}};
     g_demo = &demo;
     const bool all_online = demo.run();
     bool sve_ok = true;

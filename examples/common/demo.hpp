@@ -4,7 +4,8 @@
 // on the right CPUs and that failed CPUs were rolled back, optionally stress
 // hotplug, and print the serial contract. The arch's main() sets up serial,
 // timer, memory and the backend, calls hp.init() with discovery's CPUs, then
-// demo::run(); its host_ops.ap_main calls demo::ap_idle().
+// demo::run(); its host_ops.ap_main calls demo::ap_idle(), whose loop sleeps
+// in the arch's idle_once() (smpboot/x86/idle.hpp, smpboot/arm64/idle.hpp).
 //
 // Command line (all optional):
 //   smpboot.mode=seq|parallel      bring-up mode (default parallel)
@@ -33,9 +34,10 @@ struct platform {
     puts_fn puts;                ///< one line to the serial console
     uint64_t (*now_ns)();        ///< the same clock as host_ops.monotonic_ns
     void (*relax)();             ///< one spin-wait iteration on the boot CPU
-    /// AP idle: sleep until an interrupt or event; host_ops.wake ends it. May
-    /// return early. APs that sleep cost nothing while the boot CPU measures.
-    void (*ap_wait)();
+    /// One turn of the AP's idle loop: the arch's idle_once(hp, cpu), which
+    /// answers cpu_down and sleeps until host_ops.wake. May return early.
+    /// APs that sleep cost nothing while the boot CPU measures.
+    void (*idle_once)(smpboot::cpu_id cpu);
     smpboot::hwid_t (*own_hwid)();   ///< the running CPU's hwid, read from hardware
     void (*ap_starting)() = nullptr; ///< optional per-AP platform setup (starting step)
     /// Optional: the kernel's own lines just before the cpu lines (e.g. how
@@ -94,13 +96,12 @@ public:
         return print_result_line(hp_, pf_.arch, parallel_, bringup_ns, pf_.puts) && ok;
     }
 
-    /// The AP idle loop (host_ops.ap_main): answer hotplug, count work, sleep
-    /// until woken. Never returns; cpu_down makes ap_poll() leave instead.
+    /// The AP idle loop (host_ops.ap_main): count work, answer hotplug and
+    /// sleep until woken. Never returns; cpu_down makes it leave instead.
     [[noreturn]] void ap_idle(smpboot::cpu_id cpu) {
         for (;;) {
-            hp_.ap_poll(cpu);
             work_[cpu].fetch_add(1, smpboot::memory_order::relaxed);
-            pf_.ap_wait();
+            pf_.idle_once(cpu);
         }
     }
 

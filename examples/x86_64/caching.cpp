@@ -41,7 +41,7 @@ struct mtrr_set {
     uint64_t value[1 + 11 + 32];
     uint32_t n = 0;
 };
-mtrr_set bsp_mtrrs;
+constinit mtrr_set bsp_mtrrs{};   // constinit: GCC would otherwise initialize it at run time
 
 bool mtrrs_equal() {
     uint32_t i = 0;

@@ -47,6 +47,7 @@
 #include <smpboot/hotplug.hpp>
 #include <smpboot/x86/backend.hpp>
 #include <smpboot/x86/cpu.hpp>
+#include <smpboot/x86/idle.hpp>
 
 inline void* operator new(size_t, void* p) noexcept { return p; }
 
@@ -124,9 +125,7 @@ void host_ap_main(void*, cpu_id cpu) { demo->ap_idle(cpu); }
 // The demo's platform hooks.
 uint64_t now() { return pc::now_ns(); }
 void relax() { asm volatile("pause"); }
-// STI's one-instruction shadow: a wake IPI that arrives between the poll
-// and the HLT still ends the HLT.
-void ap_wait() { asm volatile("sti; hlt; cli" ::: "memory"); }
+void idle_once(cpu_id cpu) { x86::idle_once(*hp, cpu); }
 hwid_t own_apic_id() { return the_backend.apic().id(); }
 
 // ---- ACPI and page tables through the direct map ---------------------------
@@ -450,7 +449,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_phys, uint32_t entry) {
         ok = nmi_check(cpu_id(c)) && ok;
 
     static example::demo<hotplug_t> the_demo{
-        *hp, {"x86_64", "x86_64", cmdline, out, now, relax, ap_wait, own_apic_id, nullptr, print_wake_methods}};
+        *hp, {"x86_64", "x86_64", cmdline, out, now, relax, idle_once, own_apic_id, nullptr, print_wake_methods}};
     demo = &the_demo;
     pause_point("before bring-up");
     ok = the_demo.run() && ok;

@@ -60,6 +60,11 @@ concept backend = requires(B& b, ap_boot& boot, ap_boot* const* batch, uint32_t 
     { b.ap_leave(cpu) } -> same_as<void>;         ///< leave the kernel; never returns
     // Either.
     { b.relax() } -> same_as<void>;               ///< one iteration of a spin-wait
+    /// The hwid of the CPU running this call, read from the hardware (x86:
+    /// the APIC ID; arm64: MPIDR_EL1's affinity fields), as discovery names
+    /// CPUs. The core maps it to a logical CPU to refuse calls it cannot
+    /// serve on that CPU (hotplug.hpp, "Which CPU may call what").
+    { b.this_hwid() } -> same_as<hwid_t>;
 };
 
 }  // namespace smpboot

@@ -30,7 +30,7 @@ public:
 
     uint32_t count() const {
         uint32_t n = 0;
-        for (const auto& w : bits_) n += uint32_t(__builtin_popcountll(w.load(memory_order::relaxed)));
+        for (const auto& w : bits_) n += ones(w.load(memory_order::relaxed));
         return n;
     }
     bool empty() const { return count() == 0; }
@@ -63,6 +63,16 @@ public:
     iterator end() const { return {this, no_cpu}; }
 
 private:
+    /// Bits set in `v`, in plain arithmetic: GCC turns __builtin_popcountll
+    /// into a call to libgcc's __popcountdi2 on CPUs without POPCNT, which a
+    /// kernel does not link (clang inlines it).
+    static constexpr uint32_t ones(uint64_t v) {
+        v = v - ((v >> 1) & 0x5555555555555555ull);
+        v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+        v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+        return uint32_t((v * 0x0101010101010101ull) >> 56);
+    }
+    static_assert(ones(0) == 0 && ones(~0ull) == 64 && ones(0x8000000000000101ull) == 3);
     static constexpr uint64_t bit(cpu_id c) { return uint64_t{1} << (c % word_bits); }
     atomic<uint64_t>& word(cpu_id c) { return bits_[c / word_bits]; }
 

@@ -4,7 +4,9 @@
 // A kernel fills one host_ops and passes it to hotplug<>. Every callback gets
 // `ctx` back as its first argument. Callbacks marked "any CPU" run on APs too,
 // before they are online, with interrupts off: they must not sleep or take
-// locks that an interrupt handler takes.
+// locks that an interrupt handler takes. "The calling CPU" is the CPU that
+// runs the hotplug operation: the boot CPU, or any online CPU that called
+// cpu_up / cpu_down / bring_up_all (hotplug.hpp, "Which CPU may call what").
 //
 // What the kernel gets back is hotplug<> (hotplug.hpp): cpu_up / cpu_down /
 // bring_up_all, CPU masks, add_state() for its own per-CPU steps, and
@@ -39,24 +41,35 @@ struct host_ops {
 
     /// Monotonic time in nanoseconds. Any CPU. Required.
     uint64_t (*monotonic_ns)(void* ctx) = nullptr;
-    /// Busy-wait for at least `us` microseconds. Boot CPU. Required.
+    /// Busy-wait for at least `us` microseconds. The calling CPU. Required.
     void (*delay_us)(void* ctx, uint32_t us) = nullptr;
-    /// One line of log text, no trailing newline. Boot CPU. Optional.
+    /// One line of log text, no trailing newline. The calling CPU. Optional.
     void (*log)(void* ctx, log_level level, const char* line) = nullptr;
 
-    /// A stack for `cpu`, from the prepare step on; 16-byte aligned. Boot CPU.
+    /// A stack for `cpu`, from the prepare step on; 16-byte aligned. The
+    /// calling CPU.
     /// Returning {nullptr, 0} fails the bring-up of that CPU with errc::no_stack.
     stack_region (*alloc_stack)(void* ctx, cpu_id cpu) = nullptr;
-    /// Give back what alloc_stack returned, once the CPU is off. Boot CPU.
+    /// Give back what alloc_stack returned, once the CPU is off. The calling CPU.
     void (*free_stack)(void* ctx, cpu_id cpu, stack_region stack) = nullptr;
 
     /// The AP's C++ entry: called on the new CPU once it is online, on the
-    /// stack from alloc_stack. It must not return; its idle loop calls
-    /// hotplug::ap_poll() so that the CPU can be taken down. Required.
+    /// stack from alloc_stack, with interrupts masked. It must not return;
+    /// its idle loop calls hotplug::ap_poll() (or the arch's idle_once(),
+    /// smpboot/x86/idle.hpp, smpboot/arm64/idle.hpp) so that the CPU can be
+    /// taken down. Required.
     void (*ap_main)(void* ctx, cpu_id cpu) = nullptr;
     /// Make an online AP call ap_poll() soon (an IPI, or nothing if the AP
-    /// polls on its own). Boot CPU. Optional.
+    /// polls on its own). The calling CPU. Optional.
     void (*wake)(void* ctx, cpu_id cpu) = nullptr;
+
+    /// Readiness. False: cpu_up / bring_up_all succeed once the AP's states
+    /// ran, just before ap_main is called. True: they also wait (up to
+    /// timeouts::ready_ns) until ap_main calls hotplug::ap_ready(cpu) on that
+    /// CPU, e.g. once it is in the kernel's scheduler, so that success means
+    /// the CPU is usable. Off by default: a kernel that never calls ap_ready
+    /// would otherwise see every bring-up fail with errc::ready_timeout.
+    bool waits_for_ready = false;
 };
 
 }  // namespace smpboot

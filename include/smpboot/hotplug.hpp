@@ -9,9 +9,27 @@
 //   auto summary = hp.bring_up_all(bringup_mode::parallel);
 //   result r = hp.cpu_down(3);             // later, at run time
 //
-// Hotplug operations (init, add_state, cpu_up, cpu_down, bring_up_all,
-// start_image) are for one CPU at a time; a second caller gets errc::busy.
-// ap_poll() is for APs and may run at any time.
+// Which CPU may call what. The library finds the calling CPU itself, through
+// the backend's this_hwid() (x86: the APIC ID; arm64: MPIDR_EL1):
+//   init, add_state       the boot CPU, before any AP is online.
+//   cpu_up, cpu_down, bring_up_all, start_image, reclaim
+//                         any online CPU, one operation at a time: a second
+//                         caller gets errc::busy and may retry later (an AP
+//                         that retries keeps calling ap_poll in between: the
+//                         operation in flight may be waiting for it). Refused:
+//                         cpu_down(c) on CPU c (errc::wrong_cpu: it would wait
+//                         for its own ap_poll), and any operation from inside
+//                         one (errc::nested_call): from a host step on either
+//                         side, from an AP walking its states, from the
+//                         teardowns that ap_poll runs.
+//   ap_poll(c), ap_ready(c)
+//                         CPU c itself, with interrupts masked. ap_poll on
+//                         another CPU does nothing; ap_ready says wrong_cpu.
+//   queries               any CPU (state_of, masks, last_result, ...): a value
+//                         read while an operation runs may already be old.
+// Where steps run: bp_* rows on the CPU that called the operation; ap_* rows
+// on the CPU coming up (between callin and ap_main) or going down (inside its
+// ap_poll(), so on whatever thread of the kernel runs its idle loop).
 #pragma once
 
 #include <smpboot/backend.hpp>
@@ -45,6 +63,7 @@ struct timeouts {
     uint64_t online_ns = 5'000'000'000;   ///< callin -> the AP finished its states
     uint64_t down_ns = 2'000'000'000;     ///< down request -> the AP picks it up
     uint64_t off_ns = 2'000'000'000;      ///< the AP said goodbye -> firmware says off
+    uint64_t ready_ns = 5'000'000'000;    ///< online -> ap_ready (host_ops::waits_for_ready)
 };
 
 /// A host step: return 0 on success; anything else fails the step and is
@@ -79,7 +98,7 @@ public:
     /// backend's discovery drops them with a warning before that.
     result init(const cpu_desc* cpus, uint32_t count) {
         op_guard g(this);
-        if (!g) return result::fail(errc::busy, no_cpu);
+        if (!g) return g.refusal(no_cpu);
         if (count == 0 || count > max_cpus) return result::fail(errc::invalid_cpu, count);
         if (cpu_count_ != 0 && online_.count() > 1) return result::fail(errc::busy, no_cpu);
         possible_.clear_all();
@@ -118,7 +137,8 @@ public:
     result add_state(section sec, const char* name, state_callback startup,
                      state_callback teardown, void* ctx = nullptr, state* assigned = nullptr) {
         op_guard g(this);
-        if (!g || online_.count() > 1) return result::fail(errc::busy, no_cpu);
+        if (!g) return g.refusal(no_cpu);
+        if (online_.count() > 1) return result::fail(errc::busy, no_cpu);
         state_range r = dynamic_range(sec);
         for (state st = r.first; st <= r.last; st = next(st)) {
             host_step& h = steps_[uint16_t(st)];
@@ -132,11 +152,16 @@ public:
 
     /// Bring one CPU online. On failure the CPU is offline again with every
     /// completed step undone (or, after a timeout, marked stuck).
+    /// With host_ops::waits_for_ready it then waits for ap_ready(cpu); if
+    /// that never comes the result is ready_timeout and the CPU stays online
+    /// (its states ran and the kernel's ap_main has it): is_ready() says
+    /// false, and cpu_down() takes it away once its idle loop polls.
     result cpu_up(cpu_id cpu) {
         op_guard g(this);
-        if (!g) return result::fail(errc::busy, cpu);
+        if (!g) return g.refusal(cpu);
         result r = check_can_up(cpu);
         if (r) r = walk(cpu, state::online, side::bp);
+        if (r) r = await_ready(cpu);
         return remember(cpu, r);
     }
 
@@ -145,8 +170,10 @@ public:
     /// brought back to online and the failure is returned.
     result cpu_down(cpu_id cpu) {
         op_guard g(this);
-        if (!g) return result::fail(errc::busy, cpu);
+        if (!g) return g.refusal(cpu);
         result r = check_can_down(cpu);
+        // It would wait for its own ap_poll.
+        if (r && g.caller() == cpu) r = result::fail(errc::wrong_cpu, cpu, state::online);
         if (r) r = walk(cpu, state::offline, side::bp);
         // The AP's own answer: a rollback that failed on it forced it down.
         if (r) r = slots_[cpu].report;
@@ -160,10 +187,11 @@ public:
         bringup_summary sum;
         op_guard g(this);
         if (!g) {
-            sum.first_error = result::fail(errc::busy, no_cpu);
+            sum.first_error = g.refusal(no_cpu);
             return sum;
         }
         auto account = [&](cpu_id cpu, result r) {
+            if (r) r = await_ready(cpu);
             (void)remember(cpu, r);
             if (r) {
                 ++sum.online;
@@ -216,7 +244,7 @@ public:
     /// the CPU is not online to the kernel; cpu_up() on it returns busy.
     result start_image(cpu_id cpu, uint64_t entry_phys, uintptr_t stack_top, uint64_t arg) {
         op_guard g(this);
-        if (!g) return result::fail(errc::busy, cpu);
+        if (!g) return g.refusal(cpu);
         result r = check_can_up(cpu);
         if (!r) return r;
         slot& s = slots_[cpu];
@@ -241,7 +269,7 @@ public:
     /// again, and cpu_up() or bring_up_all() start it as usual.
     result reclaim(cpu_id cpu) {
         op_guard g(this);
-        if (!g) return result::fail(errc::busy, cpu);
+        if (!g) return g.refusal(cpu);
         if (cpu >= cpu_count_ || !foreign_.test(cpu)) return result::fail(errc::no_image, cpu);
         handshake::bp_moves<ap_sync::abandoned, ap_sync::idle>(slots_[cpu].sync);
         foreign_.clear(cpu);
@@ -251,9 +279,18 @@ public:
     /// Call on an online AP from its idle loop (or the IPI that host.wake
     /// sends). Returns at once unless the CPU is being taken down, in which
     /// case it runs the AP teardowns and the CPU leaves: it does not return.
+    /// Run it with interrupts masked, and sleep only if it returned with
+    /// them still masked: that is the race-free "check, then sleep" of the
+    /// arch's idle_once() (smpboot/x86/idle.hpp, smpboot/arm64/idle.hpp). A
+    /// wake that lands between a poll and a sleep that is not atomic with it
+    /// is lost, and cpu_down then ends in down_timeout.
     void ap_poll(cpu_id self) {
         if (self >= cpu_count_) return;
         slot& s = slots_[self];
+        // The common case costs one load. Only a CPU asked to go down asks
+        // the hardware who it is: `self` from another CPU would run the
+        // teardowns there and take the wrong CPU away.
+        if (s.sync.load(memory_order::acquire) != ap_sync::down_requested || this_cpu() != self) return;
         // Races the boot CPU's cancel; what it did before asking is visible
         // to the teardowns.
         if (!handshake::ap_moves<ap_sync::down_requested, ap_sync::down_claimed>(s.sync)) return;
@@ -265,6 +302,27 @@ public:
         }
         handshake::ap_moves<ap_sync::down_claimed, ap_sync::dying>(s.sync);
         backend_.ap_leave(self);
+    }
+
+    /// Called by the kernel on CPU `cpu` itself, from its ap_main once the CPU
+    /// is usable (e.g. in its scheduler): the cpu_up or bring_up_all that
+    /// started it returns then (host_ops::waits_for_ready). Saying it again
+    /// changes nothing; each bring-up waits for a new one. wrong_cpu from
+    /// any other CPU, invalid_cpu for a CPU that does not exist.
+    result ap_ready(cpu_id cpu) {
+        if (cpu >= cpu_count_) return result::fail(errc::invalid_cpu, cpu);
+        if (this_cpu() != cpu) return result::fail(errc::wrong_cpu, cpu, state::online);
+        slot& s = slots_[cpu];
+        if (!s.ready.load(memory_order::relaxed)) {
+            s.ready_at_ns = now();
+            s.ready.store(true, memory_order::release);   // publishes ready_at_ns
+        }
+        return result::success(cpu);
+    }
+    /// Whether ap_ready() came since the CPU was last started, and it is not
+    /// off since.
+    bool is_ready(cpu_id cpu) const {
+        return cpu < cpu_count_ && slots_[cpu].ready.load(memory_order::acquire);
     }
 
     /// Linux's cpuhp "fail" file: the next time `cpu` runs the startup (up)
@@ -309,6 +367,9 @@ public:
     const mask& active() const { return active_; }
     const mask& foreign() const { return foreign_; }
     const host_ops& host() const { return host_; }
+    /// The logical CPU running this code, from the hardware (the backend's
+    /// this_hwid()); no_cpu on a CPU that is not in the list.
+    cpu_id this_cpu() const { return find_hwid(backend_.this_hwid()); }
 
 private:
     struct host_step {
@@ -328,6 +389,8 @@ private:
         result report;              ///< the AP's outcome, published by `sync`
         result last;                ///< last operation's result (boot CPU)
         uint64_t online_at_ns = 0;  ///< AP's clock when it finished coming up
+        atomic<bool> ready{false};  ///< ap_ready() since the last arm()
+        uint64_t ready_at_ns = 0;   ///< AP's clock at ap_ready, published by `ready`
         bool stuck = false;         ///< a timeout left it in an unknown state
         bool late_at_arm = false;   ///< late_ap_possible() when last armed (boot CPU)
 
@@ -343,23 +406,66 @@ private:
         bool up = true;
     };
 
-    /// Serialises hotplug operations without blocking: a second caller is told busy.
+    /// Serialises hotplug operations without blocking, and says why a caller
+    /// cannot have one: another operation runs (busy), this CPU is inside one
+    /// (nested_call: waiting would never end), or it is no CPU we know.
     class op_guard {
     public:
-        explicit op_guard(hotplug* h) : h_(h) {
+        explicit op_guard(hotplug* h) : h_(h), me_(h->this_cpu()) {
+            // Before init() every CPU is unknown, and init() is the one call.
+            if (me_ == no_cpu && h->cpu_count_ != 0) {
+                why_ = errc::wrong_cpu;
+                return;
+            }
             bool expected = false;
             held_ = h->busy_.compare_exchange(expected, true, memory_order::acquire,
                                               memory_order::relaxed);
+            if (held_) {
+                // Only this CPU writes its own number here, so only it can
+                // read its own number back: no order is needed.
+                h->owner_.store(me_, memory_order::relaxed);
+                return;
+            }
+            why_ = h->nested(me_) ? errc::nested_call : errc::busy;
         }
         ~op_guard() {
-            if (held_) h_->busy_.store(false, memory_order::release);
+            if (!held_) return;
+            h_->owner_.store(no_cpu, memory_order::relaxed);
+            h_->busy_.store(false, memory_order::release);
         }
         explicit operator bool() const { return held_; }
+        cpu_id caller() const { return me_; }
+        result refusal(cpu_id cpu) const { return result::fail(why_, cpu); }
 
     private:
         hotplug* h_;
-        bool held_;
+        cpu_id me_;
+        bool held_ = false;
+        errc why_ = errc::ok;
     };
+
+    /// `me` runs inside an operation: it holds it (a host step on its side
+    /// called back in), or it is an AP walking its own states for one.
+    bool nested(cpu_id me) const {
+        if (me == no_cpu) return false;
+        if (owner_.load(memory_order::relaxed) == me) return true;
+        const ap_sync v = slots_[me].sync.load(memory_order::acquire);
+        return v == ap_sync::alive || v == ap_sync::down_claimed;
+    }
+
+    /// host_ops::waits_for_ready: after the AP's states ran, wait until its
+    /// ap_main says ap_ready. A CPU that never does stays online (see cpu_up).
+    result await_ready(cpu_id cpu) {
+        slot& s = slots_[cpu];
+        if (!host_.waits_for_ready) return result::success(cpu);
+        const uint64_t deadline = now() + limits_.ready_ns;
+        while (!s.ready.load(memory_order::acquire)) {
+            if (now() >= deadline) return result::fail(errc::ready_timeout, cpu, state::online);
+            backend_.relax();
+        }
+        s.online_at_ns = s.ready_at_ns;   // usable from then on
+        return result::success(cpu);
+    }
 
     uint64_t now() const { return host_.monotonic_ns(host_.ctx); }
 
@@ -611,6 +717,7 @@ private:
         result r = wait_off(cpu);
         if (!r) return r;
         handshake::bp_moves<ap_sync::dying, ap_sync::idle>(s.sync);
+        s.ready.store(false, memory_order::relaxed);   // it is off: no AP reads it
         s.set_state(prev(st));
         trace(cpu, st, trace_kind::down, side::bp);
         // An injected failure fires once the CPU is off, so that walking back
@@ -656,6 +763,8 @@ private:
         if (!s.late_at_arm)
             fill_block(s, (uintptr_t(s.stack.base) + s.stack.size) & ~uintptr_t{15}, 0, 0);
         s.set_state(state::bp_bringup);
+        // A ready from the CPU's last life does not count for this one.
+        s.ready.store(false, memory_order::relaxed);
         // The boot block, the stack and every prepare step happen before the
         // AP's callin.
         if (s.late_at_arm) handshake::bp_moves<ap_sync::abandoned, ap_sync::kicked>(s.sync);
@@ -779,6 +888,7 @@ private:
     timeouts limits_;
     trace_buffer* trace_ = nullptr;
     atomic<bool> busy_{false};
+    atomic<cpu_id> owner_{no_cpu};   ///< the CPU holding busy_
     uint32_t cpu_count_ = 0;
     failure_point fail_;
     mask possible_, present_, online_, active_, foreign_;

@@ -29,12 +29,15 @@ enum class errc : uint16_t {
     table_full,         ///< no free dynamic state slot in that section
     not_initialized,    ///< init() was not called or failed
     no_image,           ///< reclaim() of a CPU that start_image() did not give away
+    wrong_cpu,          ///< called on a CPU that cannot do it (cpu_down of itself, ap_ready for another)
+    nested_call,        ///< an operation from inside one: a host step, or a CPU walking its rows
     // Failures during bring-up or teardown.
     callback_failed,    ///< a startup or teardown callback returned non-zero
     no_stack,           ///< host's alloc_stack returned nothing
     callin_timeout,     ///< the AP never called in
     online_timeout,     ///< the AP called in but did not finish its states in time
     down_timeout,       ///< an online AP did not answer the offline request
+    ready_timeout,      ///< online, but the kernel's ap_main never called ap_ready()
     offline_timeout,    ///< the CPU said goodbye but firmware never reported it off
     cpu_stuck,          ///< a previous timeout left this CPU in an unknown state
     rollback_failed,    ///< undoing a failed step failed too; the CPU was forced offline

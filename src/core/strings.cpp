@@ -22,11 +22,14 @@ const char* to_string(errc e) {
     case errc::table_full: return "no free state slot";
     case errc::not_initialized: return "not initialized";
     case errc::no_image: return "cpu runs no other image";
+    case errc::wrong_cpu: return "not allowed on this cpu";
+    case errc::nested_call: return "operation nested in another";
     case errc::callback_failed: return "callback failed";
     case errc::no_stack: return "no stack";
     case errc::callin_timeout: return "callin timeout";
     case errc::online_timeout: return "online timeout";
     case errc::down_timeout: return "offline request timeout";
+    case errc::ready_timeout: return "ready timeout";
     case errc::offline_timeout: return "cpu did not power off";
     case errc::cpu_stuck: return "cpu stuck after an earlier timeout";
     case errc::rollback_failed: return "rollback failed";

@@ -4,7 +4,7 @@
 namespace smpboot::sim {
 
 namespace {
-thread_local hwid_t running_hwid = 0;
+thread_local hwid_t running_hwid = machine::no_hwid;
 }
 
 hwid_t machine::this_cpu_hwid() { return running_hwid; }

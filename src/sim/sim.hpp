@@ -59,10 +59,15 @@ public:
     void ap_exit(cpu_id cpu);
     [[noreturn]] void ap_leave(cpu_id cpu);
     void relax() { std::this_thread::yield(); }
+    /// this_cpu_hwid(), with `boot_hwid` for a thread that is no AP.
+    hwid_t this_hwid() const { return this_cpu_hwid() == no_hwid ? boot_hwid_ : this_cpu_hwid(); }
+    /// The hwid this_hwid() gives the test's own thread (the boot CPU).
+    void set_boot_hwid(hwid_t h) { boot_hwid_ = h; }
 
     static uint64_t now_ns();
     /// The hardware ID of the simulated CPU running this thread (its
-    /// "MPIDR"): the kicked hwid on an AP's thread, 0 elsewhere.
+    /// "MPIDR"): the kicked hwid on an AP's thread, no_hwid elsewhere.
+    static constexpr hwid_t no_hwid = ~hwid_t{0};
     static hwid_t this_cpu_hwid();
 
 private:
@@ -78,6 +83,7 @@ private:
 
     std::vector<sim_cpu> cpus_;
     std::atomic<bool> shutdown_{false};
+    hwid_t boot_hwid_ = 0;
 };
 
 static_assert(backend<machine>);

@@ -163,6 +163,12 @@ void sim_backend::ap_leave(cpu_id cpu) {
 
 void sim_backend::relax() { w_.s_.relax(); }
 
+// The boot CPU's coroutine is no instance.
+smpboot::hwid_t sim_backend::this_hwid() {
+    const world::instance* in = w_.running_instance();
+    return w_.hp_.hwid_of(in ? in->cpu : 0);
+}
+
 // ---- The host ------------------------------------------------------------
 
 template <int Which, bool Up>

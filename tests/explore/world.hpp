@@ -73,6 +73,7 @@ public:
     void ap_exit(cpu_id cpu);
     [[noreturn]] void ap_leave(cpu_id cpu);
     void relax();
+    smpboot::hwid_t this_hwid();
 
 private:
     world& w_;

@@ -26,6 +26,7 @@ extern "C" int smpboot_freestanding_probe() {
     n += hp.cpu_down(1).ok();
     n += hp.cpu_up(1).ok();
     hp.ap_poll(1);
+    n += hp.ap_ready(1).ok() + hp.is_ready(1) + (hp.this_cpu() == 0);
     n += hp.start_image(1, 0x1000, 0x2000, 7).ok();
     n += hp_big.init(cpus, 2).ok();
     n += hp_big.bring_up_all(smpboot::bringup_mode::sequential).online;

@@ -17,6 +17,7 @@ struct null_backend {
     void ap_exit(smpboot::cpu_id) {}
     void ap_leave(smpboot::cpu_id) { __builtin_trap(); }
     void relax() {}
+    smpboot::hwid_t this_hwid() const { return 0; }
 };
 static_assert(smpboot::backend<null_backend>);
 }  // namespace smpboot_test

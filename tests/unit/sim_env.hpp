@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -31,14 +32,17 @@ inline timeouts fast_timeouts() {
     t.online_ns = 2'000'000'000;
     t.down_ns = 300'000'000;
     t.off_ns = 300'000'000;
+    t.ready_ns = 300'000'000;
     return t;
 }
 
 class env {
 public:
     /// `n` CPUs; those in `possible_only` are possible but not present.
-    explicit env(uint32_t n, timeouts t = fast_timeouts(), std::vector<cpu_id> possible_only = {})
-        : machine_(n), hp_(machine_, make_host(), t) {
+    explicit env(uint32_t n, timeouts t = fast_timeouts(), std::vector<cpu_id> possible_only = {},
+                 bool waits_for_ready = false)
+        : machine_(n), hp_(machine_, make_host(waits_for_ready), t) {
+        machine_.set_boot_hwid(0x100);   // this thread is CPU 0
         std::vector<cpu_desc> cpus(n);
         for (uint32_t i = 0; i < n; ++i) cpus[i] = {hwid_t(0x100 + i), true};
         for (cpu_id c : possible_only) cpus[c].present = false;
@@ -92,6 +96,20 @@ public:
     int stacks_outstanding() const { return stacks_.load(); }
     /// free_stack ran while that CPU's thread was still running.
     bool stack_freed_while_running() const { return freed_while_running_.load(); }
+    /// What a CPU's ap_main does before its idle loop (host_ops::waits_for_ready).
+    enum class ready_call { once, never, twice, for_cpu_0 };
+    void set_ready_call(cpu_id cpu, ready_call how) { ready_call_.at(cpu) = how; }
+    /// What its ap_ready calls returned, in order.
+    std::vector<result> ready_results(cpu_id cpu) {
+        std::lock_guard<std::mutex> g(mu_);
+        return ready_results_.at(cpu);
+    }
+    /// A function the CPU's ap_main runs once, before the idle loop.
+    void on_ap_main(cpu_id cpu, std::function<void(cpu_id)> f) {
+        std::lock_guard<std::mutex> g(mu_);
+        ap_main_hook_.at(cpu) = std::move(f);
+    }
+
     uint32_t idle_loops_entered(cpu_id cpu) {
         std::lock_guard<std::mutex> g(mu_);
         return cpu < idle_entries_.size() ? idle_entries_[cpu] : 0;
@@ -105,9 +123,10 @@ private:
         int times;
     };
 
-    host_ops make_host() {
+    host_ops make_host(bool waits_for_ready) {
         host_ops h;
         h.ctx = this;
+        h.waits_for_ready = waits_for_ready;
         h.monotonic_ns = [](void*) { return sim::machine::now_ns(); };
         h.delay_us = [](void*, uint32_t us) { std::this_thread::sleep_for(std::chrono::microseconds(us)); };
         h.log = [](void*, log_level, const char*) {};
@@ -131,10 +150,20 @@ private:
 
     // The AP idle loop of a simulated kernel.
     void idle(cpu_id cpu) {
+        std::function<void(cpu_id)> hook;
         {
             std::lock_guard<std::mutex> g(mu_);
             if (idle_entries_.size() <= cpu) idle_entries_.resize(cpu + 1);
             ++idle_entries_[cpu];
+            hook = ap_main_hook_.at(cpu);
+        }
+        if (hook) hook(cpu);
+        const ready_call how = ready_call_.at(cpu);
+        const int calls = how == ready_call::never ? 0 : how == ready_call::twice ? 2 : 1;
+        for (int i = 0; i < calls; ++i) {
+            result r = hp_.ap_ready(how == ready_call::for_cpu_0 ? 0 : cpu);
+            std::lock_guard<std::mutex> g(mu_);
+            ready_results_.at(cpu).push_back(r);
         }
         while (!machine_.shutting_down()) {
             if (!machine_.fault(cpu).ignores_down) hp_.ap_poll(cpu);
@@ -173,6 +202,10 @@ private:
     std::vector<std::string> events_;
     std::vector<host_failure> host_failures_;
     std::vector<uint32_t> idle_entries_;
+    std::vector<ready_call> ready_call_ = std::vector<ready_call>(test_config::max_cpus, ready_call::once);
+    std::vector<std::vector<result>> ready_results_ = std::vector<std::vector<result>>(test_config::max_cpus);
+    std::vector<std::function<void(cpu_id)>> ap_main_hook_ =
+        std::vector<std::function<void(cpu_id)>>(test_config::max_cpus);
     std::atomic<bool> wrong_cpu_{false};
     std::atomic<int> stacks_{0};
     std::atomic<bool> freed_while_running_{false};

@@ -21,6 +21,7 @@ namespace {
 std::mutex out_mu;
 std::vector<std::string> out;
 sim::machine* current_machine = nullptr;
+test::hotplug_t* current_hp = nullptr;
 
 struct demo_env {
     sim::machine machine;
@@ -34,6 +35,7 @@ struct demo_env {
         for (uint32_t i = 0; i < n; ++i) cpus[i] = {hwid_t(0x10 * i), true};
         REQUIRE(hp.init(cpus.data(), n).ok());
         current_machine = &machine;
+        current_hp = &hp;
         out.clear();
     }
     ~demo_env() { machine.shut_down(); }   // before the demo the APs run in goes
@@ -70,7 +72,8 @@ example::platform make_platform(const char* cmdline) {
     };
     pf.now_ns = [] { return sim::machine::now_ns(); };
     pf.relax = [] { std::this_thread::yield(); };
-    pf.ap_wait = [] {
+    pf.idle_once = [](cpu_id cpu) {
+        current_hp->ap_poll(cpu);
         std::this_thread::yield();
         // The simulated CPUs' way out of the idle loop at the end of a test.
         if (current_machine->shutting_down()) throw sim::cpu_left{};

@@ -370,22 +370,6 @@ TEST_CASE("trace records each transition with its side") {
     CHECK(t.dropped.load(memory_order::relaxed) == 0);
 }
 
-TEST_CASE("a second hotplug operation while one runs is told busy") {
-    env e(2);
-    static env* current = nullptr;
-    static result inner{};
-    current = &e;
-    REQUIRE(e.hp().add_state(section::prepare, "reenter",
-                             [](cpu_id, void*) {
-                                 inner = current->hp().cpu_up(1);
-                                 return 0;
-                             },
-                             nullptr)
-                .ok());
-    REQUIRE(e.hp().cpu_up(1).ok());
-    CHECK(inner.code == errc::busy);
-}
-
 TEST_CASE("start_image hands a CPU to another image - which the kernel then leaves alone") {
     env e(3);
     e.machine().fault(2).never_calls_in = true;   // the "image" runs no library code
@@ -508,4 +492,207 @@ TEST_CASE("queries and ap_poll check their cpu argument") {
         CHECK(e.hp().last_result(bad).code == errc::invalid_cpu);
         e.hp().ap_poll(bad);   // returns: nothing to do for a CPU that does not exist
     }
+}
+
+// ---- Readiness: host_ops::waits_for_ready and ap_ready ---------------------
+
+namespace {
+env ready_env(uint32_t n) { return env(n, test::fast_timeouts(), {}, true); }
+}  // namespace
+
+TEST_CASE("readiness: cpu_up returns once the AP's ap_main said ap_ready - not before") {
+    for (bool waits : {false, true}) {
+        CAPTURE(waits);
+        env e(2, test::fast_timeouts(), {}, waits);
+        // The kernel's per-CPU entry takes a while before it is in its scheduler.
+        e.on_ap_main(1, [](cpu_id) { std::this_thread::sleep_for(std::chrono::milliseconds(100)); });
+        REQUIRE(e.hp().cpu_up(1).ok());
+        CHECK(e.hp().is_ready(1) == waits);   // without waiting, ap_main is still asleep
+        require_online(e, 1);
+    }
+}
+
+TEST_CASE("readiness: bring_up_all waits for every AP's ap_ready, in both modes") {
+    for (bringup_mode mode : {bringup_mode::sequential, bringup_mode::parallel}) {
+        CAPTURE(int(mode));
+        env e = ready_env(6);
+        for (cpu_id c = 1; c < 6; ++c)
+            e.on_ap_main(c, [](cpu_id) { std::this_thread::sleep_for(std::chrono::milliseconds(20)); });
+        bringup_summary s = e.hp().bring_up_all(mode);
+        CHECK(s.online == 5);
+        for (cpu_id c = 1; c < 6; ++c) CHECK(e.hp().is_ready(c));
+    }
+}
+
+TEST_CASE("readiness: an AP that never says ready - ready_timeout - and it stays online until cpu_down") {
+    env e = ready_env(3);
+    e.set_ready_call(1, env::ready_call::never);
+    result r = e.hp().cpu_up(1);
+    CHECK(r.code == errc::ready_timeout);
+    CHECK(r.cpu == 1);
+    CHECK(r.failed_state == state::online);   // the state it was waiting in
+    CHECK(e.hp().last_result(1).code == errc::ready_timeout);
+    // Its states all ran and the kernel's ap_main has it: online, not stuck,
+    // not ready. Its idle loop polls, so cpu_down takes it away cleanly.
+    require_online(e, 1);
+    CHECK_FALSE(e.hp().is_ready(1));
+    CHECK_FALSE(e.hp().is_stuck(1));
+    REQUIRE(e.hp().cpu_down(1).ok());
+    require_offline_and_clean(e, 1);
+
+    // In bring_up_all it is not counted, and the others come online.
+    bringup_summary s = e.hp().bring_up_all(bringup_mode::parallel);
+    CHECK(s.attempted == 2);
+    CHECK(s.online == 1);
+    CHECK(s.first_error.code == errc::ready_timeout);
+    CHECK(e.hp().is_ready(2));
+    CHECK(e.hp().online().test(1));
+}
+
+TEST_CASE("readiness: ap_ready twice is harmless - and a ready from a CPU's last life does not count") {
+    env e = ready_env(2);
+    e.set_ready_call(1, env::ready_call::twice);
+    REQUIRE(e.hp().cpu_up(1).ok());
+    CHECK(e.ready_results(1).size() == 2);
+    for (const result& r : e.ready_results(1)) CHECK(r.ok());
+    REQUIRE(e.hp().cpu_down(1).ok());
+    CHECK_FALSE(e.hp().is_ready(1));
+    e.set_ready_call(1, env::ready_call::never);
+    CHECK(e.hp().cpu_up(1).code == errc::ready_timeout);
+}
+
+TEST_CASE("readiness: ap_ready for another CPU is refused - wrong_cpu - and readies nothing") {
+    env e = ready_env(2);
+    e.set_ready_call(1, env::ready_call::for_cpu_0);
+    CHECK(e.hp().cpu_up(1).code == errc::ready_timeout);
+    REQUIRE(e.ready_results(1).size() == 1);
+    CHECK(e.ready_results(1)[0].code == errc::wrong_cpu);
+    CHECK_FALSE(e.hp().is_ready(1));
+    // Nor from the test's thread, the boot CPU, for an AP.
+    CHECK(e.hp().ap_ready(1).code == errc::wrong_cpu);
+    CHECK(e.hp().ap_ready(9).code == errc::invalid_cpu);
+}
+
+// ---- Which CPU may call what -----------------------------------------------
+
+TEST_CASE("callers: cpu_down of the calling CPU itself is refused - wrong_cpu - not waited for") {
+    timeouts t = test::fast_timeouts();
+    t.down_ns = 3'000'000'000;
+    // Before the env: its APs may read them until it is gone.
+    std::atomic<int> code{-1};
+    std::atomic<bool> go{false};
+    env e(3, t);
+    e.on_ap_main(1, [&](cpu_id self) {
+        while (!go) std::this_thread::yield();   // the boot CPU's cpu_up has returned
+        code = int(e.hp().cpu_down(self).code);
+    });
+    REQUIRE(e.hp().cpu_up(1).ok());
+    const auto t0 = std::chrono::steady_clock::now();
+    go = true;
+    while (code == -1) std::this_thread::yield();
+    CHECK(errc(code.load()) == errc::wrong_cpu);
+    // At once, not after the down timeout (3 s) that waiting for itself would take.
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(2000));
+    require_online(e, 1);
+    CHECK(e.hp().last_result(1).code == errc::wrong_cpu);
+}
+
+TEST_CASE("callers: an online AP may bring CPUs up and take others down") {
+    std::atomic<bool> go{false}, done{false};
+    result up{}, all{}, down{};
+    env e(4);
+    e.on_ap_main(1, [&](cpu_id) {
+        while (!go) std::this_thread::yield();
+        up = e.hp().cpu_up(2);
+        bringup_summary s = e.hp().bring_up_all(bringup_mode::parallel);
+        all = s.online == 1 ? result::success() : result::fail(errc::busy, 3);
+        down = e.hp().cpu_down(2);
+        done = true;
+    });
+    REQUIRE(e.hp().cpu_up(1).ok());
+    go = true;
+    while (!done) std::this_thread::yield();
+    CHECK(up.ok());
+    CHECK(all.ok());
+    CHECK(down.ok());
+    CHECK(e.hp().online().count() == 3);   // 0, 1 and 3
+    CHECK(e.hp().state_of(3) == state::online);
+    require_offline_and_clean(e, 2, 2);
+}
+
+namespace {
+// A host step that calls back into the library and keeps what it was told.
+struct reentry {
+    test::hotplug_t* hp;
+    std::atomic<int> code{-1};
+    bool in_startup;
+    static int cb(cpu_id, void* ctx, bool up) {
+        auto& self = *static_cast<reentry*>(ctx);
+        if (self.in_startup == up) self.code = int(self.hp->cpu_up(2).code);
+        return 0;
+    }
+    static int startup(cpu_id c, void* ctx) { return cb(c, ctx, true); }
+    static int teardown(cpu_id c, void* ctx) { return cb(c, ctx, false); }
+};
+}  // namespace
+
+TEST_CASE("callers: an operation from inside one is refused - nested_call - on either side") {
+    struct where {
+        section sec;
+        bool in_startup;
+        const char* what;
+    };
+    for (where w : {where{section::prepare, true, "boot CPU's prepare step"},
+                    where{section::prepare, false, "boot CPU's prepare teardown"},
+                    where{section::starting, true, "AP's starting step"},
+                    where{section::online, true, "AP's online step"},
+                    where{section::online, false, "teardown that ap_poll runs"}}) {
+        CAPTURE(w.what);
+        env e(3);
+        reentry re{&e.hp(), -1, w.in_startup};
+        REQUIRE(e.hp().add_state(w.sec, "reenter", &reentry::startup, &reentry::teardown, &re).ok());
+        REQUIRE(e.hp().cpu_up(1).ok());
+        if (!w.in_startup) REQUIRE(e.hp().cpu_down(1).ok());
+        CHECK(errc(re.code.load()) == errc::nested_call);
+        CHECK(e.hp().state_of(2) == state::offline);
+        CHECK(e.machine().kicks(2) == 0);
+    }
+}
+
+TEST_CASE("callers: a second operation from another CPU is busy - not nested") {
+    std::atomic<int> code{-1};
+    env e(3, test::fast_timeouts(), {}, true);
+    e.set_ready_call(1, env::ready_call::never);
+    // CPU 1's ap_main runs while the boot CPU's cpu_up(1) waits for its ready.
+    e.on_ap_main(1, [&](cpu_id) { code = int(e.hp().cpu_up(2).code); });
+    CHECK(e.hp().cpu_up(1).code == errc::ready_timeout);
+    CHECK(errc(code.load()) == errc::busy);
+}
+
+TEST_CASE("callers: a CPU the library does not know is refused - wrong_cpu") {
+    env e(2);
+    e.machine().set_boot_hwid(0xdead);
+    CHECK(e.hp().cpu_up(1).code == errc::wrong_cpu);
+    CHECK(e.hp().bring_up_all(bringup_mode::parallel).first_error.code == errc::wrong_cpu);
+    e.machine().set_boot_hwid(0x100);
+    CHECK(e.hp().cpu_up(1).ok());
+}
+
+TEST_CASE("callers: ap_poll(c) on another CPU does not take either CPU down") {
+    std::atomic<bool> stop{false};   // before the env: CPU 2 reads it until the env is gone
+    env e(3);
+    e.machine().fault(1).ignores_down = true;   // CPU 1 never polls for itself
+    e.on_ap_main(2, [&](cpu_id) {
+        while (!stop) {
+            e.hp().ap_poll(1);   // wrong argument: CPU 2 polls for CPU 1
+            std::this_thread::yield();
+        }
+    });
+    REQUIRE(e.hp().cpu_up(1).ok());
+    REQUIRE(e.hp().cpu_up(2).ok());
+    CHECK(e.hp().cpu_down(1).code == errc::down_timeout);
+    stop = true;
+    require_online(e, 1);
+    require_online(e, 2);   // before the check, CPU 2 ran CPU 1's teardowns and left
+    CHECK(e.events_of(1).empty());
 }

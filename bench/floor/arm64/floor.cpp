@@ -176,7 +176,7 @@ int64_t cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context) {
     return int64_t(x0);
 }
 
-dt_info dt;
+constinit dt_info dt{};   // constinit: GCC would otherwise initialize it at run time
 
 /// Waits until CPU i has called in, or the counter passes `deadline`.
 bool wait_callin(uint32_t i, uint64_t deadline) {

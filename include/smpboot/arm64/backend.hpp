@@ -210,6 +210,8 @@ public:
     void ap_exit(cpu_id cpu);
     [[noreturn]] void ap_leave(cpu_id cpu);
     void relax();
+    /// MPIDR_EL1's affinity fields, as discovery reads `reg` (Arm ARM D19.2.86).
+    hwid_t this_hwid() const { return read_mpidr() & mpidr_affinity_mask; }
 
     /// See image_return. {0, 0} for a CPU that does not exist.
     image_return image_return_path(cpu_id cpu) const;

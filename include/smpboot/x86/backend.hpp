@@ -221,6 +221,9 @@ public:
     void ap_exit(cpu_id cpu);
     [[noreturn]] void ap_leave(cpu_id cpu);
     void relax();
+    /// CPUID's APIC ID (leaf 0xB in x2APIC mode, else leaf 1): no MMIO, so
+    /// it works on any CPU at any time (SDM Vol. 3A 10.4.6, 10.12.8.1).
+    hwid_t this_hwid() const { return current_apic_id(); }
 
     // ---- for the host ----
     local_apic& apic() { return apic_; }
