@@ -661,8 +661,7 @@ def main():
     ap.add_argument("--no-linux", action="store_true", help="no Linux boots")
     ap.add_argument("--no-floor", action="store_true", help="no floor-kernel boots")
     ap.add_argument("--append", action="append", default=[], metavar="WORD",
-                    help="add WORD to every smpboot run's kernel command line (experiments: "
-                         "bench/experiments)")
+                    help="add WORD to every smpboot run's kernel command line")
     ap.add_argument("--floor-append", action="append", default=[], metavar="WORD",
                     help="the same for the floor kernels (e.g. floor.kick=unicast)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
