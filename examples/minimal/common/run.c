@@ -88,11 +88,9 @@ bool minimal_run(smpboot_result init, const char* name, const char* arch, const 
     const bool seq = cmdline_is(cmdline, "smpboot.mode", "seq");
     const smpboot_summary s = smpboot_bring_up_all(seq ? SMPBOOT_SEQUENTIAL : SMPBOOT_PARALLEL);
     const uint64_t bringup_ns = s.last_online_ns > s.first_kick_ns ? s.last_online_ns - s.first_kick_ns : 0;
-    uint32_t errors = 0;
-    if (cmdline_number(cmdline, "smpboot.stress", 0))
-        errors = stress((uint32_t)cmdline_number(cmdline, "smpboot.stress", 0),
-                        cmdline_number(cmdline, "smpboot.seed", 0x5eed) | 1);
 
+    /* The contract: one line per present CPU for the bring-up, the stress
+     * line if any, the result line last. */
     uint32_t present = 0, online = 0;
     for (smpboot_cpu c = 0; c < smpboot_cpu_count(); ++c) {
         if (!smpboot_is_present(c)) continue;
@@ -107,6 +105,10 @@ bool minimal_run(smpboot_result init, const char* name, const char* arch, const 
         smpboot_describe(&r, why, sizeof why);
         con_printf("smpboot: cpu %u hwid 0x%lx failed: %s", c, smpboot_hwid_of(c), why);
     }
+    uint32_t errors = 0;
+    if (cmdline_number(cmdline, "smpboot.stress", 0))
+        errors = stress((uint32_t)cmdline_number(cmdline, "smpboot.stress", 0),
+                        cmdline_number(cmdline, "smpboot.seed", 0x5eed) | 1);
     con_printf("smpboot: result arch=%s online=%u/%u mode=%s bringup_us=%lu", arch, online, present,
                seq ? "seq" : "parallel", bringup_ns / 1000);
     return online == present && errors == 0;
