@@ -109,7 +109,11 @@ void gic_init_cpu(uint32_t cpu) {
     }
 }
 
-void gic_wake(uint32_t cpu, uint64_t mpidr) {
+namespace {
+
+// Send the wake SGI to the CPU of `mpidr` (v3) or to the CPU interfaces in
+// `v2_targets` (v2, GICD_SGIR CPUTargetList, IHI 0048B 4.3.15).
+void send_wake_sgi(uint64_t mpidr, uint8_t v2_targets) {
     if (version == 3) {
         // ICC_SGI1R_EL1: Aff3 [55:48], RS [47:44], Aff2 [39:32], INTID [27:24],
         // Aff1 [23:16], TargetList [15:0].
@@ -119,10 +123,20 @@ void gic_wake(uint32_t cpu, uint64_t mpidr) {
         asm volatile("dsb ish" ::: "memory");
         MSR_S(ICC_SGI1R_EL1, v);
         asm volatile("isb");
-    } else if (version == 2 && cpu < max_cpus && v2_target[cpu]) {
+    } else if (version == 2 && v2_targets) {
         asm volatile("dsb ish" ::: "memory");
-        reg32(gicd, 0xf00) = uint32_t(v2_target[cpu]) << 16 | wake_sgi;   // GICD_SGIR
+        reg32(gicd, 0xf00) = uint32_t(v2_targets) << 16 | wake_sgi;   // GICD_SGIR
     }
+}
+
+}  // namespace
+
+void gic_wake(uint32_t cpu, uint64_t mpidr) { send_wake_sgi(mpidr, cpu < max_cpus ? v2_target[cpu] : 0); }
+
+void gic_wake_parked(uint64_t mpidr, uint32_t gic_cpu_interface) {
+    // A parked CPU has not run gic_init_cpu: its v2 target bit is its GIC
+    // CPU Interface Number (the MADT GICC's, ACPI 6.5 Table 5.47).
+    send_wake_sgi(mpidr, gic_cpu_interface < 8 ? uint8_t(1u << gic_cpu_interface) : 0);
 }
 
 void gic_ack() {

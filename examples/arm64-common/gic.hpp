@@ -21,6 +21,9 @@ bool gic_setup(int version, uint64_t distributor, uint64_t cpu_or_redist);
 void gic_init_cpu(uint32_t cpu);
 /// Wake `cpu` (logical number given to gic_init_cpu, MPIDR affinity `mpidr`).
 void gic_wake(uint32_t cpu, uint64_t mpidr);
+/// Wake a CPU that firmware holds in the parking protocol's loop (the
+/// backend's config::wake_sgi): the same SGI, addressed from the MADT.
+void gic_wake_parked(uint64_t mpidr, uint32_t gic_cpu_interface);
 /// Acknowledge the pending interrupt, if any, with interrupts masked (the
 /// one that ended smpboot::arm64::idle_once's WFI).
 void gic_ack();

@@ -482,6 +482,9 @@ extern "C" [[noreturn]] void example_main(uint64_t dtb_phys, uint64_t boot_info_
     static arm64::idmap_page idmap_pages[8];
     cfg.idmap_pages = idmap_pages;
     cfg.idmap_page_count = 8;
+    cfg.wake_sgi = [](void*, uint64_t mpidr, uint32_t gic_cpu_interface) {
+        example::arm64::gic_wake_parked(mpidr, gic_cpu_interface);
+    };
     if (result r = backend.init(cfg, host, found); !r) fail(to_string(r.code));
     print_ap_states(backend, found.info, d.count);   // the firmware's CPUs, not the ghosts
 

@@ -2,6 +2,7 @@
 // arm64 discovery from ACPI: FADT ARM boot flags and MADT GICC structures
 // into the same result as the DT path. Host-testable: no sysregs, no asm.
 #include <smpboot/arm64/acpi.hpp>
+#include <smpboot/arm64/parking.hpp>
 #include <smpboot/format.hpp>
 
 namespace smpboot::arm64::acpi {
@@ -203,8 +204,9 @@ discovery_result discover_cpus(const uint8_t* madt, size_t avail, const fadt_inf
             }
             if (!problem && !e.boot) {
                 if (!res.boot_cpu_found) problem = "boot CPU not described, secondaries not enabled";
-                else if (e.method == enable_method::parking_protocol)
-                    problem = "parking protocol only (no PSCI in the FADT): not started by this backend";
+                else if (e.method == enable_method::parking_protocol &&
+                         parking::check(cpu.parked_address, cpu.parking_version) != parking::status::ok)
+                    problem = parking::to_string(parking::check(cpu.parked_address, cpu.parking_version));
                 else if (e.method == enable_method::none)
                     problem = "no enable method: the FADT has no PSCI and the GICC no parked address";
             }
@@ -231,6 +233,7 @@ discovery_result discover_cpus(const uint8_t* madt, size_t avail, const fadt_inf
             ci.method = e.method;
             ci.topo = topology_of(cpu.mpidr);
             ci.uid = cpu.uid;
+            ci.gic_cpu_interface = cpu.cpu_interface;
             ci.parking_version = cpu.parking_version;
             ci.mailbox = cpu.parked_address;
             const bool is_present = e.use == usage::present;

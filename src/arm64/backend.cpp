@@ -125,6 +125,9 @@ result backend_base::init(const config& cfg, const host_ops& host, const cpu_inf
         slots_[i] = cpu_slot{};
         slots_[i].method = cpus[i].method;
         slots_[i].release_addr = cpus[i].release_addr;
+        slots_[i].mailbox = cpus[i].mailbox;
+        slots_[i].parking_version = cpus[i].parking_version;
+        slots_[i].gic_cpu_interface = cpus[i].gic_cpu_interface;
         slots_[i].place = i == 0 ? cpu_place::running : cpu_place::firmware;
         blocks_[i] = ap_block{};
         blocks_[i].mpidr = cpus[i].hwid;
@@ -262,10 +265,47 @@ result backend_base::start(ap_boot& boot, bool sev) {
         if (sev) asm volatile("sev" ::: "memory");
         break;
     }
+    case enable_method::parking_protocol:
+        // Woken before: the mailbox is used once, so only the release word
+        // set above can bring the CPU in.
+        if (s.mailbox_used) break;
+        if (result r = wake_parked(cpu); !r) return r;
+        break;
     default:
         return result::fail(errc::no_enable_method, cpu);
     }
     s.place = cpu_place::running;
+    return result::success(cpu);
+}
+
+result backend_base::wake_parked(cpu_id cpu) {
+    cpu_slot& s = slots_[cpu];
+    if (!cfg_.wake_sgi) {
+        log(log_level::error, "parking protocol: no wake_sgi in the config", cpu, 0);
+        return result::fail(errc::no_enable_method, cpu);
+    }
+    struct wake_ctx {
+        const config* cfg;
+        uint64_t mpidr;
+    } w{&cfg_, blocks_[cpu].mpidr};
+    const parking::ops ops{
+        &w,
+        [](void*, const volatile void* p, size_t size) { clean_to_poc(const_cast<const void*>(p), size); },
+        [](void* ctx, uint32_t cpu_id) {
+            const auto& c = *static_cast<wake_ctx*>(ctx);
+            c.cfg->wake_sgi(c.cfg->ctx, c.mpidr, cpu_id);
+        },
+    };
+    // The parked CPU jumps with its MMU off and no argument, as a
+    // spin-table CPU is released: the spin-table entry finds its block.
+    const uint64_t jump = to_phys(reinterpret_cast<const void*>(&smpboot_arm64_entry_spin));
+    auto* mb = static_cast<parking::mailbox*>(to_virt(s.mailbox));
+    const parking::status st = parking::wake(*mb, s.mailbox, s.parking_version, s.gic_cpu_interface, jump, ops);
+    if (st != parking::status::ok) {
+        log(log_level::error, parking::to_string(st), cpu, 0);
+        return result::fail(errc::kick_failed, cpu, state::bp_bringup, int32_t(st), parking::to_string(st));
+    }
+    s.mailbox_used = true;
     return result::success(cpu);
 }
 

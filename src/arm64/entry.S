@@ -11,7 +11,7 @@
  * smpboot_arm64_entry_psci   (PSCI CPU_ON target, and the park loop's release)
  *   on entry: x0 = physical address of this CPU's ap_block (CPU_ON context_id);
  *             MMU and D-cache off, EL2 or EL1, AArch64, any DAIF.
- * smpboot_arm64_entry_spin   (spin-table release target)
+ * smpboot_arm64_entry_spin   (spin-table release target, parking protocol jump address)
  *   on entry: registers undefined; MMU off, EL2 or EL1. Finds its ap_block in
  *             smpboot_arm64_ap_table by MPIDR_EL1, then as above. A CPU with no
  *             block waits in WFE forever.

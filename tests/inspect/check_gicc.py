@@ -73,8 +73,10 @@ def expected(t, boot=None, psci=True, cap=4096):
                 use = "rejected"
             elif i == boot_idx:
                 use, lg = "present", 0
-            elif boot_idx is None or method != "psci":
+            elif boot_idx is None or method is None:
                 use = "rejected"
+            elif method == "parking-protocol" and (g["parking_version"] != 1 or g["parked_address"] % 4096):
+                use = "rejected"   # parking.hpp: version 1, a 4 KiB-aligned mailbox
             elif logical < cap:
                 seen.add(g["mpidr"])
                 lg, logical = logical, logical + 1
@@ -152,13 +154,15 @@ def case_flags():
     check(by["4"]["usable"] and "online capable" in (by["4"]["note"] or ""), f"oc+enabled: {by['4']}")
     check(rep["plan"][-1]["method"] == "none", f"oc: plan {rep['plan'][-1]}")
 
-    # The conduit assumed for a MADT alone; without PSCI the parking GICC is
-    # recorded as such and nothing is started.
+    # The conduit assumed for a MADT alone; without PSCI the parking GICC
+    # (version 1, mailbox 0x8fff0000) is started through its mailbox.
     rep = inspect_json("--psci", "smc", AML / "madt-arm64-flags.aml")
     check(rep["psci_method"] == "smc" and "by smc" in rep["plan"][1]["detail"], f"--psci smc: {rep['plan']}")
     rep = inspect_json("--psci", "none", AML / "madt-arm64-flags.aml")
     compare(rep, t, "--psci none", psci=False)
-    check(len(rep["plan"]) == 1 and rep["cpus"][8]["enable_method"] == "parking-protocol", f"--psci none: {rep['plan']}")
+    check(len(rep["plan"]) == 2 and rep["cpus"][8]["enable_method"] == "parking-protocol" and
+          rep["plan"][1]["method"] == "parking-protocol" and "mailbox 0x8fff0000" in rep["plan"][1]["detail"],
+          f"--psci none: {rep['plan']}")
     # The boot CPU named on the command line, and one that is not there.
     rep = inspect_json("--boot-hwid", 0x1000000000, AML / "madt-arm64-flags.aml")
     compare(rep, t, "boot Aff3", boot=0x1000000000)
@@ -234,7 +238,8 @@ def case_dirs():
     d = make_dir("arm64-nopsci", {"facp.dat": table("fadt-arm64-nopsci"), "apic.dat": madt})
     rep = inspect_json(d)
     compare(rep, madt, "dir nopsci", psci=False)
-    check(rep["psci_method"] is None and len(rep["plan"]) == 1, f"dir nopsci: {rep['plan']}")
+    check(rep["psci_method"] is None and [p["method"] for p in rep["plan"]] == ["boot", "parking-protocol"],
+          f"dir nopsci: {rep['plan']}")
     check(any("no enable method" in e for e in rep["errors"]), f"dir nopsci: {rep['errors']}")
     d = make_dir("arm64-acpi50", {"facp.dat": table("fadt-arm64-acpi50"), "apic.dat": madt})
     rep = inspect_json(d)

@@ -224,13 +224,32 @@ TEST_CASE("arm64 ACPI: the parking protocol fields are kept, PSCI still wins") {
         CHECK(r.cpus[1].mailbox == 0x8fff0000);
         CHECK(r.entries[1].cpu.parked_address == 0x8fff0000);
     }
-    SUBCASE("without PSCI: recorded as the parking protocol, not started") {
+    SUBCASE("without PSCI: the parking protocol, version 1, accepted") {
         run r(t, 0, acpi::fadt_info{6, 0, 0, 0});
-        CHECK(r.res.count == 1);
+        REQUIRE_MESSAGE(r.res.count == 2, r.text());
+        CHECK(r.cpus[1].method == arm64::enable_method::parking_protocol);
+        CHECK(r.cpus[1].parking_version == 1);
+        CHECK(r.cpus[1].mailbox == 0x8fff0000);
         CHECK(r.entries[1].method == arm64::enable_method::parking_protocol);
-        CHECK(r.entries[1].use == gen::usage::rejected);
+        CHECK(r.entries[1].use == gen::usage::present);
         CHECK(r.nodes[1].method == arm64::enable_method::parking_protocol);
         CHECK(std::string(r.nodes[1].method_name) == "parking-protocol");
+    }
+}
+
+TEST_CASE("arm64 ACPI: a parking protocol GICC the backend cannot drive is refused with the reason") {
+    const acpi::fadt_info no_psci{6, 0, 0, 0};
+    SUBCASE("version 2") {
+        run r(madt({gicc({.mpidr = 0}), gicc({.mpidr = 1, .parking_version = 2, .parked = 0x8fff0000})}), 0, no_psci);
+        CHECK(r.res.count == 1);
+        CHECK(r.entries[1].use == gen::usage::rejected);
+        CHECK(std::string(r.nodes[1].problem) == "parking protocol: version is not 1");
+    }
+    SUBCASE("a mailbox that is not 4 KiB aligned") {
+        run r(madt({gicc({.mpidr = 0}), gicc({.mpidr = 1, .parking_version = 1, .parked = 0x8fff0800})}), 0, no_psci);
+        CHECK(r.res.count == 1);
+        CHECK(r.entries[1].use == gen::usage::rejected);
+        CHECK(std::string(r.nodes[1].problem) == "parking protocol: mailbox not 4 KiB aligned");
     }
 }
 

@@ -317,9 +317,13 @@ report inspect_acpi_dir(const std::string& dir, const options& opt) {
     }
     // arm64: PSCI and its conduit come from the FADT (ACPI 6.5 Table 5.11).
     arm64::acpi::fadt_info f;
+    bool fadt_ok = false;
     if (fadt_file.empty()) r.errors.push_back(fmt::format("{}: no usable FADT (signature FACP): PSCI unknown, no CPU can be started", dir));
-    else if (read_fadt_file(r, fadt, fadt_file, f)) r.facts.push_back({"fadt_file", fmt::format("FADT from {}", fadt_file), {}, fadt_file});
+    else if ((fadt_ok = read_fadt_file(r, fadt, fadt_file, f))) r.facts.push_back({"fadt_file", fmt::format("FADT from {}", fadt_file), {}, fadt_file});
     scan_gicc(r, madt.data(), madt.size(), f, opt);
+    // The kernel's discover() refuses ACPI without a usable FADT (arm64/acpi.hpp),
+    // so not even a parking protocol CPU is started then.
+    if (!fadt_ok && r.plan.size() > 1) r.plan.resize(1);
     return r;
 }
 

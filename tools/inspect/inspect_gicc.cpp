@@ -184,6 +184,10 @@ void scan_gicc(report& r, const uint8_t* madt, size_t len, const a64::fadt_info&
         } else if (possible) {
             s.method = "none";
             s.detail = "possible only: online capable, not started";
+        } else if (ci.method == arm64::enable_method::parking_protocol) {
+            s.method = "parking-protocol";
+            s.detail = fmt::format("mailbox {}: jump address, CPU ID {}, then the wake-up SGI", hex(ci.mailbox),
+                                   ci.gic_cpu_interface);
         } else {
             s.method = "psci";
             s.detail = fmt::format("CPU_ON ({}) by {}, target_cpu {}", hex(psci.fn_cpu_on), arm64::to_string(psci.method),

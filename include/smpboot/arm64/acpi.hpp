@@ -22,8 +22,9 @@
 //  - the MPIDR field holds the affinity fields only: any other bit refuses
 //    the entry; an MPIDR seen before refuses the later entry (duplicate);
 //  - enable method: PSCI if the FADT says PSCI_COMPLIANT, else the parking
-//    protocol if the GICC has a version and a parked address (recorded, not
-//    started by this backend), else none;
+//    protocol if the GICC has a version and a parked address (version 1
+//    with a 4 KiB-aligned mailbox, smpboot/arm64/parking.hpp; any other is
+//    refused with the reason), else none;
 //  - the boot CPU (its own MPIDR) is logical 0, the others follow in table
 //    order; without it secondaries are not used ("missing boot CPU MPIDR");
 //  - CPUs past the capacity are dropped with a warning.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The arm64 backend: starts CPUs by PSCI CPU_ON or spin-table release, brings
+// The arm64 backend: starts CPUs by PSCI CPU_ON, spin-table release or the
+// ACPI parking protocol's mailbox (smpboot/arm64/parking.hpp), brings
 // them into C++ with the boot CPU's MMU configuration, and takes them out
 // again (PSCI CPU_OFF, or a library-owned WFE park loop).
 //
@@ -82,12 +83,25 @@
 // returned - the CPU turns its MMU off and waits in a WFE loop on its own
 // release word in its block; the next kick writes that word instead of
 // going to firmware, so a spin-table CPU can come back any number of times.
+//
+// The parking protocol: start() writes the CPU's mailbox once (the physical
+// address of the spin-table entry as the jump address, then the GICC's CPU
+// Interface Number as the CPU ID) and has the host send the wake-up SGI
+// (config::wake_sgi); the CPU arrives with its MMU off, as a spin-table CPU
+// does. The protocol gives no way back to firmware: it defines only the
+// wake-up of a parked CPU, and a woken CPU never reads its mailbox again, so
+// the mailbox is never written twice. Such a CPU leaves as a spin-table CPU
+// does, into the library's park loop, and cpu_up releases it from there, any
+// number of times. A woken CPU that missed its callin cannot be stopped
+// (abandon() says false) and cannot be woken by its mailbox again: only the
+// park loop's release word, set on the next kick, brings it in if it turns up.
 #pragma once
 
 #include <smpboot/arm64/acpi.hpp>
 #include <smpboot/arm64/discovery.hpp>
 #include <smpboot/arm64/entry_layout.h>
 #include <smpboot/arm64/idmap.hpp>
+#include <smpboot/arm64/parking.hpp>
 #include <smpboot/arm64/psci.hpp>
 #include <smpboot/backend.hpp>
 #include <smpboot/capacity.hpp>
@@ -128,6 +142,11 @@ struct config {
     /// blocks each lie within one 2 MiB region; init() says how many it needs.
     idmap_page* idmap_pages = nullptr;
     uint32_t idmap_page_count = 0;
+    /// Parking protocol CPUs only: send the wake-up interrupt (an SGI, the
+    /// protocol's version 1) to the CPU of `mpidr` / GIC CPU Interface
+    /// Number `gic_cpu_interface`, from the kernel's own GIC code. Without
+    /// it such a CPU is refused with no_enable_method.
+    void (*wake_sgi)(void* ctx, uint64_t mpidr, uint32_t gic_cpu_interface) = nullptr;
 };
 
 /// Where a CPU is, as far as the backend knows.
@@ -193,6 +212,10 @@ struct cpu_slot {
     enable_method method = enable_method::none;
     cpu_place place = cpu_place::firmware;
     uint64_t release_addr = 0;
+    uint64_t mailbox = 0;            ///< parking protocol: the mailbox (physical)
+    uint32_t parking_version = 0;
+    uint32_t gic_cpu_interface = 0;  ///< the mailbox's CPU ID
+    bool mailbox_used = false;       ///< woken once: the mailbox is done with
 };
 
 /// The backend without its storage (the logic lives in backend.cpp).
@@ -244,6 +267,7 @@ private:
     void log(log_level lvl, const char* what, cpu_id cpu, int64_t rc) const;
     void publish(ap_block& b, const ap_boot& boot);
     result start(ap_boot& boot, bool sev);
+    result wake_parked(cpu_id cpu);
     result build_idmap();
 
     ap_block* blocks_;

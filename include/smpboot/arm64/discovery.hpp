@@ -52,7 +52,8 @@ struct mpidr {
 
 /// How a CPU is started. parking_protocol is what an ACPI GICC with a parked
 /// address and no PSCI in the FADT asks for ("Multiprocessor Startup for ARM
-/// Platforms"); discovery records it, the backend does not start it.
+/// Platforms", smpboot/arm64/parking.hpp): version 1 with a 4 KiB-aligned
+/// mailbox is started by the backend, any other is refused by discovery.
 enum class enable_method : uint8_t { none, psci, spin_table, parking_protocol, unknown };
 const char* to_string(enable_method m);
 
@@ -79,10 +80,13 @@ struct cpu_info {
     uint64_t release_addr = 0;        ///< spin-table: physical address of the release word
     fdt::node node{};                 ///< DT only (none for ACPI)
     topology topo{};
-    /// ACPI only: the GICC's ACPI Processor UID, and its parking protocol
-    /// fields as the firmware wrote them (version 0: no parking protocol;
-    /// `mailbox` is the Parked Address, the mailbox's physical address).
+    /// ACPI only: the GICC's ACPI Processor UID, GIC CPU Interface Number
+    /// (the CPU ID the parking protocol's mailbox takes, as Linux writes
+    /// it), and its parking protocol fields as the firmware wrote them
+    /// (version 0: no parking protocol; `mailbox` is the Parked Address,
+    /// the mailbox's physical address).
     uint32_t uid = 0;
+    uint32_t gic_cpu_interface = 0;
     uint32_t parking_version = 0;
     uint64_t mailbox = 0;
 };
