@@ -60,7 +60,13 @@ void run(const uint8_t* t, size_t len, const a64::fadt_info& fadt, uint64_t boot
         check(descs[i].hwid == cpus[i].hwid);
         check((cpus[i].hwid & ~arm64::mpidr_affinity_mask) == 0);
         for (uint32_t j = 0; j < i; ++j) check(cpus[i].hwid != cpus[j].hwid);
-        if (i > 0) check(r.boot_cpu_found && cpus[i].method == arm64::enable_method::psci && r.psci.present);
+        if (i == 0) continue;
+        check(r.boot_cpu_found);
+        // A secondary starts by PSCI, or by a version-1 parking mailbox (4 KiB aligned).
+        if (cpus[i].method == arm64::enable_method::parking_protocol)
+            check(cpus[i].parking_version == 1 && cpus[i].mailbox != 0 && cpus[i].mailbox % 4096 == 0);
+        else
+            check(cpus[i].method == arm64::enable_method::psci && r.psci.present);
     }
 }
 
