@@ -4,22 +4,16 @@
 // Arm 64-bit Architecture, 5.7.12: *P = Delta(S) + A).
 #include "elf_load.hpp"
 
+#include "../common/elf64.hpp"
+
 namespace example::elf {
 
 namespace {
 
-struct ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
+using ehdr = ::elf::elf64_ehdr;
+using phdr = ::elf::elf64_phdr;
+using ::elf::pt_load;
+
 struct dyn {
     int64_t tag;
     uint64_t val;
@@ -30,7 +24,7 @@ struct rela {
 };
 static_assert(sizeof(ehdr) == 64 && sizeof(phdr) == 56 && sizeof(rela) == 24, "ELF64 layouts");
 
-constexpr uint32_t pt_load = 1, pt_dynamic = 2;
+constexpr uint32_t pt_dynamic = 2;
 constexpr int64_t dt_null = 0, dt_rela = 7, dt_relasz = 8, dt_relaent = 9;
 constexpr uint16_t et_dyn = 3, em_aarch64 = 183;
 constexpr uint32_t r_aarch64_relative = 1027;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // ELF64 (System V gABI, chapters 4 and 5): the parts a loader reads. For the
-// examples' own loaders (x86_64/efi_loader.cpp, fwstage-x86_64/fwstage.cpp).
+// examples' own loaders (x86_64/efi_loader.cpp, fwstage-x86_64/fwstage.cpp,
+// arm64-common/elf_load.cpp).
 #pragma once
 
 #include <stdint.h>
