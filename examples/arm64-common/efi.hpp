@@ -61,6 +61,7 @@ enum allocate_type : uint32_t { allocate_any_pages, allocate_max_address, alloca
 enum memory_type : uint32_t {
     reserved_memory, loader_code, loader_data, boot_services_code, boot_services_data,
     runtime_services_code, runtime_services_data, conventional_memory,
+    unusable_memory, acpi_reclaim_memory, acpi_memory_nvs,
 };
 struct memory_descriptor {
     uint32_t type;
@@ -68,7 +69,8 @@ struct memory_descriptor {
 };
 constexpr uint64_t page_size = 4096;
 
-// 4.4 EFI_BOOT_SERVICES, in table order up to SetWatchdogTimer.
+// 4.4 EFI_BOOT_SERVICES, in table order up to SetWatchdogTimer (7.3:
+// InstallConfigurationTable; 7.4: LoadImage, StartImage).
 struct boot_services {
     table_header hdr;
     void* raise_tpl;
@@ -93,9 +95,10 @@ struct boot_services {
     void* register_protocol_notify;
     void* locate_handle;
     void* locate_device_path;
-    void* install_configuration_table;
-    void* load_image;
-    void* start_image;
+    status (*install_configuration_table)(const guid* g, void* table);
+    status (*load_image)(bool boot_policy, handle parent, void* device_path, void* source_buffer,
+                         uint64_t source_size, handle* image);
+    status (*start_image)(handle image, uint64_t* exit_data_size, char16** exit_data);
     void* exit;
     void* unload_image;
     status (*exit_boot_services)(handle image, uint64_t map_key);
@@ -159,6 +162,9 @@ struct simple_file_system {
 
 static_assert(offsetof(system_table, boot) == 96, "EFI_SYSTEM_TABLE.BootServices");
 static_assert(offsetof(boot_services, exit_boot_services) == 24 + 26 * 8, "EFI_BOOT_SERVICES.ExitBootServices");
+static_assert(offsetof(boot_services, install_configuration_table) == 24 + 21 * 8 &&
+                  offsetof(boot_services, start_image) == 24 + 23 * 8,
+              "EFI_BOOT_SERVICES.InstallConfigurationTable, StartImage");
 static_assert(offsetof(memory_descriptor, physical_start) == 8 && sizeof(memory_descriptor) == 40,
               "EFI_MEMORY_DESCRIPTOR");
 static_assert(offsetof(loaded_image, load_options) == 56, "EFI_LOADED_IMAGE_PROTOCOL.LoadOptions");
