@@ -364,6 +364,17 @@ void print_ap_states(backend_t& be, const arm64::cpu_info* cpus, uint32_t n) {
     console_puts(l.c_str());
 }
 
+/// "mailbox: cpu N woken by parking" (report.hpp) for every AP that the
+/// MADT gave a parking protocol mailbox (before the cpu lines): woken means
+/// the CPU cleared its mailbox's jump address, the protocol's answer.
+backend_t* g_backend;
+void print_parking_lines() {
+    example::print_mailbox_lines(*g_hp, [](cpu_id c) -> const char* {
+        if (g_backend->method_of(c) != arm64::enable_method::parking_protocol) return "";
+        return g_backend->mailbox_acknowledged(c) ? "parking" : nullptr;
+    }, console_puts);
+}
+
 const char* bootargs(const fdt::tree& t) {
     fdt::property p;
     const char* s = t.find_property(t.path("/chosen"), "bootargs", p) ? p.str() : nullptr;
@@ -442,6 +453,7 @@ extern "C" [[noreturn]] void example_main(uint64_t dtb_phys, uint64_t boot_info_
     host.wake = host_wake;
 
     static backend_t backend;
+    g_backend = &backend;
     const arm64::discovery_log dlog{[](void*, log_level lvl, const char* s) { host_log(nullptr, lvl, s); }, nullptr};
     // Static, built in place: the lists are too big for the boot stack.
     static backend_t::discovery found =
@@ -533,7 +545,8 @@ extern "C" [[noreturn]] void example_main(uint64_t dtb_phys, uint64_t boot_info_
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.guest", ~0ull); g != ~0ull)
         guest_ok = run_guest(hp, backend, cpu_id(g));
 
-    static demo_t demo{hp, {"arm64", the_board.name, cmdline, console_puts, now_ns, relax, idle_once, own_mpidr, ap_starting}};
+    static demo_t demo{hp, {"arm64", the_board.name, cmdline, console_puts, now_ns, relax, idle_once, own_mpidr, ap_starting,
+                                print_parking_lines}};
     g_demo = &demo;
     const bool all_online = demo.run();
     bool sve_ok = true;

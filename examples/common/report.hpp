@@ -70,6 +70,25 @@ void print_cpu_lines_not_started(const Hotplug& hp, const char* reason, puts_fn 
     }
 }
 
+/// "mailbox: cpu N woken by <how>", or "mailbox: cpu N not woken", for each
+/// AP that a firmware mailbox holds (ACPI Multiprocessor Wakeup on x86, the
+/// parking protocol on arm64), in logical order, before the cpu lines.
+/// `how(c)` names the mailbox that woke cpu c, nullptr if it did not (yet),
+/// or "" for an AP no mailbox holds (no line).
+template <class Hotplug, class How>
+void print_mailbox_lines(const Hotplug& hp, How how, puts_fn out) {
+    for (smpboot::cpu_id c : hp.present()) {
+        if (c == 0) continue;
+        const char* h = how(c);
+        if (h && !*h) continue;
+        smpboot::line<80> l;
+        l.str("mailbox: cpu ").dec(c);
+        if (h) l.str(" woken by ").str(h);
+        else l.str(" not woken");
+        out(l.c_str());
+    }
+}
+
 /// The last line of every run. Returns whether every present CPU is online.
 template <class Hotplug>
 bool print_result_line(const Hotplug& hp, const char* arch, bool parallel, uint64_t bringup_ns,

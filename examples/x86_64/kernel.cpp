@@ -260,19 +260,15 @@ bool nmi_check(cpu_id cpu) {
     return ok;
 }
 
-/// "mailbox: cpu N woken by METHOD" for every AP, when the MADT offered the
-/// Multiprocessor Wakeup mailbox (before the contract's cpu lines).
+/// "mailbox: cpu N woken by mp-wakeup" (report.hpp) for every AP, when the
+/// MADT offered the Multiprocessor Wakeup mailbox (before the cpu lines).
 bool using_mailbox = false;
 void print_wake_methods() {
     if (!using_mailbox) return;
-    for (cpu_id c = 1; c < hp->cpu_count(); ++c) {
-        line<80> l;
+    example::print_mailbox_lines(*hp, [](cpu_id c) -> const char* {
         const x86::wake_method m = the_backend.method(c);
-        l.str("mailbox: cpu ").dec(c);
-        if (m == x86::wake_method::none) l.str(" not woken");
-        else l.str(" woken by ").str(x86::to_string(m));
-        out(l.c_str());
-    }
+        return m == x86::wake_method::none ? nullptr : x86::to_string(m);
+    }, out);
 }
 
 /// "x86_64: boot: ..." lines: what the way in and the firmware left.

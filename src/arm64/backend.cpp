@@ -309,6 +309,14 @@ result backend_base::wake_parked(cpu_id cpu) {
     return result::success(cpu);
 }
 
+bool backend_base::mailbox_acknowledged(cpu_id cpu) const {
+    if (cpu >= count_ || slots_[cpu].method != enable_method::parking_protocol || !slots_[cpu].mailbox_used)
+        return false;
+    const auto* mb = static_cast<const parking::mailbox*>(to_virt(slots_[cpu].mailbox));
+    fresh(mb);   // CPU ID and jump address share one line, which the CPU wrote with its MMU off
+    return parking::acknowledged(*mb);
+}
+
 result backend_base::kick(ap_boot& boot) { return start(boot, true); }
 
 void backend_base::kick_all(ap_boot* const* batch, uint32_t n, result* outcomes) {
@@ -328,6 +336,10 @@ bool backend_base::abandon(cpu_id cpu) {
     // Neither PSCI nor spin-table can stop a CPU that is somewhere on its way
     // in: if it turns up, the core sends it to ap_leave().
     s.place = cpu_place::unknown;
+    // A parked CPU that never cleared its jump address did not take its
+    // mailbox at all: the firmware's loop did not answer the wake-up.
+    if (s.method == enable_method::parking_protocol && s.mailbox_used && !mailbox_acknowledged(cpu))
+        log(log_level::warning, "parking protocol: the mailbox's jump address was never cleared (no answer)", cpu, 0);
     log(log_level::warning, "missed its callin; left to leave by itself", cpu, 0);
     return false;
 }

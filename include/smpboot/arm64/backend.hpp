@@ -247,6 +247,11 @@ public:
     int64_t psci_call(uint32_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
 
     cpu_place place_of(cpu_id cpu) const { return cpu < count_ ? slots_[cpu].place : cpu_place::unknown; }
+    /// How the CPU is started (none for a CPU that does not exist).
+    enable_method method_of(cpu_id cpu) const { return cpu < count_ ? slots_[cpu].method : enable_method::none; }
+    /// Parking protocol: whether the CPU was sent through its mailbox and
+    /// acknowledged it (parking::acknowledged, read fresh from memory).
+    bool mailbox_acknowledged(cpu_id cpu) const;
     const psci_info& psci() const { return psci_; }
     uint32_t count() const { return count_; }
 

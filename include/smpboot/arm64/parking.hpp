@@ -106,4 +106,10 @@ inline status wake(mailbox& mb, uint64_t mb_phys, uint32_t version, uint32_t cpu
     return status::ok;
 }
 
+/// Whether the CPU sent by wake() took the mailbox: it has cleared the jump
+/// address (the protocol's acknowledgement; Linux warns when it finds it
+/// still set once the CPU runs). The caller makes the CPU's MMU-off writes
+/// visible to its own reads first (clean and invalidate for cacheable memory).
+inline bool acknowledged(const mailbox& mb) { return mb.cpu_id != no_cpu_id && mb.jump_address == 0; }
+
 }  // namespace smpboot::arm64::parking
