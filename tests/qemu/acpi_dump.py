@@ -26,20 +26,46 @@ def tables(lines):
     return {s: bytes(t) for s, t in got.items() if filled[s] == len(t)}
 
 
-def gicc_mpidrs(lines):
-    """The MPIDRs of the enabled GICCs (type 0xB, Enabled = flags bit 0) of
-    the dumped MADT, in table order; raises ValueError if there is none."""
+def enabled_giccs(lines):
+    """(MPIDR, Parking Protocol Version, Parked Address) of each enabled GICC
+    (type 0xB, Enabled = flags bit 0; Table 5.47 offsets 68, 16, 24) of the
+    dumped MADT, in table order; raises ValueError if there is none."""
     madt = tables(lines).get("APIC")
     if madt is None:
         raise ValueError("no complete acpidump of the MADT (APIC) in the log")
     if sum(madt) & 0xFF:
         raise ValueError("the dumped MADT has a bad checksum")
-    ids, off = [], 44
+    giccs, off = [], 44
     while off + 2 <= len(madt):
         typ, length = madt[off], madt[off + 1]
         if length < 2:
             raise ValueError("MADT structure of length %d at offset %#x" % (length, off))
         if typ == 0xB and length >= 76 and struct.unpack_from("<I", madt, off + 12)[0] & 1:
-            ids.append(struct.unpack_from("<Q", madt, off + 68)[0])
+            giccs.append((struct.unpack_from("<Q", madt, off + 68)[0],
+                          struct.unpack_from("<I", madt, off + 16)[0],
+                          struct.unpack_from("<Q", madt, off + 24)[0]))
         off += length
-    return ids
+    return giccs
+
+
+def gicc_mpidrs(lines):
+    """The MPIDRs of the enabled GICCs of the dumped MADT, in table order."""
+    return [g[0] for g in enabled_giccs(lines)]
+
+
+def parking_problems(lines):
+    """What is wrong with the dumped MADT as a parking protocol MADT: every
+    enabled GICC but the first (the boot CPU's) must have version 1 and its
+    own nonzero 4 KiB-aligned Parked Address; the boot CPU's has none."""
+    giccs = enabled_giccs(lines)
+    problems = []
+    for i, (mpidr, version, addr) in enumerate(giccs):
+        if i == 0:
+            if version or addr:
+                problems.append("boot CPU %#x has a mailbox (version %d at %#x)" % (mpidr, version, addr))
+        elif version != 1 or addr == 0 or addr % 4096:
+            problems.append("GICC %#x: parking version %d, Parked Address %#x" % (mpidr, version, addr))
+    addrs = [g[2] for g in giccs[1:]]
+    if len(set(addrs)) != len(addrs):
+        problems.append("two GICCs share a mailbox")
+    return problems

@@ -41,18 +41,25 @@ endfunction()
 
 # arm64_virt_test(NAME n [EXAMPLE e] [MODE m] MACHINE <-M value> CPU <model> SMP <n>
 #                 [QEMU args...] [APPEND words...] [FAILED hwid...] [LINES regex...]
-#                 [TIMEOUT s] [MADT])
+#                 [TIMEOUT s] [MADT] [PARKED])
 # FAILED hwids are expected on "failed:" lines; every other CPU of the DT online.
 # MADT (an ACPI boot): the guest also dumps its MADT (smpboot.acpidump=1), and
 # the enabled GICCs there must be the DT's CPUs (check_run.py --check-madt).
+# PARKED: that dumped MADT must give every AP a parking protocol mailbox
+# (--check-parked).
 # EXAMPLE: a run-example target booting the virt kernel (default arm64-virt);
 # QEMU: more QEMU arguments (e.g. -m 4G).
 function(arm64_virt_test)
-  cmake_parse_arguments(V "MADT" "NAME;EXAMPLE;MODE;MACHINE;CPU;SMP;TIMEOUT" "QEMU;APPEND;FAILED;LINES" ${ARGN})
+  cmake_parse_arguments(V "MADT;PARKED" "NAME;EXAMPLE;MODE;MACHINE;CPU;SMP;TIMEOUT" "QEMU;APPEND;FAILED;LINES" ${ARGN})
   set(madt)
-  if(V_MADT)
+  if(V_MADT OR V_PARKED)
     list(APPEND V_APPEND smpboot.acpidump=1)
-    set(madt CHECK_MADT)
+  endif()
+  if(V_MADT)
+    list(APPEND madt CHECK_MADT)
+  endif()
+  if(V_PARKED)
+    list(APPEND madt CHECK_PARKED)
   endif()
   if(NOT V_EXAMPLE)
     set(V_EXAMPLE arm64-virt)
@@ -298,6 +305,54 @@ arm64_acpi_test(gicv2-el2-smp4-seq MODE seq MACHINE virt,gic-version=2,virtualiz
 # CPU_OFF and CPU_ON again, on CPUs that ACPI described.
 arm64_acpi_test(stress50 MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4 APPEND smpboot.stress=50
   LINES "^smpboot: stress cycles=50 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$")
+
+# ---- The ACPI parking protocol (arm64-parking) -----------------------------
+# Neither QEMU nor AAVMF implements it: the test firmware stage
+# (examples/fwstage-arm64) starts every AP itself with PSCI CPU_ON into a WFI
+# loop in the firmware half of the AP's mailbox, publishes the mailboxes in
+# the MADT and takes PSCI out of the FADT, then runs the same UEFI loader.
+# The kernel must wake every AP through its mailbox (jump address, CPU ID,
+# SGI: with no SGI the loop never looks) and says so per CPU; the MADT the
+# guest dumps must be QEMU's CPUs (the DT's MPIDRs) with a mailbox per AP.
+# The stress runs take CPUs down into the library's park loop (the protocol
+# has no way back to the firmware) and up again from there.
+# arm64_parking_test(name <APs> <GIC version> <hvc|smc> <EL> [LINES ...] <arm64_virt_test args>)
+function(arm64_parking_test name aps gic conduit el)
+  cmake_parse_arguments(P "" "" "LINES" ${ARGN})
+  set(lines "^fwstage: ${aps} of ${aps} APs wait in the parking protocol loop \\(mailboxes from 0x[0-9a-f]+, GICv${gic}, PSCI ${conduit}, EL${el}\\)$"
+            "^arm64-virt: [0-9]+ cpus, psci absent, .*from ACPI")
+  foreach(c RANGE 1 ${aps})
+    list(APPEND lines "^mailbox: cpu ${c} woken by parking$")
+  endforeach()
+  arm64_virt_test(NAME arm64-parking-${name} EXAMPLE arm64-parking TIMEOUT 600 MADT PARKED
+    LINES ${lines} ${P_LINES} ${P_UNPARSED_ARGUMENTS})
+endfunction()
+arm64_parking_test(gicv3-smp4 3 3 hvc 1 MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4
+  LINES "ran on the AP itself for 3/3 online APs")
+arm64_parking_test(gicv3-smp4-seq 3 3 hvc 1 MODE seq MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4)
+arm64_parking_test(gicv2-smp8 7 2 hvc 1 MACHINE virt,gic-version=2 CPU cortex-a53 SMP 8)
+# More than 16 CPUs: CPUs 16-19 have Aff1 = 1 and GIC CPU Interface Numbers 16-19.
+arm64_parking_test(gicv3-smp20 19 3 hvc 1 MACHINE virt,gic-version=3 CPU cortex-a53 SMP 20)
+# Entered at EL2: the stage runs there, so the woken CPUs arrive at EL2 and
+# leave it in the library's entry.
+arm64_parking_test(gicv3-el2-smp8 7 3 smc 2 MACHINE virt,gic-version=3,virtualization=on CPU max SMP 8
+  LINES "^arm64-virt: entered at EL2, ")
+arm64_parking_test(gicv2-el2-smp4-seq 3 2 smc 2 MODE seq MACHINE virt,gic-version=2,virtualization=on CPU cortex-a53 SMP 4)
+arm64_parking_test(gicv3-stress50 3 3 hvc 1 MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4 APPEND smpboot.stress=50
+  LINES "^smpboot: stress cycles=50 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$")
+arm64_parking_test(gicv2-el2-stress50 3 2 smc 2 MACHINE virt,gic-version=2,virtualization=on CPU cortex-a53 SMP 4
+  APPEND smpboot.stress=50 LINES "^smpboot: stress cycles=50 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$")
+# fwstage.deaf=MPIDR: that AP waits in the loop but never reads its mailbox,
+# so it never clears the jump address: its callin times out, the others come
+# online.
+foreach(mode parallel seq)
+  arm64_virt_test(NAME arm64-parking-gicv3-deaf-${mode} EXAMPLE arm64-parking TIMEOUT 600 PARKED MODE ${mode}
+    MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4 FAILED 0x2 APPEND fwstage.deaf=0x2 smpboot.callin_ms=1000
+    LINES "^fwstage: MPIDR 0x2 is deaf: it never reads its mailbox$"
+          "^warning: arm64: cpu 2: parking protocol: the mailbox's jump address was never cleared \\(no answer\\)$"
+          "^mailbox: cpu 1 woken by parking$" "^mailbox: cpu 2 not woken$" "^mailbox: cpu 3 woken by parking$"
+          "^smpboot: cpu 2 hwid 0x2 failed: callin timeout at bp:bringup$")
+endforeach()
 
 # U-Boot's own UEFI implementation (bootefi) runs the same application.
 arm64_virt_test(NAME arm64-virt-uboot-efi-gicv3-smp4 EXAMPLE arm64-virt-uboot-efi TIMEOUT 300

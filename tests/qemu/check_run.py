@@ -21,6 +21,10 @@ With --check-madt the MADT the guest dumped as hex (smpboot.acpidump=1, an
 ACPI boot) is decoded here (acpi_dump.py, not the guest's parser): its
 enabled GICCs must be exactly the expected MPIDRs, the boot CPU's first.
 
+With --check-parked the same dump must be a parking protocol MADT: every
+enabled GICC but the boot CPU's has Parking Protocol Version 1 and its own
+4 KiB-aligned Parked Address (the firmware stage's, examples/fwstage-arm64).
+
 With --expect-error REGEX the guest must instead stop before any CPU line:
 a line matches REGEX, no cpu or result line is printed, and QEMU ends with
 the guest's own failure status 1 (not a timeout, not a crash).
@@ -131,6 +135,8 @@ def main():
                     "(--expect-hwids is then not read)")
     ap.add_argument("--check-madt", action="store_true",
                     help="the guest's dumped MADT must list exactly the expected MPIDRs (enabled GICCs)")
+    ap.add_argument("--check-parked", action="store_true",
+                    help="every enabled GICC of the dumped MADT but the boot CPU's has a version-1 mailbox")
     ap.add_argument("--mode", default="parallel")
     ap.add_argument("--timeout", default="300")
     ap.add_argument("--needs-kvm", action="store_true")
@@ -169,6 +175,11 @@ def main():
             if sorted(madt) != sorted(expected) or madt[:1] != expected[:1]:
                 problems.append("the MADT's enabled GICCs are %s; expected %s" %
                                 ([hex(x) for x in madt], [hex(x) for x in expected]))
+    if a.check_parked:
+        try:
+            problems += acpi_dump.parking_problems(lines)
+        except ValueError as e:
+            problems.append(str(e))
     cpu_lines = [CPU_RE.match(l) for l in lines]
     cpu_lines = [m for m in cpu_lines if m]
     seen = {}
