@@ -116,3 +116,12 @@ TEST_CASE("arm64 parking: the checks and their messages") {
     CHECK(std::string(parking::to_string(parking::status::misaligned)).find("4 KiB") != std::string::npos);
     CHECK(std::string(parking::to_string(parking::status::busy)).find("0xFFFFFFFF") != std::string::npos);
 }
+
+TEST_CASE("arm64 parking: acknowledged once the woken CPU clears the jump address") {
+    fixture f;
+    CHECK_FALSE(parking::acknowledged(f.mb));   // nobody sent yet (CPU ID 0xFFFFFFFF)
+    REQUIRE(parking::wake(f.mb, 0x8fff0000, 1, 2, 0x40081000, f.ops) == parking::status::ok);
+    CHECK_FALSE(parking::acknowledged(f.mb));   // sent, the CPU has not answered
+    f.mb.jump_address = 0;                      // what the parked CPU writes before it jumps
+    CHECK(parking::acknowledged(f.mb));
+}

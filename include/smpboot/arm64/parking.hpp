@@ -24,6 +24,15 @@
 // does instead on cpu_down: see backend.hpp (the CPU waits in the library's
 // own park loop, as a spin-table CPU does, and cpu_up releases it there).
 //
+// What the OS side assumes, checked against the public implementations
+// (Linux's OS side and U-Boot's firmware side; the document itself was not
+// at hand): the CPU ID field reads 0xFFFFFFFF while the mailbox is free
+// (Linux refuses to wake otherwise, U-Boot's loop waits while it reads so);
+// the CPU ID written is the GICC's CPU Interface Number (Linux writes
+// exactly that); the wake-up is an SGI whose number the protocol does not
+// fix (Linux first sent a dedicated wake-up IPI, later an ordinary one), so
+// the host picks it (config::wake_sgi) and firmware must wake on any.
+//
 // Linux (arch/arm64 acpi_parking_protocol.c) also refuses a mailbox whose
 // CPU ID does not read 0xFFFFFFFF before the wake-up (firmware's "no CPU
 // yet" value) and maps the mailbox as Device memory; this library does the
