@@ -319,13 +319,10 @@ arm64_acpi_test(stress50 MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4 APPEND 
 # arm64_parking_test(name <APs> <GIC version> <hvc|smc> <EL> [LINES ...] <arm64_virt_test args>)
 function(arm64_parking_test name aps gic conduit el)
   cmake_parse_arguments(P "" "" "LINES" ${ARGN})
-  set(lines "^fwstage: ${aps} of ${aps} APs wait in the parking protocol loop \\(mailboxes from 0x[0-9a-f]+, GICv${gic}, PSCI ${conduit}, EL${el}\\)$"
-            "^arm64-virt: [0-9]+ cpus, psci absent, .*from ACPI")
-  foreach(c RANGE 1 ${aps})
-    list(APPEND lines "^mailbox: cpu ${c} woken by parking$")
-  endforeach()
+  smpboot_mailbox_lines(woken ${aps} parking)
   arm64_virt_test(NAME arm64-parking-${name} EXAMPLE arm64-parking TIMEOUT 600 MADT PARKED
-    LINES ${lines} ${P_LINES} ${P_UNPARSED_ARGUMENTS})
+    LINES "^fwstage: ${aps} of ${aps} APs wait in the parking protocol loop \\(mailboxes from 0x[0-9a-f]+, GICv${gic}, PSCI ${conduit}, EL${el}\\)$"
+          "^arm64-virt: [0-9]+ cpus, psci absent, .*from ACPI" ${woken} ${P_LINES} ${P_UNPARSED_ARGUMENTS})
 endfunction()
 arm64_parking_test(gicv3-smp4 3 3 hvc 1 MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4
   LINES "ran on the AP itself for 3/3 online APs")
