@@ -545,8 +545,8 @@ extern "C" [[noreturn]] void example_main(uint64_t dtb_phys, uint64_t boot_info_
     if (uint64_t g = example::cmdline_number(cmdline, "smpboot.guest", ~0ull); g != ~0ull)
         guest_ok = run_guest(hp, backend, cpu_id(g));
 
-    static demo_t demo{hp, {"arm64", the_board.name, cmdline, console_puts, now_ns, relax, idle_once, own_mpidr, ap_starting,
-                                print_parking_lines}};
+    static demo_t demo{hp, {"arm64", the_board.name, cmdline, console_puts, now_ns, relax, idle_once, own_mpidr,
+                            ap_starting, print_parking_lines}};
     g_demo = &demo;
     const bool all_online = demo.run();
     bool sve_ok = true;
