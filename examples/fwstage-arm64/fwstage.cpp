@@ -18,7 +18,7 @@
 //      the FADT (ARM_BOOT_ARCH PSCI_COMPLIANT and PSCI_USE_HVC cleared,
 //      Table 5.11: the OS must start CPUs through the mailboxes now), a new
 //      XSDT and RSDP around them (checksums fixed), installed in place of
-//      the ACPI 2.0 configuration table entry (UEFI 2.10 7.3.13);
+//      the ACPI 2.0 configuration table entry (UEFI 2.10 7.3, InstallConfigurationTable);
 //   5. load \smpboot-loader.efi from its own volume and start it.
 //
 // Written from the specifications, sharing no code with the library or the
@@ -31,9 +31,9 @@
 // "not usable"), not EfiACPIMemoryNVS. The page holds code that runs while
 // the OS runs and that the OS must neither use nor take over; NVS is memory
 // whose contents the OS keeps across sleep states for the firmware's ACPI
-// code (ACPI 6.5 15.3), which is not what this is. Either keeps the OS off
+// code (ACPI 6.5 chapter 15, AddressRangeNVS), which is not what this is. Either keeps the OS off
 // the page; Linux additionally refuses a mailbox inside its linear map.
-// The tables go into EfiACPIReclaimMemory (UEFI 2.10 7.2, ACPI 6.5 15.3).
+// The tables go into EfiACPIReclaimMemory (UEFI 2.10 7.2, Table 7.6).
 #include "park_layout.h"
 
 #include "efi.hpp"
@@ -177,8 +177,8 @@ uint8_t* copy_table(const uint8_t* t, size_t extra = 0) {
     return c;
 }
 
-// MADT structures (5.2.12): GICC type 0xB (Table 5.47), GICD 0xC (5.48),
-// GICR 0xE (5.50).
+// MADT structures (5.2.12): GICC type 0xB (5.2.12.14, Table 5.47), GICD
+// 0xC (5.2.12.15), GICR 0xE (5.2.12.17).
 constexpr uint8_t madt_gicc = 0xb, madt_gicd = 0xc, madt_gicr = 0xe;
 constexpr uint32_t gicc_enabled = 1;
 constexpr size_t gicc_cpu_if = 4, gicc_flags = 12, gicc_park_version = 16, gicc_parked_address = 24,
