@@ -31,8 +31,9 @@
 // "not usable"), not EfiACPIMemoryNVS. The page holds code that runs while
 // the OS runs and that the OS must neither use nor take over; NVS is memory
 // whose contents the OS keeps across sleep states for the firmware's ACPI
-// code (ACPI 6.5 chapter 15, AddressRangeNVS), which is not what this is. Either keeps the OS off
-// the page; Linux additionally refuses a mailbox inside its linear map.
+// code (ACPI 6.5 chapter 15, AddressRangeNVS), which is not what this is.
+// Either keeps the OS off the page; Linux also refuses a mailbox inside its
+// linear map.
 // The tables go into EfiACPIReclaimMemory (UEFI 2.10 7.2, Table 7.6).
 #include "park_layout.h"
 
