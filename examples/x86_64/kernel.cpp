@@ -26,6 +26,9 @@
 //   smpboot.early_fault=CPU        that CPU executes UD2 in the early hook,
 //                                  before the kernel's IDT: it must park
 //                                  (callin timeout), the rest come up
+//   smpboot.ipi=broadcast          INIT-SIPI-SIPI to "all excluding self"
+//                                  when every AP the MADT lists is started
+//                                  at once (config::broadcast_cpus)
 //   smpboot.mpwakeup=off           ignore the MADT's Multiprocessor Wakeup
 //                                  mailbox and use INIT-SIPI-SIPI
 //   smpboot.nmi=CPU                first start that CPU with no slot armed for
@@ -432,6 +435,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_phys, uint32_t entry) {
     cfg.spurious_vector = pc::spurious_vector;
     using_mailbox = info.mp_wakeup_mailbox != 0 && !option_is("smpboot.mpwakeup", "off");
     if (using_mailbox) cfg.mp_wakeup = static_cast<x86::mp_wakeup_mailbox*>(mem::phys_to_virt(info.mp_wakeup_mailbox));
+    if (option_is("smpboot.ipi", "broadcast")) cfg.broadcast_cpus = info.all_enabled();
     if (result r = the_backend.init(cfg, host); !r) end_not_started(cpus, n, host, r);
     the_backend.apic().enable_this_cpu(pc::spurious_vector);
 
@@ -458,6 +462,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_phys, uint32_t entry) {
         l.str(x86::current_apic_mode() == x86::apic_mode::x2apic ? "x2APIC" : "xAPIC");
         l.str(the_backend.delays() == x86::delay_policy::legacy ? ", legacy delays" : ", modern delays");
         l.str(delays == x86::delay_policy::automatic ? " (from CPUID)" : "");
+        if (the_backend.last_kick_broadcast()) l.str("; INIT-SIPI-SIPI to all excluding self");
         say(l.c_str());
     }
     {

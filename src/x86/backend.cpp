@@ -171,11 +171,11 @@ result backend_base::init(const config& cfg, const host_ops& host) {
 
 result backend_base::send(icr cmd, hwid_t dest) { return apic_.send(cmd, dest, cfg_.ipi_timeout_ns); }
 
-result backend_base::send_init(hwid_t dest) {
-    result r = send(icr::init(), dest);
+result backend_base::send_init(hwid_t dest, dest_shorthand to) {
+    result r = send(icr::init().to(to), dest);
     // The de-assert only matters to pre-Pentium 4 APICs and is not defined
     // for x2APIC (SDM 10.12.9).
-    if (r && apic_.mode() == apic_mode::xapic) r = send(icr::init_deassert(), dest);
+    if (r && apic_.mode() == apic_mode::xapic) r = send(icr::init_deassert().to(to), dest);
     return r;
 }
 
@@ -225,31 +225,44 @@ void backend_base::kick_all(ap_boot* const* batch, uint32_t n, result* outcomes)
 void backend_base::init_sipi_sipi(ap_boot* const* batch, uint32_t n, result* outcomes) {
     const uint8_t vector = uint8_t(cfg_.trampoline_phys >> 12);
     const bool legacy = cfg_.delays == delay_policy::legacy;   // init() resolved `automatic`
-    auto each = [&](auto&& fn) {
+    uint32_t armed = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+        if (!outcomes[i]) continue;
+        ++armed;
+        slots_[batch[i]->cpu].method = uint32_t(wake_method::init_sipi);
+    }
+    // Every AP there is, in one batch: one IPI to "all excluding self".
+    const bool broadcast = cfg_.broadcast_cpus > 1 && armed == n && n == cfg_.broadcast_cpus - 1;
+    last_kick_broadcast_ = broadcast;
+    const dest_shorthand to = broadcast ? dest_shorthand::all_but_self : dest_shorthand::none;
+    // `send` goes once (broadcast) or once per AP still to be started; a
+    // failed IPI fails the APs it was for.
+    auto each = [&](auto&& send) {
         for (uint32_t i = 0; i < n; ++i) {
             ap_boot& b = *batch[i];
-            if (!outcomes[i]) continue;
-            result r = fn(b);
-            if (!r) {
-                outcomes[i] = result::fail(r.code, b.cpu, state::bp_bringup, r.rc, r.detail);
-                slots_[b.cpu % capacity_].armed.store(0, memory_order::relaxed);
+            if (!outcomes[i] || (broadcast && i > 0)) continue;
+            result r = send(b);
+            if (r) continue;
+            for (uint32_t j = i; j < (broadcast ? n : i + 1); ++j) {
+                outcomes[j] = result::fail(r.code, batch[j]->cpu, state::bp_bringup, r.rc, r.detail);
+                slots_[batch[j]->cpu % capacity_].armed.store(0, memory_order::relaxed);
             }
         }
     };
-    for (uint32_t i = 0; i < n; ++i)
-        if (outcomes[i]) slots_[batch[i]->cpu].method = uint32_t(wake_method::init_sipi);
+    auto startup = [&](ap_boot& b) { return send(icr::startup(vector).to(to), b.hwid); };
 
     // Intel SDM Vol. 3A 8.4.4.1: INIT, (10 ms), STARTUP, (200 us), STARTUP.
-    each([&](ap_boot& b) { return send_init(b.hwid); });
+    each([&](ap_boot& b) { return send_init(b.hwid, to); });
     if (legacy) host_->delay_us(host_->ctx, legacy_init_delay_us);
-    each([&](ap_boot& b) { return send(icr::startup(vector), b.hwid); });
+    each(startup);
     if (legacy) {
         host_->delay_us(host_->ctx, legacy_sipi_delay_us);
-        each([&](ap_boot& b) { return send(icr::startup(vector), b.hwid); });
+        each(startup);
         host_->delay_us(host_->ctx, legacy_sipi_delay_us);
         return;
     }
-    // modern: a second STARTUP only to the CPUs that have not shown up.
+    // modern: a second STARTUP only to the CPUs that have not shown up (a
+    // broadcast one if any has not: a running CPU ignores it).
     const uint64_t deadline = now() + cfg_.sipi_retry_ns;
     for (;;) {
         bool all = true;
@@ -259,9 +272,7 @@ void backend_base::init_sipi_sipi(ap_boot* const* batch, uint32_t n, result* out
         if (now() >= deadline) break;
         cpu_relax();
     }
-    each([&](ap_boot& b) {
-        return reached(slots_[b.cpu]) ? result::success(b.cpu) : send(icr::startup(vector), b.hwid);
-    });
+    each([&](ap_boot& b) { return !broadcast && reached(slots_[b.cpu]) ? result::success(b.cpu) : startup(b); });
 }
 
 // One mailbox for every AP (ACPI 6.4 5.2.12.19), so one command at a time:

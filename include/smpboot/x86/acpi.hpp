@@ -105,6 +105,14 @@ struct madt_info {
     bool boot_listed = true;
     uint32_t entries = 0;
     uint32_t present = 0, possible = 0, disabled = 0, rejected = 0, dropped = 0;
+
+    /// The CPUs the MADT describes, boot CPU included, if it lists every one
+    /// of them as enabled and each was taken (none possible-only, disabled,
+    /// rejected or dropped, and the boot CPU listed); otherwise 0. What
+    /// config::broadcast_cpus wants.
+    constexpr uint32_t all_enabled() const {
+        return (possible | disabled | rejected | dropped) == 0 && boot_listed ? present : 0;
+    }
 };
 
 /// Match any enabled entry for the boot CPU: the first one becomes logical 0.

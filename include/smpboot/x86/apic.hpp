@@ -65,6 +65,13 @@ struct icr {
     }
     /// STARTUP with the page number of the code below 1 MiB (SDM 10.6.1).
     static constexpr icr startup(uint8_t page) { return make(delivery_mode::startup, page); }
+    /// The same command with a destination shorthand (the destination
+    /// field is then ignored).
+    constexpr icr to(dest_shorthand s) const {
+        icr v = *this;
+        v.shorthand = uint64_t(s);
+        return v;
+    }
 
     /// The register value. Spelled out (not bit_cast) so that it is constexpr
     /// and independent of how the compiler allocates bit-fields.
@@ -78,6 +85,7 @@ static_assert(sizeof(icr) == 8);
 static_assert(icr::startup(0x08).raw() == 0x4608);
 static_assert(icr::init().raw() == 0xc500);
 static_assert(icr::init_deassert().raw() == 0x8500);
+static_assert(icr::startup(0x08).to(dest_shorthand::all_but_self).raw() == 0xc4608);
 
 enum class apic_mode : uint8_t { xapic, x2apic };
 

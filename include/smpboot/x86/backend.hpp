@@ -117,6 +117,19 @@ struct config {
     /// second SIPI. A SIPI to a running CPU is ignored (SDM 8.4.4.1), so a
     /// short wait is harmless.
     uint64_t sipi_retry_ns = 1'000'000;
+    /// Opt-in broadcast INIT-SIPI-SIPI: the number of CPUs the system has,
+    /// boot CPU included (madt_info::all_enabled()). kick_all() then sends
+    /// INIT and STARTUP once each to "all excluding self", as the BSP does
+    /// in SDM Vol. 3A 8.4.4.1, whenever its batch holds broadcast_cpus - 1
+    /// APs: every AP there is. Any other batch (one CPU, a CPU already
+    /// online or given to start_image, a mailbox) is kicked one IPI per AP.
+    /// A broadcast also reaches CPUs the MADT does not describe; such a CPU
+    /// finds no slot in the trampoline page and halts there for good, so
+    /// the low pages must stay reserved (they must anyway, for cpu_up). Under
+    /// emulators (QEMU TCG) one IPI in place of one per AP is what removes
+    /// the slow tail of a parallel bring-up (docs/benchmark.md). 0 (the
+    /// default): always one IPI per AP, as Linux does.
+    uint32_t broadcast_cpus = 0;
     /// xAPIC: how long the ICR may stay busy before errc::hw_timeout.
     uint64_t ipi_timeout_ns = 100'000'000;
     /// Maps the xAPIC page uncached (called with host_ops::ctx). Required
@@ -243,6 +256,9 @@ public:
     /// CPU (logical 0) or one that was brought up at least once; any other
     /// fails with errc::invalid_cpu.
     result send_fixed(cpu_id cpu, uint8_t vector);
+    /// Whether the last INIT-SIPI-SIPI kick went to "all excluding self"
+    /// (config::broadcast_cpus) rather than to each AP.
+    bool last_kick_broadcast() const { return last_kick_broadcast_; }
     /// The pacing in use: config::delays, with `automatic` resolved at init().
     delay_policy delays() const { return cfg_.delays; }
     /// How `cpu` was last started (wake_method::none for the boot CPU).
@@ -254,7 +270,7 @@ protected:
 private:
     result arm(ap_boot& boot);
     result send(icr cmd, hwid_t dest);
-    result send_init(hwid_t dest);
+    result send_init(hwid_t dest, dest_shorthand to = dest_shorthand::none);
     void init_sipi_sipi(ap_boot* const* batch, uint32_t n, result* outcomes);
     void mailbox_wake_all(ap_boot* const* batch, uint32_t n, result* outcomes);
     result mailbox_wake(hwid_t dest);
@@ -268,6 +284,7 @@ private:
     local_apic apic_;
     ap_params params_{};
     bool ready_ = false;
+    bool last_kick_broadcast_ = false;
 };
 
 /// The backend with room for `MaxCpus` logical CPUs: the one place a kernel
