@@ -29,6 +29,8 @@
 //   smpboot.ipi=broadcast          INIT-SIPI-SIPI to "all excluding self"
 //                                  when every AP the MADT lists is started
 //                                  at once (config::broadcast_cpus)
+//   smpboot.hide=APICID            leave that CPU out of the list, as if the
+//                                  MADT did not describe it
 //   smpboot.mpwakeup=off           ignore the MADT's Multiprocessor Wakeup
 //                                  mailbox and use INIT-SIPI-SIPI
 //   smpboot.nmi=CPU                first start that CPU with no slot armed for
@@ -83,6 +85,7 @@ guest::mailbox guest_box;
 alignas(16) uint8_t guest_stack[8192];
 
 const char* cmdline = "";
+bool hidden_cpu = false;   // smpboot.hide
 
 void out(const char* s) { pc::puts_line(s); }
 
@@ -401,6 +404,18 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_phys, uint32_t entry) {
         }
     }
 
+    if (uint64_t hide = example::cmdline_number(cmdline, "smpboot.hide", ~0ull); hide != ~0ull) {
+        // A CPU that exists but that the firmware left out of the MADT.
+        for (uint32_t i = 1; i < n; ++i) {
+            if (cpus[i].hwid != hide) continue;
+            for (uint32_t j = i; j + 1 < n; ++j) cpus[j] = cpus[j + 1];
+            --n;
+            --found.madt.present;
+            hidden_cpu = true;
+            say("hid a CPU from the MADT's list: smpboot does not start it, a broadcast would");
+            break;
+        }
+    }
     if (uint64_t ghost = example::cmdline_number(cmdline, "smpboot.ghost", ~0ull); ghost != ~0ull) {
         // A CPU the firmware did not describe and that does not exist: it
         // will never call in, and the others must come online regardless.
@@ -454,6 +469,13 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_phys, uint32_t entry) {
     pause_point("before bring-up");
     ok = the_demo.run() && ok;
     pause_point("after bring-up");
+    if (hidden_cpu) {
+        // A broadcast started it too: give it time to reach the trampoline's
+        // 64-bit code, which counts it, so that the line below says so.
+        const uint64_t give_up = host_now(nullptr) + 2'000'000'000;
+        while (the_backend.trampoline_entries() < uint32_t(hp->online().count()) && host_now(nullptr) < give_up)
+            host_delay(nullptr, 1000);
+    }
     {
         line<160> l;
         l.str("trampoline ").dec(x86::backend_base::trampoline_size()).str(" bytes at ");
@@ -462,7 +484,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_phys, uint32_t entry) {
         l.str(x86::current_apic_mode() == x86::apic_mode::x2apic ? "x2APIC" : "xAPIC");
         l.str(the_backend.delays() == x86::delay_policy::legacy ? ", legacy delays" : ", modern delays");
         l.str(delays == x86::delay_policy::automatic ? " (from CPUID)" : "");
-        if (the_backend.last_kick_broadcast()) l.str("; INIT-SIPI-SIPI to all excluding self");
+        if (uint32_t b = the_backend.broadcast_kicks()) l.str("; ").dec(b).str(" broadcast INIT-SIPI-SIPI");
         say(l.c_str());
     }
     {

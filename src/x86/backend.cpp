@@ -233,7 +233,7 @@ void backend_base::init_sipi_sipi(ap_boot* const* batch, uint32_t n, result* out
     }
     // Every AP there is, in one batch: one IPI to "all excluding self".
     const bool broadcast = cfg_.broadcast_cpus > 1 && armed == n && n == cfg_.broadcast_cpus - 1;
-    last_kick_broadcast_ = broadcast;
+    broadcast_kicks_ += broadcast;
     const dest_shorthand to = broadcast ? dest_shorthand::all_but_self : dest_shorthand::none;
     // `send` goes once (broadcast) or once per AP still to be started; a
     // failed IPI fails the APs it was for.
@@ -241,7 +241,7 @@ void backend_base::init_sipi_sipi(ap_boot* const* batch, uint32_t n, result* out
         for (uint32_t i = 0; i < n; ++i) {
             ap_boot& b = *batch[i];
             if (!outcomes[i] || (broadcast && i > 0)) continue;
-            result r = send(b);
+            result r = send(b, broadcast ? hwid_t{0} : b.hwid);   // a shorthand has no destination
             if (r) continue;
             for (uint32_t j = i; j < (broadcast ? n : i + 1); ++j) {
                 outcomes[j] = result::fail(r.code, batch[j]->cpu, state::bp_bringup, r.rc, r.detail);
@@ -249,10 +249,10 @@ void backend_base::init_sipi_sipi(ap_boot* const* batch, uint32_t n, result* out
             }
         }
     };
-    auto startup = [&](ap_boot& b) { return send(icr::startup(vector).to(to), b.hwid); };
+    auto startup = [&](ap_boot&, hwid_t dest) { return send(icr::startup(vector).to(to), dest); };
 
     // Intel SDM Vol. 3A 8.4.4.1: INIT, (10 ms), STARTUP, (200 us), STARTUP.
-    each([&](ap_boot& b) { return send_init(b.hwid, to); });
+    each([&](ap_boot&, hwid_t dest) { return send_init(dest, to); });
     if (legacy) host_->delay_us(host_->ctx, legacy_init_delay_us);
     each(startup);
     if (legacy) {
@@ -272,7 +272,9 @@ void backend_base::init_sipi_sipi(ap_boot* const* batch, uint32_t n, result* out
         if (now() >= deadline) break;
         cpu_relax();
     }
-    each([&](ap_boot& b) { return !broadcast && reached(slots_[b.cpu]) ? result::success(b.cpu) : startup(b); });
+    each([&](ap_boot& b, hwid_t dest) {
+        return !broadcast && reached(slots_[b.cpu]) ? result::success(b.cpu) : startup(b, dest);
+    });
 }
 
 // One mailbox for every AP (ACPI 6.4 5.2.12.19), so one command at a time:

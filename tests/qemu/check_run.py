@@ -131,6 +131,7 @@ def main():
     ap.add_argument("--expect-failed", action="append", default=[],
                     help="hwid expected on a 'failed:' line (not counted as present-online)")
     ap.add_argument("--expect-line", action="append", default=[])
+    ap.add_argument("--reject-line", action="append", default=[], help="no line may match this regex")
     ap.add_argument("--expect-error", help="the guest must stop with this line, no CPU brought up "
                     "(--expect-hwids is then not read)")
     ap.add_argument("--check-madt", action="store_true",
@@ -216,6 +217,10 @@ def main():
     for pat in a.expect_line:
         if not any(re.search(pat, l) for l in lines):
             problems.append("no line matches %r" % pat)
+    for pat in a.reject_line:
+        for l in lines:
+            if re.search(pat, l):
+                problems.append("line %r matches %r, which must not appear" % (l, pat))
     want_status = 1 if failed else 0
     if p.returncode != want_status:
         problems.append("run-example exit status %d, expected %d" % (p.returncode, want_status))

@@ -44,6 +44,33 @@ smpboot_qemu_test(NAME x86_64.q35.maxcpus.parallel EXAMPLE x86_64 EXPECT_HWIDS x
                "madt entry 7 type 0 apic 0x7 flags 0x0 disabled$"
   ARGS -smp 2,maxcpus=8 -append smpboot.madt=list)
 
+# Opt-in broadcast INIT-SIPI-SIPI (config::broadcast_cpus). Used only when
+# one kick starts every AP the MADT lists: so in parallel mode, in both
+# pacings, and under stress (whose cpu_up kicks one CPU: per AP again); not
+# with disabled MADT entries (maxcpus), a CPU the MADT lacks (ghost) or in
+# sequential mode. A CPU that exists but is not listed (smpboot.hide) is
+# reached by the broadcast, finds no slot and halts in the trampoline page:
+# it enters the trampoline (3 entries for 2 APs online) and never calls in.
+set(broadcast_line "; [1-9][0-9]* broadcast INIT-SIPI-SIPI$")
+x86_test(q35.broadcast.smp64.parallel parallel 64 63 -append smpboot.ipi=broadcast)
+smpboot_qemu_test(NAME x86_64.q35.broadcast.smp8.legacy-delays.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
+  EXPECT_LINES "legacy delays${broadcast_line}" ARGS -smp 8 -append smpboot.ipi=broadcast -append smpboot.delays=legacy)
+smpboot_qemu_test(NAME x86_64.q35.broadcast.stress100.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
+  EXPECT_LINES "${broadcast_line}" "^smpboot: stress cycles=100 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
+  ARGS -smp 8 -append smpboot.ipi=broadcast -append smpboot.stress=100)
+smpboot_qemu_test(NAME x86_64.q35.broadcast.hidden-cpu.parallel EXAMPLE x86_64 EXPECT_HWIDS 0,1,2
+  EXPECT_LINES "entered 3 times, 0 traps in the park IDT.*${broadcast_line}" "^smpboot: result arch=x86_64 online=3/3 "
+  ARGS -smp 4 -append smpboot.ipi=broadcast -append smpboot.hide=3)
+smpboot_qemu_test(NAME x86_64.q35.broadcast.maxcpus.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
+  EXPECT_LINES "present 2 possible 0 disabled 6" REJECT_LINES "${broadcast_line}"
+  ARGS -smp 2,maxcpus=8 -append smpboot.ipi=broadcast)
+smpboot_qemu_test(NAME x86_64.q35.broadcast.ghost.parallel EXAMPLE x86_64 EXPECT_HWIDS x86 EXPECT_FAILED 9
+  EXPECT_LINES "^smpboot: cpu 4 hwid 0x9 failed: callin timeout at bp:bringup$" REJECT_LINES "${broadcast_line}"
+  ARGS -smp 4 -append smpboot.ghost=9 -append smpboot.callin_ms=1000 -append smpboot.ipi=broadcast)
+smpboot_qemu_test(NAME x86_64.q35.broadcast.smp8.seq EXAMPLE x86_64 EXPECT_HWIDS x86 MODE seq
+  REJECT_LINES "${broadcast_line}" ARGS -smp 8 -append smpboot.ipi=broadcast)
+x86_test(q35.smp8.per-cpu.parallel parallel 8 7 REJECT_LINES "${broadcast_line}")
+
 # The SDM's legacy INIT-SIPI-SIPI pacing (10 ms, 200 us, 200 us).
 smpboot_qemu_test(NAME x86_64.q35.legacy-delays.parallel EXAMPLE x86_64 EXPECT_HWIDS x86
   EXPECT_LINES "ran on the AP itself for 7/7 online APs \\(runs: starting 7, online 7, on another cpu 0\\)" "legacy delays"
@@ -153,6 +180,9 @@ foreach(mode parallel seq)
     MODE ${mode} EXPECT_LINES "traps in the park IDT. x2APIC, " "ran on the AP itself for 7/7 online APs \\(runs: starting 7, online 7, on another cpu 0\\)"
     ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on)
 endforeach()
+smpboot_qemu_test(NAME x86_64.kvm.x2apic.broadcast.smp16 EXAMPLE x86_64 KVM EXPECT_HWIDS x86
+  EXPECT_LINES "traps in the park IDT. x2APIC, .*; 1 broadcast INIT-SIPI-SIPI$"
+  ARGS -smp 16 -cpu qemu64,+x2apic -append smpboot.x2apic=on -append smpboot.ipi=broadcast)
 smpboot_qemu_test(NAME x86_64.kvm.x2apic.stress EXAMPLE x86_64 KVM EXPECT_HWIDS x86
   EXPECT_LINES "traps in the park IDT. x2APIC, " "^smpboot: stress cycles=200 downs=[1-9][0-9]* ups=[1-9][0-9]* errors=0$"
   ARGS -smp 8 -cpu qemu64,+x2apic -append smpboot.x2apic=on -append smpboot.stress=200)

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 
 using namespace smpboot;
 using namespace smpboot::x86;
@@ -72,6 +73,10 @@ struct machine {
     uint32_t waits_with_irq_on = 0, hi_writes_while_pending = 0, calls_while_pending = 0;
     uint32_t hi_seen = 0;
     std::vector<uint32_t> delays;
+    struct icr_pair {
+        uint32_t lo, hi;
+    };
+    std::vector<icr_pair> icr_at_delay;   // the last IPI sent before each delay
     // A firmware's APs on the Multiprocessor Wakeup mailbox (ACPI 6.4
     // 5.2.12.19), run from the clock: each APIC ID in `listening` answers a
     // Wakeup for it by recording it and clearing Command; the others never do.
@@ -93,7 +98,11 @@ struct machine {
             m->tick();
             return m->clock_ns;
         };
-        h.delay_us = [](void* c, uint32_t us) { static_cast<machine*>(c)->delays.push_back(us); };
+        h.delay_us = [](void* c, uint32_t us) {
+            auto* m = static_cast<machine*>(c);
+            m->delays.push_back(us);
+            m->icr_at_delay.push_back({m->apic[icr_lo], m->apic[icr_hi]});
+        };
         return h;
     }
     void tick() {
@@ -430,4 +439,58 @@ TEST_CASE("without a mailbox the kick is INIT-SIPI-SIPI and says so") {
     CHECK(be.method(1) == wake_method::init_sipi);
     CHECK(m.woken.empty());
     CHECK(std::strcmp(to_string(wake_method::mp_wakeup), "mp-wakeup") == 0);
+}
+
+namespace {
+/// kick_all of APs 1..n (APIC IDs 1..n) with legacy pacing, whose delays
+/// show the last IPI of each phase: after the INITs, after each STARTUP.
+std::vector<machine::icr_pair> kick_aps(machine& m, uint32_t broadcast_cpus, uint32_t n, bool& broadcast) {
+    reset_cpu(m);
+    config c = m.cfg();
+    c.delays = delay_policy::legacy;
+    c.broadcast_cpus = broadcast_cpus;
+    auto owner = std::make_unique<x86::backend<8>>();
+    x86::backend<8>& be = *owner;
+    REQUIRE(be.init(c, m.host()));
+    ap_boot boots[7];
+    ap_boot* batch[7];
+    result out[7];
+    for (uint32_t i = 0; i < n; ++i) {
+        boots[i].cpu = i + 1;
+        boots[i].hwid = i + 1;
+        batch[i] = &boots[i];
+    }
+    be.kick_all(batch, n, out);
+    for (uint32_t i = 0; i < n; ++i) CHECK(out[i]);
+    broadcast = be.broadcast_kicks() == 1;
+    return m.icr_at_delay;
+}
+constexpr uint32_t all_but_self = 3u << 18;   // ICR destination shorthand (SDM Figure 10-12)
+}  // namespace
+
+TEST_CASE("broadcast_cpus: a kick_all of every AP there is goes to all excluding self, once per phase") {
+    machine m;
+    bool broadcast = false;
+    const auto seen = kick_aps(m, 4, 3, broadcast);
+    CHECK(broadcast);
+    REQUIRE(seen.size() == 3);
+    CHECK(seen[0].lo == (icr::init_deassert().raw() | all_but_self));
+    CHECK(seen[1].lo == (icr::startup(tramp_phys >> 12).raw() | all_but_self));
+    CHECK(seen[2].lo == seen[1].lo);
+    CHECK(seen[0].hi == 0);   // the destination field is unused
+}
+
+TEST_CASE("broadcast_cpus: fewer APs than all of them, or not opted in, get one IPI each") {
+    for (uint32_t opt_in : {4u, 0u}) {
+        machine m;
+        bool broadcast = true;
+        // Three APs exist (broadcast_cpus 4) but only two are started.
+        const auto seen = kick_aps(m, opt_in, opt_in ? 2 : 3, broadcast);
+        CAPTURE(opt_in);
+        CHECK(!broadcast);
+        REQUIRE(seen.size() == 3);
+        CHECK(seen[0].lo == icr::init_deassert().raw());
+        CHECK(seen[0].hi == (opt_in ? 2u : 3u) << 24);   // the last AP of the batch
+        CHECK(seen[1].lo == icr::startup(tramp_phys >> 12).raw());
+    }
 }

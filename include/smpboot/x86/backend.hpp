@@ -256,9 +256,9 @@ public:
     /// CPU (logical 0) or one that was brought up at least once; any other
     /// fails with errc::invalid_cpu.
     result send_fixed(cpu_id cpu, uint8_t vector);
-    /// Whether the last INIT-SIPI-SIPI kick went to "all excluding self"
-    /// (config::broadcast_cpus) rather than to each AP.
-    bool last_kick_broadcast() const { return last_kick_broadcast_; }
+    /// How many kick_all() calls sent INIT-SIPI-SIPI to "all excluding
+    /// self" (config::broadcast_cpus) rather than to each AP.
+    uint32_t broadcast_kicks() const { return broadcast_kicks_; }
     /// The pacing in use: config::delays, with `automatic` resolved at init().
     delay_policy delays() const { return cfg_.delays; }
     /// How `cpu` was last started (wake_method::none for the boot CPU).
@@ -284,7 +284,7 @@ private:
     local_apic apic_;
     ap_params params_{};
     bool ready_ = false;
-    bool last_kick_broadcast_ = false;
+    uint32_t broadcast_kicks_ = 0;
 };
 
 /// The backend with room for `MaxCpus` logical CPUs: the one place a kernel
