@@ -46,6 +46,10 @@ ARCHS = {
                    "linux": False},
 }
 KINDS = ("smpboot", "floor")   # what run-example boots; "linux" is booted directly
+# x86 parallel bring-ups come two ways: one INIT and STARTUP per AP, and one to
+# "all excluding self". A mode here is a parallel run with these words added.
+PARALLEL_VARIANTS = {("smpboot", "broadcast"): ["smpboot.ipi=broadcast"],
+                     ("floor", "unicast"): ["floor.kick=unicast"]}
 
 
 def has_linux(arch):
@@ -87,7 +91,7 @@ def run_smpboot_once(arch, n, mode, tag, timeout, kind, append):
     cmd = [os.path.join(ROOT, "scripts", "run-example"), example, "-smp", str(n)]
     if mode == "seq":
         cmd += ["-append", "smpboot.mode=seq"]
-    for word in append:
+    for word in PARALLEL_VARIANTS.get((kind, mode), []) + list(append):
         cmd += ["-append", word]
     env = dict(os.environ, SMPBOOT_LOG=logfile, SMPBOOT_TIMEOUT=str(timeout), **ARCHS[arch].get("env", {}))
     t0 = time.monotonic()
@@ -105,7 +109,7 @@ def run_smpboot_once(arch, n, mode, tag, timeout, kind, append):
     m = re.search(r"^smpboot: result arch=\S+ online=(\d+)/(\d+) mode=(\S+) bringup_us=(\d+)", text, re.M)
     if m:
         res.update(online=int(m[1]), present=int(m[2]), bringup_us=int(m[4]))
-        res["ok"] = res["ok"] and int(m[1]) == int(m[2]) == n and m[3] == mode
+        res["ok"] = res["ok"] and int(m[1]) == int(m[2]) == n and m[3] == ("seq" if mode == "seq" else "parallel")
     else:
         res["ok"] = False
     m = re.search(r"TSC (\d+) kHz", text)
@@ -471,6 +475,14 @@ def host_info():
             "date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")}
 
 
+def floor_pair(arch, mode):
+    """The floor run an smpboot mode is compared with: the one sending the same IPIs
+    (on x86 the floor's "parallel" broadcasts; its per-AP run is "unicast")."""
+    if arch.startswith("x86_64") and mode in ("parallel", "broadcast"):
+        return "unicast" if mode == "parallel" else "parallel"
+    return mode
+
+
 def report(results, meta, size, timelines, args):
     summary = summarise(results)
     ns, archs = args.ns, args.archs
@@ -501,10 +513,15 @@ def report(results, meta, size, timelines, args):
                       "QEMU takes the first -accel that works: KVM)."))
             o.append("")
         x86, linux = arch == "x86_64", has_linux(arch)
+        both = arch.startswith("x86_64")   # per-AP and broadcast IPIs
         floor = any(k[0] == arch and k[2] == "floor" for k in summary)
-        head = ["N", "smpboot seq", "smpboot parallel"]
+        head = ["N", "smpboot seq"] + (["smpboot parallel (per AP)", "smpboot parallel (broadcast)"] if both
+                                      else ["smpboot parallel"])
         if floor:
-            head += ["floor seq", "floor parallel", "smpboot / floor seq", "smpboot / floor parallel"]
+            head += ["floor seq"] + (["floor parallel (per AP)", "floor parallel (broadcast)"] if both
+                                     else ["floor parallel"])
+            head += ["smpboot / floor seq"] + (["smpboot / floor per AP", "smpboot / floor broadcast"] if both
+                                               else ["smpboot / floor parallel"])
         if linux:
             head += ["Linux"] + (["Linux lpj="] if x86 else []) + ["Linux / parallel"] + \
                     (["Linux lpj= / parallel"] if x86 else [])
@@ -513,10 +530,16 @@ def report(results, meta, size, timelines, args):
         for n in ns:
             g = lambda kind, mode: summary.get((arch, n, kind, mode))
             row = [str(n), cell(g("smpboot", "seq")), cell(g("smpboot", "parallel"))]
+            if both:
+                row.append(cell(g("smpboot", "broadcast")))
             if floor:
-                row += [cell(g("floor", "seq")), cell(g("floor", "parallel")),
-                        floor_ratio(g("smpboot", "seq"), g("floor", "seq")),
-                        floor_ratio(g("smpboot", "parallel"), g("floor", "parallel"))]
+                row += [cell(g("floor", "seq"))] + ([cell(g("floor", "unicast"))] if both else [])
+                row += [cell(g("floor", "parallel")), floor_ratio(g("smpboot", "seq"), g("floor", "seq"))]
+                if both:
+                    row += [floor_ratio(g("smpboot", "parallel"), g("floor", "unicast")),
+                            floor_ratio(g("smpboot", "broadcast"), g("floor", "parallel"))]
+                else:
+                    row.append(floor_ratio(g("smpboot", "parallel"), g("floor", "parallel")))
             if linux:
                 row.append(cell(g("linux", "shipped")))
                 if x86:
@@ -530,7 +553,10 @@ def report(results, meta, size, timelines, args):
             o.append("smpboot / floor: smpboot's median over the floor's median, and (max) smpboot's slowest "
                      "run over the floor's slowest. The floor kernels (bench/floor) kick and count callins "
                      "only: seq = one CPU at a time, waiting for each; parallel = " +
-                     ("broadcast INIT-SIPI-SIPI (\"all excluding self\")" if arch.startswith("x86_64")
+                     ("INIT to each AP then STARTUP to each (per AP), or one INIT and one STARTUP to "
+                      "\"all excluding self\" (broadcast). smpboot's per-AP column is its default; its "
+                      "broadcast column is `x86::config::broadcast_cpus` (`smpboot.ipi=broadcast`). Each "
+                      "is compared with the floor that sends the same IPIs" if both
                       else "every PSCI CPU_ON back to back, then wait") + ".")
             o.append("")
 
@@ -553,25 +579,36 @@ def report(results, meta, size, timelines, args):
                  f"(medians; fastest vs fastest run: {fmt_ratio(best)}) | "
                  f"{verdict(r is not None and best is not None and min(r, best) >= 20, 'no data' if r is None else f'{20 / min(r, best):.1f}× short')} |")
     small = 8 if 8 in ns else min(ns)
-    for arch in archs:
-        hi_, lo_ = summary.get((arch, big, "smpboot", "parallel")), summary.get((arch, small, "smpboot", "parallel"))
+    for arch, mode in [(a, m) for a in archs for m in ("parallel", "broadcast")]:
+        hi_, lo_ = summary.get((arch, big, "smpboot", mode)), summary.get((arch, small, "smpboot", mode))
+        if mode == "broadcast" and not hi_:
+            continue
+        fh, fl_ = (summary.get((arch, k, "floor", floor_pair(arch, mode))) for k in (big, small))
         r = ratio(hi_, lo_)
+        fr = ratio(fh, fl_)
         best = hi_["min"] / lo_["min"] if hi_ and lo_ and lo_["min"] else None
-        o.append(f"| {arch}: parallel time({big}) / time({small}) ≤ 3 | {'–' if r is None else f'{r:.2f}'} "
-                 f"(medians; fastest runs: {'–' if best is None else f'{best:.2f}'}) | "
+        label = {"parallel": "parallel (per AP)", "broadcast": "parallel (broadcast)"}[mode] \
+            if arch.startswith("x86_64") else "parallel"
+        o.append(f"| {arch}: {label} time({big}) / time({small}) ≤ 3 | {'–' if r is None else f'{r:.2f}'} "
+                 f"(medians; fastest runs: {'–' if best is None else f'{best:.2f}'}"
+                 f"{'' if fr is None else f'; the floor: {fr:.2f}'}) | "
                  f"{verdict(r is not None and best is not None and max(r, best) <= 3, 'no data' if r is None else f'{(max(r, best) / 3 - 1) * 100:.0f}% over')} |")
     # Against the floor: parallel within 1.25x by medians and within 2x slowest
     # vs slowest over at least 9 runs each; under KVM, sequential within 2x by medians.
-    for arch in archs:
+    for arch, mode in [(a, m) for a in archs for m in ("parallel", "broadcast")]:
         kvm = arch.endswith("-kvm")
-        mode, med_lim, max_lim = ("seq", 2.0, None) if kvm else ("parallel", 1.25, 2.0)
-        sb, fl = summary.get((arch, big, "smpboot", mode)), summary.get((arch, big, "floor", mode))
-        if not fl:
+        if kvm and mode == "broadcast":
+            continue
+        med_lim, max_lim = (2.0, None) if kvm else (1.25, 2.0)
+        if kvm:
+            mode = "seq"
+        sb, fl = summary.get((arch, big, "smpboot", mode)), summary.get((arch, big, "floor", floor_pair(arch, mode)))
+        if not fl or not sb:
             continue
         med = sb["median"] / fl["median"] if sb and fl["median"] else None
         slow = sb["max"] / fl["max"] if sb and fl["max"] else None
         runs = min(sb["n"], fl["n"]) if sb else 0
-        want = f"{mode} bring-up of {big} CPUs within {med_lim}× of the floor by median" + \
+        want = f"{'parallel (per AP) ' if mode == 'parallel' and arch.startswith('x86_64') else mode + ' '}bring-up of {big} CPUs within {med_lim}× of the floor by median" + \
                (f", {max_lim}× slowest vs slowest (≥ 9 runs)" if max_lim else "")
         got = "–" if med is None else f"{med:.2f}× by median" + (f", {slow:.2f}× slowest ({runs} runs)" if max_lim else "")
         ok = med is not None and med <= med_lim and (max_lim is None or (slow <= max_lim and runs >= 9))
@@ -725,11 +762,16 @@ def main():
     plan = []
     for arch in args.archs:
         for n in args.ns:
+            x86 = arch.startswith("x86_64")
             plan.append(("smpboot", arch, n, "seq"))
             plan.append(("smpboot", arch, n, "parallel"))
+            if x86:
+                plan.append(("smpboot", arch, n, "broadcast"))
             if not args.no_floor:
                 plan.append(("floor", arch, n, "seq"))
                 plan.append(("floor", arch, n, "parallel"))
+                if x86:
+                    plan.append(("floor", arch, n, "unicast"))
             if not args.no_linux and has_linux(arch):
                 plan.append(("linux", arch, n, "shipped"))
                 if arch == "x86_64":
