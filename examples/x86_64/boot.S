@@ -23,8 +23,8 @@
  * CPU state on exit of all three (the call to kernel_main, which never
  * returns): 64-bit mode on the boot page tables below (0-4 GiB identity-
  * mapped with 2 MiB pages, and -2 GiB -> 0-2 GiB for the kernel), CS = 0x08,
- * DS/ES/SS = 0x10 from boot_gdt, RSP = top of bsp_stack, RDI = the boot
- * information's physical address, ESI = BOOT_*, interrupts off. From the
+ * DS/ES/SS = 0x10 from boot_gdt, RSP = top of bsp_stack, .bss zeroed, RDI =
+ * the boot information's physical address, ESI = BOOT_*, interrupts off. From the
  * 32-bit entries the tables are 5-level (CR4.LA57, the PML5's first and last
  * entries both to the PML4) when CPUID.(7,0):ECX[16] says the CPU has it;
  * from UEFI they stay 4-level, as the firmware's were (CR4.LA57 cannot
@@ -196,6 +196,15 @@ long64:
 	xor	%eax, %eax
 	mov	%eax, %fs
 	mov	%eax, %gs
+	/* Zero .bss (the boot stack included, so before it is used): no way in
+	 * promises it. QEMU's PVH loader leaves it untouched; its pages are
+	 * then zero only because the host has not backed them yet, and the
+	 * first CPU to write one pays for that in the middle of whatever it
+	 * is doing (under a nested host: tens of ms for a 2 MiB page). */
+	movabs	$__bss_start, %rdi
+	movabs	$__bss_end, %rcx
+	sub	%rdi, %rcx
+	rep stosb			/* AL = 0 */
 	movabs	$bsp_stack_top, %rsp
 	mov	%esi, %edi
 	mov	%ebp, %esi
