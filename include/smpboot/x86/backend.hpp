@@ -126,9 +126,9 @@ struct config {
     /// A broadcast also reaches CPUs the MADT does not describe; such a CPU
     /// finds no slot in the trampoline page and halts there for good, so
     /// the low pages must stay reserved (they must anyway, for cpu_up). Under
-    /// emulators (QEMU TCG) one IPI in place of one per AP is what removes
-    /// the slow tail of a parallel bring-up (docs/benchmark.md). 0 (the
-    /// default): always one IPI per AP, as Linux does.
+    /// QEMU TCG the 3 IPIs in place of 3 per AP shorten a parallel bring-up
+    /// and its slowest runs (docs/benchmark.md). 0 (the default): always
+    /// one IPI per AP, as Linux does.
     uint32_t broadcast_cpus = 0;
     /// xAPIC: how long the ICR may stay busy before errc::hw_timeout.
     uint64_t ipi_timeout_ns = 100'000'000;
