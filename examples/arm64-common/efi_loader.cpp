@@ -109,10 +109,10 @@ firmware_tables find_tables(const efi::system_table* st) {
     firmware_tables t;
     const void* rsdp1 = nullptr;
     for (uint64_t i = 0; i < st->number_of_table_entries; ++i) {
-        const efi::configuration_table& e = st->configuration_table[i];
+        const efi::configuration_table& e = st->configuration[i];
         if (e.vendor_guid == efi::dtb_table_guid) t.dtb = e.vendor_table;
-        if (e.vendor_guid == efi::acpi20_table_guid) t.rsdp = e.vendor_table;
-        if (e.vendor_guid == efi::acpi10_table_guid) rsdp1 = e.vendor_table;
+        if (e.vendor_guid == efi::acpi_20_table_guid) t.rsdp = e.vendor_table;
+        if (e.vendor_guid == efi::acpi_10_table_guid) rsdp1 = e.vendor_table;
     }
     if (!t.rsdp) t.rsdp = rsdp1;
     return t;
@@ -138,7 +138,7 @@ bool read_cmdline(efi::handle image, char* out) {
     efi::file* f = nullptr;
     efi::boot_services* bs = g_st->boot;
     if (efi::failed(bs->handle_protocol(image, &efi::loaded_image_guid, reinterpret_cast<void**>(&li))) ||
-        efi::failed(bs->handle_protocol(li->device_handle, &efi::simple_file_system_guid,
+        efi::failed(bs->handle_protocol(li->device, &efi::simple_file_system_guid,
                                         reinterpret_cast<void**>(&fs))) ||
         efi::failed(fs->open_volume(fs, &root)))
         return false;

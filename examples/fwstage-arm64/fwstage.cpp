@@ -241,7 +241,7 @@ uint64_t deaf_option(efi::handle image, efi::handle& device) {
     efi::boot_services* bs = g_st->boot;
     if (efi::failed(bs->handle_protocol(image, &efi::loaded_image_guid, reinterpret_cast<void**>(&li))))
         die("no EFI_LOADED_IMAGE_PROTOCOL");
-    device = li->device_handle;
+    device = li->device;
     char line[2048] = {};
     uint64_t n = sizeof line - 1;
     if (efi::failed(bs->handle_protocol(device, &efi::simple_file_system_guid, reinterpret_cast<void**>(&fs))) ||
@@ -301,7 +301,7 @@ uint64_t deaf_option(efi::handle image, efi::handle& device) {
     efi::loaded_image* li = nullptr;
     if (efi::failed(bs->handle_protocol(child, &efi::loaded_image_guid, reinterpret_cast<void**>(&li))))
         die("the loader has no EFI_LOADED_IMAGE_PROTOCOL");
-    li->device_handle = device;
+    li->device = device;
     const efi::status s = bs->start_image(child, nullptr, nullptr);
     die("the loader returned", s ? s : 1);
 }
@@ -317,8 +317,8 @@ extern "C" efi::status efi_main(efi::handle image, efi::system_table* st) {
     // 1. The tables QEMU built.
     const uint8_t* rsdp = nullptr;
     for (uint64_t i = 0; i < st->number_of_table_entries; ++i)
-        if (st->configuration_table[i].vendor_guid == efi::acpi20_table_guid)
-            rsdp = static_cast<const uint8_t*>(st->configuration_table[i].vendor_table);
+        if (st->configuration[i].vendor_guid == efi::acpi_20_table_guid)
+            rsdp = static_cast<const uint8_t*>(st->configuration[i].vendor_table);
     if (!rsdp || rsdp[15] < 2) die("no ACPI 2.0 RSDP in the EFI configuration table");
     const uint8_t* xsdt = reinterpret_cast<const uint8_t*>(uintptr_t(get<uint64_t>(rsdp + 24)));   // 5.2.5.3
     if (!xsdt || !sig_is(xsdt, "XSDT")) die("the RSDP names no XSDT");
@@ -422,7 +422,7 @@ extern "C" efi::status efi_main(efi::handle image, efi::system_table* st) {
     new_rsdp[8] = uint8_t(-sum(new_rsdp, 20));   // 5.2.5.3: first 20 bytes
     new_rsdp[32] = 0;
     new_rsdp[32] = uint8_t(-sum(new_rsdp, 36));  // extended checksum
-    if (efi::status s = st->boot->install_configuration_table(&efi::acpi20_table_guid, new_rsdp); efi::failed(s))
+    if (efi::status s = st->boot->install_configuration_table(&efi::acpi_20_table_guid, new_rsdp); efi::failed(s))
         die("InstallConfigurationTable failed", s);
 
     {

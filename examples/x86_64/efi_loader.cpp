@@ -175,7 +175,7 @@ void find_cmdline(efi::handle image, uefi_handoff& h) {
             efi::success ||
         fs->open_volume(fs, &root) != efi::success)
         return;
-    if (root->open(root, &f, L"\\cmdline.txt", efi::file_mode_read, 0) == efi::success) {
+    if (root->open(root, &f, u"\\cmdline.txt", efi::file_mode_read, 0) == efi::success) {
         char raw[uefi_handoff::max_cmdline];
         uint64_t size = sizeof raw - 1;
         if (f->read(f, &size, raw) == efi::success) {
