@@ -152,10 +152,19 @@ typedef struct smpboot_x86_config {
     void (*ap_early)(void* ctx, smpboot_cpu cpu);
     /** The xAPIC page, uncached (called with smpboot_host.ctx); unused in x2APIC mode. */
     void* (*map_mmio)(void* ctx, uint64_t phys, size_t len);
-    /** The SDM's INIT, 10 ms, SIPI, 200 us, SIPI pacing instead of the modern one. */
+    /**
+     * The SDM's INIT, 10 ms, SIPI, 200 us, SIPI pacing; false: the pacing
+     * Linux picks from the boot CPU's CPUID (x86::delay_policy::automatic).
+     */
     bool legacy_delays;
     /** Spurious-interrupt vector programmed on each AP; 0 means 0xff. */
     uint8_t spurious_vector;
+    /**
+     * INIT and STARTUP to "all excluding self" when one bring-up starts every
+     * AP the MADT lists and it lists no disabled or possible-only CPU; one IPI
+     * per AP otherwise, and when false (x86::config::broadcast_cpus).
+     */
+    bool broadcast_ipis;
 } smpboot_x86_config;
 
 /** Discover the CPUs (MADT), set up the backend and the state machine. Boot CPU, once. */
@@ -165,6 +174,8 @@ smpboot_result smpboot_x86_init(const smpboot_host* host, const smpboot_x86_conf
 smpboot_result smpboot_x86_send_ipi(smpboot_cpu cpu, uint8_t vector);
 /** End of interrupt on the running CPU's local APIC (the wake handler). */
 void smpboot_x86_eoi(void);
+/** How many bring-ups sent INIT-SIPI-SIPI to "all excluding self" (broadcast_ipis). */
+uint32_t smpboot_x86_broadcast_kicks(void);
 
 /** arm64 (smpboot/arm64/backend.hpp, config). */
 #define SMPBOOT_ARM64_IDMAP_PAGES 8

@@ -45,7 +45,8 @@ extern "C" smpboot_result smpboot_x86_init(const smpboot_host* h, const smpboot_
     c.cr3 = cfg->cr3;
     c.read_table = cfg->read_table;
     c.ap_early = cfg->ap_early;
-    c.delays = cfg->legacy_delays ? x86::delay_policy::legacy : x86::delay_policy::modern;
+    c.delays = cfg->legacy_delays ? x86::delay_policy::legacy : x86::delay_policy::automatic;
+    if (cfg->broadcast_ipis) c.broadcast_cpus = d.madt.all_enabled();
     c.lapic_phys = d.madt.lapic_phys;
     c.map_mmio = cfg->map_mmio;
     if (cfg->spurious_vector) c.spurious_vector = cfg->spurious_vector;
@@ -61,4 +62,8 @@ extern "C" smpboot_result smpboot_x86_send_ipi(smpboot_cpu cpu, uint8_t vector) 
 
 extern "C" void smpboot_x86_eoi(void) {
     if (capi::arch::be.p) capi::arch::be.p->apic().eoi();
+}
+
+extern "C" uint32_t smpboot_x86_broadcast_kicks(void) {
+    return capi::arch::be.p ? capi::arch::be.p->broadcast_kicks() : 0;
 }

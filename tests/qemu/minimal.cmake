@@ -20,6 +20,12 @@ smpboot_qemu_test(NAME x86_64-minimal.q35.smp16.parallel EXAMPLE x86_64-minimal 
   ARGS -smp 16)
 smpboot_qemu_test(NAME x86_64-minimal.pc.stress100.parallel EXAMPLE x86_64-minimal EXPECT_HWIDS x86
   EXPECT_LINES ${minimal_stress} ARGS -M pc -smp 4 -append smpboot.stress=100)
+# The C API's broadcast_ipis: used by the parallel bring-up of every AP, not in
+# sequential mode (one CPU per kick).
+smpboot_qemu_test(NAME x86_64-minimal.q35.broadcast.smp16.parallel EXAMPLE x86_64-minimal EXPECT_HWIDS x86
+  EXPECT_LINES "^x86_64-minimal: 1 broadcast INIT-SIPI-SIPI$" ARGS -smp 16 -append smpboot.ipi=broadcast)
+smpboot_qemu_test(NAME x86_64-minimal.q35.broadcast.smp4.seq EXAMPLE x86_64-minimal EXPECT_HWIDS x86 MODE seq
+  REJECT_LINES "broadcast INIT-SIPI-SIPI" ARGS -smp 4 -append smpboot.ipi=broadcast)
 
 if(COMMAND arm64_virt_test)
   arm64_virt_test(NAME arm64-virt-minimal-smp4 EXAMPLE arm64-virt-minimal MACHINE virt,gic-version=3

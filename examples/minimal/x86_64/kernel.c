@@ -68,7 +68,10 @@ _Noreturn void kernel_main(uint64_t start_info_phys) {
     cfg.ap_early = ap_early;
     cfg.map_mmio = map_mmio;
     cfg.spurious_vector = PC_SPURIOUS_VECTOR;
+    cfg.broadcast_ipis = cmdline_is(cmdline, "smpboot.ipi", "broadcast");
 
     const smpboot_result r = smpboot_x86_init(&host, &cfg, 0);
-    pc_exit(minimal_run(r, "x86_64-minimal", "x86_64", cmdline) ? 0 : 1);
+    const bool ok = minimal_run(r, "x86_64-minimal", "x86_64", cmdline);
+    if (smpboot_x86_broadcast_kicks()) con_printf("x86_64-minimal: %u broadcast INIT-SIPI-SIPI", smpboot_x86_broadcast_kicks());
+    pc_exit(ok ? 0 : 1);
 }
