@@ -295,6 +295,15 @@ function(arm64_acpi_test name)
   arm64_virt_test(NAME arm64-virt-acpi-${name} EXAMPLE arm64-virt-acpi TIMEOUT 600 MADT ${ARGN})
 endfunction()
 arm64_acpi_test(gicv3-smp4 MACHINE virt,gic-version=3 CPU cortex-a72 SMP 4 LINES ${acpi_entry} ${acpi_loader} ${acpi_hvc})
+# check_run's own guard against firmware that never hands over: with a grace
+# of 1 s AAVMF has not reached the loader, so both tries are stopped and the
+# check fails, saying so.
+add_test(NAME qemu.harness.firmware-stall
+  COMMAND ${CMAKE_COMMAND} -E env SMPBOOT_HANDOVER_GRACE_S=1
+          ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/check_run.py --example arm64-virt-acpi
+          --expect-hwids 0x0,0x1 --timeout 120 -- -M virt,gic-version=3 -smp 2)
+set_tests_properties(qemu.harness.firmware-stall PROPERTIES LABELS "qemu;arm64-virt-acpi" TIMEOUT 180
+  PASS_REGULAR_EXPRESSION "the firmware did not hand over; booting once more.*did not hand over in either run")
 arm64_acpi_test(gicv2-smp8-seq MODE seq MACHINE virt,gic-version=2 CPU cortex-a53 SMP 8 LINES ${acpi_hvc})
 # More than 16 CPUs: GICv3 numbers them 16 per cluster, CPUs 16-19 have Aff1 = 1.
 arm64_acpi_test(gicv3-smp20 MACHINE virt,gic-version=3 CPU cortex-a53 SMP 20 LINES ${acpi_hvc})

@@ -28,14 +28,24 @@ enabled GICC but the boot CPU's has Parking Protocol Version 1 and its own
 With --expect-error REGEX the guest must instead stop before any CPU line:
 a line matches REGEX, no cpu or result line is printed, and QEMU ends with
 the guest's own failure status 1 (not a timeout, not a crash).
+
+Firmware that never hands over: if QEMU has run for HANDOVER_GRACE_S seconds
+and none of the project's own programs (firmware stage, loader, kernel) has
+printed a line, the firmware stalled before any of our code ran (seen, rarely,
+with AAVMF at EL2 under TCG). That run is stopped and the boot is tried once
+more, saying so; the checks apply to the second run. Anything that stalls
+once our code has printed is not retried: the timeout then fails the test.
 """
 import fcntl
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 import acpi_dump
 
@@ -48,6 +58,41 @@ KVM_GET_API_VERSION = 0xAE00
 KVM_API_VERSION = 12
 RESULT_RE = re.compile(
     r"^smpboot: result arch=(\S+) online=(\d+)/(\d+) mode=(seq|parallel) bringup_us=(\d+)$")
+# The lines of the project's own programs (kernels, UEFI loaders, firmware
+# stages), as opposed to the firmware's: the sign that the firmware handed over.
+OURS_RE = re.compile(r"^(smpboot|fwstage|floor|mailbox|guest|x86_64[\w-]*|arm64[\w-]*): ")
+QEMU_STARTS = "run-example: qemu-system"
+HANDOVER_GRACE_S = int(os.environ.get("SMPBOOT_HANDOVER_GRACE_S", "240"))   # env: to test this check
+
+
+def run_example(cmd, env):
+    """Run run-example, streaming its output. Returns (exit status, output,
+    stalled): stalled if QEMU ran HANDOVER_GRACE_S without a line of ours,
+    in which case the run was stopped."""
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    out, seen = [], {"qemu": None, "ours": False}
+
+    def read():
+        for raw in p.stdout:
+            line = raw.decode("utf-8", "replace")
+            out.append(line)
+            if seen["qemu"] is None and line.startswith(QEMU_STARTS):
+                seen["qemu"] = time.monotonic()
+            if OURS_RE.match(line.rstrip("\r\n")):
+                seen["ours"] = True
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    stalled = False
+    while p.poll() is None:
+        started = seen["qemu"]
+        if not stalled and not seen["ours"] and started and time.monotonic() - started > HANDOVER_GRACE_S:
+            stalled = True
+            os.killpg(p.pid, signal.SIGTERM)
+        time.sleep(0.2)
+    reader.join()
+    return p.returncode, "".join(out), stalled
 
 
 def bits_for(count):
@@ -153,13 +198,20 @@ def main():
         env["SMPBOOT_X86_ACCEL"] = "kvm"
     env["SMPBOOT_LOG"] = tempfile.NamedTemporaryFile(suffix=".log", delete=False).name
     cmd = [os.path.join(ROOT, "scripts/run-example"), a.example] + a.qemu_args
-    p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    out = p.stdout.decode("utf-8", "replace")
+    returncode, out, stalled = run_example(cmd, env)
     sys.stdout.write(out)
+    if stalled:
+        print("check_run: QEMU ran %d s and none of our programs printed a line: the firmware "
+              "did not hand over; booting once more" % HANDOVER_GRACE_S, flush=True)
+        returncode, out, stalled = run_example(cmd, env)
+        sys.stdout.write(out)
+        if stalled:
+            print("check_run: FAIL\n  the firmware did not hand over in either run")
+            return 1
     lines = [l.rstrip("\r") for l in out.splitlines()]
 
     if a.expect_error:
-        return check_error(a.expect_error, lines, p.returncode)
+        return check_error(a.expect_error, lines, returncode)
     if a.expect_hwids == "x86":
         expected = x86_apic_ids(a.qemu_args)
     else:
@@ -222,8 +274,8 @@ def main():
             if re.search(pat, l):
                 problems.append("line %r matches %r, which must not appear" % (l, pat))
     want_status = 1 if failed else 0
-    if p.returncode != want_status:
-        problems.append("run-example exit status %d, expected %d" % (p.returncode, want_status))
+    if returncode != want_status:
+        problems.append("run-example exit status %d, expected %d" % (returncode, want_status))
 
     if problems:
         print("check_run: FAIL\n  " + "\n  ".join(problems))
