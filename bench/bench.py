@@ -475,12 +475,31 @@ def host_info():
             "date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")}
 
 
+def parallel_modes(arch):
+    """smpboot's parallel modes on this arch: on x86 one IPI per AP ("parallel")
+    and broadcast."""
+    return ("parallel", "broadcast") if arch.startswith("x86_64") else ("parallel",)
+
+
+def ipis(arch, mode):
+    """How a parallel mode sends its IPIs, where the arch has two ways: "per AP",
+    "broadcast"; otherwise None."""
+    if len(parallel_modes(arch)) < 2 or mode not in parallel_modes(arch):
+        return None
+    return "per AP" if mode == "parallel" else "broadcast"
+
+
+def mode_label(arch, mode):
+    """"parallel (per AP)", "parallel (broadcast)", or the mode itself."""
+    way = ipis(arch, mode)
+    return f"parallel ({way})" if way else mode
+
+
 def floor_pair(arch, mode):
     """The floor run an smpboot mode is compared with: the one sending the same IPIs
     (on x86 the floor's "parallel" broadcasts; its per-AP run is "unicast")."""
-    if arch.startswith("x86_64") and mode in ("parallel", "broadcast"):
-        return "unicast" if mode == "parallel" else "parallel"
-    return mode
+    way = ipis(arch, mode)
+    return mode if way is None else "unicast" if way == "per AP" else "parallel"
 
 
 def report(results, meta, size, timelines, args):
@@ -513,15 +532,13 @@ def report(results, meta, size, timelines, args):
                       "QEMU takes the first -accel that works: KVM)."))
             o.append("")
         x86, linux = arch == "x86_64", has_linux(arch)
-        both = arch.startswith("x86_64")   # per-AP and broadcast IPIs
+        modes = parallel_modes(arch)
+        both = len(modes) > 1   # per-AP and broadcast IPIs
         floor = any(k[0] == arch and k[2] == "floor" for k in summary)
-        head = ["N", "smpboot seq"] + (["smpboot parallel (per AP)", "smpboot parallel (broadcast)"] if both
-                                      else ["smpboot parallel"])
+        head = ["N", "smpboot seq"] + [f"smpboot {mode_label(arch, m)}" for m in modes]
         if floor:
-            head += ["floor seq"] + (["floor parallel (per AP)", "floor parallel (broadcast)"] if both
-                                     else ["floor parallel"])
-            head += ["smpboot / floor seq"] + (["smpboot / floor per AP", "smpboot / floor broadcast"] if both
-                                               else ["smpboot / floor parallel"])
+            head += ["floor seq"] + [f"floor {mode_label(arch, m)}" for m in modes]
+            head += ["smpboot / floor seq"] + [f"smpboot / floor {ipis(arch, m) or m}" for m in modes]
         if linux:
             head += ["Linux"] + (["Linux lpj="] if x86 else []) + ["Linux / parallel"] + \
                     (["Linux lpj= / parallel"] if x86 else [])
@@ -529,17 +546,10 @@ def report(results, meta, size, timelines, args):
         o.append("|" + "---|" * len(head))
         for n in ns:
             g = lambda kind, mode: summary.get((arch, n, kind, mode))
-            row = [str(n), cell(g("smpboot", "seq")), cell(g("smpboot", "parallel"))]
-            if both:
-                row.append(cell(g("smpboot", "broadcast")))
+            row = [str(n), cell(g("smpboot", "seq"))] + [cell(g("smpboot", m)) for m in modes]
             if floor:
-                row += [cell(g("floor", "seq"))] + ([cell(g("floor", "unicast"))] if both else [])
-                row += [cell(g("floor", "parallel")), floor_ratio(g("smpboot", "seq"), g("floor", "seq"))]
-                if both:
-                    row += [floor_ratio(g("smpboot", "parallel"), g("floor", "unicast")),
-                            floor_ratio(g("smpboot", "broadcast"), g("floor", "parallel"))]
-                else:
-                    row.append(floor_ratio(g("smpboot", "parallel"), g("floor", "parallel")))
+                row += [cell(g("floor", "seq"))] + [cell(g("floor", floor_pair(arch, m))) for m in modes]
+                row += [floor_ratio(g("smpboot", m), g("floor", floor_pair(arch, m))) for m in ("seq",) + modes]
             if linux:
                 row.append(cell(g("linux", "shipped")))
                 if x86:
@@ -579,36 +589,30 @@ def report(results, meta, size, timelines, args):
                  f"(medians; fastest vs fastest run: {fmt_ratio(best)}) | "
                  f"{verdict(r is not None and best is not None and min(r, best) >= 20, 'no data' if r is None else f'{20 / min(r, best):.1f}× short')} |")
     small = 8 if 8 in ns else min(ns)
-    for arch, mode in [(a, m) for a in archs for m in ("parallel", "broadcast")]:
+    for arch, mode in [(a, m) for a in archs for m in parallel_modes(a)]:
         hi_, lo_ = summary.get((arch, big, "smpboot", mode)), summary.get((arch, small, "smpboot", mode))
-        if mode == "broadcast" and not hi_:
+        if not hi_:
             continue
         fh, fl_ = (summary.get((arch, k, "floor", floor_pair(arch, mode))) for k in (big, small))
         r = ratio(hi_, lo_)
         fr = ratio(fh, fl_)
         best = hi_["min"] / lo_["min"] if hi_ and lo_ and lo_["min"] else None
-        label = {"parallel": "parallel (per AP)", "broadcast": "parallel (broadcast)"}[mode] \
-            if arch.startswith("x86_64") else "parallel"
-        o.append(f"| {arch}: {label} time({big}) / time({small}) ≤ 3 | {'–' if r is None else f'{r:.2f}'} "
+        o.append(f"| {arch}: {mode_label(arch, mode)} time({big}) / time({small}) ≤ 3 | {'–' if r is None else f'{r:.2f}'} "
                  f"(medians; fastest runs: {'–' if best is None else f'{best:.2f}'}"
                  f"{'' if fr is None else f'; the floor: {fr:.2f}'}) | "
                  f"{verdict(r is not None and best is not None and max(r, best) <= 3, 'no data' if r is None else f'{(max(r, best) / 3 - 1) * 100:.0f}% over')} |")
     # Against the floor: parallel within 1.25x by medians and within 2x slowest
     # vs slowest over at least 9 runs each; under KVM, sequential within 2x by medians.
-    for arch, mode in [(a, m) for a in archs for m in ("parallel", "broadcast")]:
+    for arch, mode in [(a, m) for a in archs for m in (("seq",) if a.endswith("-kvm") else parallel_modes(a))]:
         kvm = arch.endswith("-kvm")
-        if kvm and mode == "broadcast":
-            continue
         med_lim, max_lim = (2.0, None) if kvm else (1.25, 2.0)
-        if kvm:
-            mode = "seq"
         sb, fl = summary.get((arch, big, "smpboot", mode)), summary.get((arch, big, "floor", floor_pair(arch, mode)))
         if not fl or not sb:
             continue
         med = sb["median"] / fl["median"] if sb and fl["median"] else None
         slow = sb["max"] / fl["max"] if sb and fl["max"] else None
         runs = min(sb["n"], fl["n"]) if sb else 0
-        want = f"{'parallel (per AP) ' if mode == 'parallel' and arch.startswith('x86_64') else mode + ' '}bring-up of {big} CPUs within {med_lim}× of the floor by median" + \
+        want = f"{mode_label(arch, mode)} bring-up of {big} CPUs within {med_lim}× of the floor by median" + \
                (f", {max_lim}× slowest vs slowest (≥ 9 runs)" if max_lim else "")
         got = "–" if med is None else f"{med:.2f}× by median" + (f", {slow:.2f}× slowest ({runs} runs)" if max_lim else "")
         ok = med is not None and med <= med_lim and (max_lim is None or (slow <= max_lim and runs >= 9))
@@ -762,16 +766,11 @@ def main():
     plan = []
     for arch in args.archs:
         for n in args.ns:
-            x86 = arch.startswith("x86_64")
-            plan.append(("smpboot", arch, n, "seq"))
-            plan.append(("smpboot", arch, n, "parallel"))
-            if x86:
-                plan.append(("smpboot", arch, n, "broadcast"))
+            for mode in ("seq",) + parallel_modes(arch):
+                plan.append(("smpboot", arch, n, mode))
             if not args.no_floor:
-                plan.append(("floor", arch, n, "seq"))
-                plan.append(("floor", arch, n, "parallel"))
-                if x86:
-                    plan.append(("floor", arch, n, "unicast"))
+                for mode in ("seq", "parallel") + (("unicast",) if len(parallel_modes(arch)) > 1 else ()):
+                    plan.append(("floor", arch, n, mode))
             if not args.no_linux and has_linux(arch):
                 plan.append(("linux", arch, n, "shipped"))
                 if arch == "x86_64":
